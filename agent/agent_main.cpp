@@ -1,0 +1,137 @@
+// gatelink-agent: hosts the endpoint plugin as a daemon — configuration, logging, signals,
+// systemd readiness and watchdog, and the local status endpoint.
+
+#include <systemd/sd-daemon.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdio>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "gatelink/endpoint.hpp"
+#include "status_endpoint.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+
+struct Options {
+  std::string config;
+  bool check_config = false;
+  std::string log_level = "info";
+};
+
+void setup_logging(const std::string& name, const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("agent");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l agent=" + name + " %v",
+                      spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+/// Pings the systemd watchdog at half its interval while the io_context runs.
+void keep_watchdog(asio::steady_timer& timer, std::chrono::microseconds interval) {
+  timer.expires_after(interval / 2);
+  timer.async_wait([&timer, interval](const boost::system::error_code& ec) {
+    if (ec) return;
+    sd_notify(0, "WATCHDOG=1");
+    keep_watchdog(timer, interval);
+  });
+}
+
+int check_config(const gatelink::AgentConfig& config) {
+  auto endpoint = gatelink::Endpoint::open(config);
+  if (!endpoint) {
+    std::fprintf(stderr, "gatelink-agent: %s\n", endpoint.error().message.c_str());
+    return 1;
+  }
+  const auto status = (*endpoint)->status();
+  std::printf("configuration %s is valid\n", config.source.c_str());
+  std::printf("agent %s, management group %s\n", config.name.c_str(),
+              config.management_group.c_str());
+  std::printf("gateways: %zu (primary %s)\n", config.bootstrap.ordered().size(),
+              config.bootstrap.primary.to_string().c_str());
+  std::printf("certificate %s, %lld days left\n", status.certificate.subject.c_str(),
+              static_cast<long long>(status.certificate.days_left.value_or(0)));
+  if (status.certificate.days_left.value_or(0) < 0) {
+    std::fprintf(stderr, "gatelink-agent: the agent certificate has expired\n");
+    return 1;
+  }
+  return 0;
+}
+
+int run(const gatelink::AgentConfig& config) {
+  auto opened = gatelink::Endpoint::open(config);
+  if (!opened) {
+    spdlog::error("event=start-failed error=\"{}\"", opened.error().message);
+    return 1;
+  }
+  auto& endpoint = *opened;
+
+  asio::io_context io(1);
+  auto status = gatelink::open_status_endpoint(
+      io, config.status_socket, [&endpoint] { return gatelink::to_json(endpoint->status()); });
+  if (!status) {
+    spdlog::error("event=start-failed error=\"status endpoint: {}\"", status.error().message);
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("event=signal signal={} action=stop", signal);
+    sd_notify(0, "STOPPING=1");
+    io.stop();
+  });
+
+  asio::steady_timer watchdog(io);
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+    keep_watchdog(watchdog, std::chrono::microseconds(watchdog_usec));
+  }
+
+  endpoint->start();
+  spdlog::info("event=started version={} config={} status_socket={}", gatelink::version(),
+               config.source, config.status_socket);
+  sd_notify(0, "READY=1");
+  io.run();
+
+  (*status)->close();
+  endpoint->stop();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"gatelink-agent: keeps this host connected to its management group's gateways."};
+  app.set_version_flag("--version", std::string("gatelink-agent ") +
+                                        std::string(gatelink::version()));
+  app.add_option("--config", o.config, "agent configuration file (XML)")->required();
+  app.add_flag("--check-config", o.check_config,
+               "validate the configuration, certificates and key, then exit (0 valid, 1 not)");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = gatelink::load_agent_config(o.config);
+  if (!config) {
+    std::fprintf(stderr, "gatelink-agent: %s\n", config.error().message.c_str());
+    return 1;
+  }
+  setup_logging(config->name, o.log_level);
+  if (o.check_config) return check_config(*config);
+  try {
+    return run(*config);
+  } catch (const std::exception& e) {
+    spdlog::critical("event=crashed error=\"{}\"", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,124 @@
+// The client side of the local status protocol over a Unix socket, with one overall deadline.
+
+#include "status_client.hpp"
+
+#include <sys/un.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <exception>
+#include <string_view>
+
+#include "status/status_snapshot.hpp"
+#include "status_endpoint.hpp"
+
+namespace gatelink {
+namespace {
+
+namespace asio = boost::asio;
+using LocalStream = asio::local::stream_protocol;
+using ErrorCode = boost::system::error_code;
+namespace errc = boost::system::errc;
+
+/// Where the exchange got to and how it ended.
+struct Exchange {
+  enum class Step { connect, send, receive } step = Step::connect;
+  ErrorCode error;
+  std::string answer;
+  std::size_t line_end = 0;  ///< bytes up to and including the first `\n`
+  bool done = false;
+  std::exception_ptr failure;
+};
+
+asio::awaitable<void> exchange(LocalStream::socket& socket, LocalStream::endpoint endpoint,
+                               Exchange& out) {
+  constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+  auto [connect_ec] = co_await socket.async_connect(endpoint, kUseTuple);
+  if (connect_ec) {
+    out.error = connect_ec;
+    co_return;
+  }
+  out.step = Exchange::Step::send;
+  auto [send_ec, sent] = co_await asio::async_write(
+      socket, asio::buffer(std::string_view(kStatusRequestLine)), kUseTuple);
+  if (send_ec) {
+    out.error = send_ec;
+    co_return;
+  }
+  out.step = Exchange::Step::receive;
+  // Read up to the newline, not to EOF: the agent closes after answering, and a reset that
+  // follows a complete line must not spoil it.
+  auto [receive_ec, line_end] = co_await asio::async_read_until(
+      socket, asio::dynamic_buffer(out.answer, kMaxStatusResponse), '\n', kUseTuple);
+  out.error = receive_ec;
+  out.line_end = line_end;
+}
+
+Error describe_failure(const Exchange& exchange) {
+  const ErrorCode& ec = exchange.error;
+  switch (exchange.step) {
+    case Exchange::Step::connect:
+      if (ec == errc::no_such_file_or_directory) {
+        return Error{"no status socket there (is the agent running?)"};
+      }
+      if (ec == errc::connection_refused) {
+        return Error{"connection refused (a stale socket: the agent is not running)"};
+      }
+      if (ec == errc::permission_denied) {
+        return Error{"permission denied (root and group gatelink may ask)"};
+      }
+      return Error{"cannot connect: " + ec.message()};
+    case Exchange::Step::send:
+      return Error{"cannot send the request: " + ec.message()};
+    case Exchange::Step::receive:
+      if (ec == asio::error::not_found) {
+        return Error{"answer longer than " + std::to_string(kMaxStatusResponse) + " bytes"};
+      }
+      if (ec == asio::error::eof && exchange.answer.empty()) {
+        return Error{"the agent closed the connection without answering"};
+      }
+      if (ec == asio::error::eof) {
+        return Error{"answer cut short after " + std::to_string(exchange.answer.size()) + " bytes"};
+      }
+      return Error{"cannot read the answer: " + ec.message()};
+  }
+  return Error{ec.message()};
+}
+
+}  // namespace
+
+Result<std::string> request_status(const std::string& path, std::chrono::milliseconds timeout) {
+  constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (path.empty() || path.size() > kMaxPath) {
+    return Error{"not a usable socket path (1 to " + std::to_string(kMaxPath) + " bytes)"};
+  }
+  asio::io_context io;
+  LocalStream::socket socket(io);
+  Exchange result;
+  asio::co_spawn(io, exchange(socket, LocalStream::endpoint(path), result),
+                 [&result](const std::exception_ptr& failure) {
+                   result.done = true;
+                   result.failure = failure;
+                 });
+  io.run_for(timeout);
+  if (!result.done) {
+    // Out of time: abort the pending step and let the coroutine end before its objects go.
+    ErrorCode ignored;
+    socket.close(ignored);
+    io.restart();
+    io.run();
+    return Error{"no answer within " + std::to_string(timeout.count()) + " ms"};
+  }
+  if (result.failure) std::rethrow_exception(result.failure);
+  if (result.error) return describe_failure(result);
+  result.answer.resize(result.line_end - 1);
+  return std::move(result.answer);
+}
+
+}  // namespace gatelink

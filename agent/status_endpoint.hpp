@@ -1,0 +1,47 @@
+#pragma once
+// The agent's local status endpoint: on-site staff (gatelinkctl) ask, the agent answers with one
+// JSON status document. The protocol: the client sends the line `status\n`, the endpoint answers
+// the document followed by `\n` and closes; any other request gets `{"error": "..."}` and `\n`.
+// A Unix socket on Linux (status_endpoint_unix.cpp); the Windows build adds a named-pipe file.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace gatelink {
+
+/// The one request the endpoint understands.
+inline constexpr char kStatusRequestLine[] = "status\n";
+/// A client has this long from connecting to having read its answer; then it is dropped.
+inline constexpr std::chrono::milliseconds kStatusClientDeadline{2000};
+/// Clients served at once; further ones wait in the listen queue until a slot frees.
+inline constexpr std::size_t kMaxStatusClients = 16;
+
+/// Serves one JSON status document per request on the host-local endpoint. Destroying it closes
+/// it; destroy it before its io_context.
+class StatusEndpoint {
+ public:
+  virtual ~StatusEndpoint() = default;
+  /// Stops serving, drops clients being served and removes the endpoint; idempotent.
+  /// Call it (and the destructor) on the io_context's thread, or while it is not running.
+  virtual void close() = 0;
+};
+
+/// Returns the status document as JSON text; called on the io_context thread per request.
+using StatusProvider = std::function<std::string()>;
+
+/// Opens the endpoint at `path` and serves it on `io`. Fails when another agent already answers
+/// there, or when the path cannot be made into an endpoint readable by root and group gatelink.
+Result<std::unique_ptr<StatusEndpoint>> open_status_endpoint(boost::asio::io_context& io,
+                                                             const std::string& path,
+                                                             StatusProvider provider);
+
+}  // namespace gatelink

@@ -1,0 +1,437 @@
+// The local status endpoint on a Unix socket (DESIGN "Local status"): mode 0660, group gatelink,
+// one request line per connection, bounded in size and time, a bounded number of clients.
+
+#include <grp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "status/status_snapshot.hpp"
+#include "status_endpoint.hpp"
+
+namespace gatelink {
+namespace {
+
+namespace asio = boost::asio;
+using LocalStream = asio::local::stream_protocol;
+using ErrorCode = boost::system::error_code;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+/// Root and the gatelink group may ask; the group's members are the on-site staff.
+constexpr mode_t kSocketMode = 0660;
+/// A folder the endpoint creates itself (`/run/gatelink`): the same people, plus traversal.
+constexpr mode_t kFolderMode = 0750;
+constexpr char kStatusGroup[] = "gatelink";
+/// Pause after a failed accept (out of descriptors, say) so the loop does not spin.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+/// How much of a rejected request goes into the log.
+constexpr std::size_t kLoggedRequestBytes = 64;
+
+/// One JSON line `{"error": reason}`.
+std::string error_line(const std::string& reason) {
+  nlohmann::json answer = nlohmann::json::object();
+  answer["error"] = reason;
+  return answer.dump() + "\n";
+}
+
+/// The request as JSON string literal: quoted, escaped, cut; safe to put in one log line.
+std::string loggable(std::string_view request) {
+  const std::string cut(request.substr(0, kLoggedRequestBytes));
+  return nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Error os_error(const std::string& what, const std::string& path, int error_number) {
+  return Error{what + " " + path + ": " + std::generic_category().message(error_number)};
+}
+
+/// The gatelink group's id, or nullopt where that group does not exist (then root only).
+std::optional<gid_t> status_group() {
+  long hint = ::sysconf(_SC_GETGR_R_SIZE_MAX);
+  std::vector<char> buffer(hint > 0 ? static_cast<std::size_t>(hint) : 4096);
+  constexpr std::size_t kMaxBuffer = 1 << 20;
+  for (;;) {
+    group entry{};
+    group* found = nullptr;
+    const int rc = ::getgrnam_r(kStatusGroup, &entry, buffer.data(), buffer.size(), &found);
+    if (rc == ERANGE && buffer.size() < kMaxBuffer) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    if (rc != 0 || found == nullptr) return std::nullopt;
+    return found->gr_gid;
+  }
+}
+
+/// Hands `path` to the gatelink group where it exists; a failure leaves it root's only.
+void give_to_status_group(const std::string& path) {
+  const std::optional<gid_t> gid = status_group();
+  if (!gid) return;
+  if (::chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0) {
+    spdlog::warn("status endpoint not shared with group path={} group={} error=\"{}\"", path,
+                 kStatusGroup, std::generic_category().message(errno));
+  }
+}
+
+/// Creates the socket's folder when missing, readable by root and the gatelink group only.
+Status ensure_folder(const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  if (folder.empty()) return Ok{};
+  std::error_code ec;
+  if (fs::is_directory(folder, ec)) return Ok{};
+  fs::create_directories(folder, ec);
+  if (ec) return Error{"cannot create " + folder.string() + ": " + ec.message()};
+  fs::permissions(folder, static_cast<fs::perms>(kFolderMode), ec);
+  if (ec) return Error{"cannot set the mode of " + folder.string() + ": " + ec.message()};
+  give_to_status_group(folder.string());
+  return Ok{};
+}
+
+/// What is found at the path where the endpoint is to be bound.
+enum class PathUse { free, stale, live, foreign };
+
+/// Looks at `path` without disturbing whoever serves there: a non-blocking connect answers at
+/// once (accepted or queued: live; refused: a socket nobody listens on, left by a crash).
+Result<PathUse> probe_path(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return PathUse::free;
+    return os_error("cannot inspect", path, errno);
+  }
+  if (!S_ISSOCK(info.st_mode)) return PathUse::foreign;
+
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return os_error("cannot probe", path, errno);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
+  const int error_number = rc == 0 ? 0 : errno;
+  ::close(fd);
+  switch (error_number) {
+    case 0:
+    case EAGAIN:  // listen queue full: someone is there, just busy
+    case EINPROGRESS:
+      return PathUse::live;
+    case ECONNREFUSED:
+      return PathUse::stale;
+    case ENOENT:  // removed since lstat
+      return PathUse::free;
+    default:
+      return os_error("cannot probe", path, error_number);
+  }
+}
+
+/// Logs an exception that no caller can handle: a bug, never an expected I/O outcome.
+void log_unexpected(const char* where, const std::exception& e) noexcept {
+  try {
+    spdlog::error("status endpoint {} failed error=\"{}\"", where, e.what());
+  } catch (...) {  // logging itself failed: there is nowhere left to report it
+  }
+}
+
+/// Completion of a coroutine: logs what escaped it.
+auto log_failure(const char* loop) {
+  return [loop](const std::exception_ptr& failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      log_unexpected(loop, e);
+    }
+  };
+}
+
+/// One connected client: its socket and the deadline that drops it.
+struct Client {
+  explicit Client(LocalStream::socket accepted)
+      : socket(std::move(accepted)), deadline(socket.get_executor()) {}
+  LocalStream::socket socket;
+  asio::steady_timer deadline;
+  bool timed_out = false;  ///< the deadline closed the socket
+};
+
+/// The endpoint's state, shared with its coroutines so that it outlives every pending step.
+class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
+ public:
+  UnixEndpoint(asio::io_context& io, std::string path, StatusProvider provider)
+      : path_(std::move(path)),
+        provider_(std::move(provider)),
+        acceptor_(io),
+        slot_freed_(io, asio::steady_timer::time_point::max()) {}
+
+  /// Takes the path over (refusing a live one), binds, listens and sets owner and mode.
+  Status open() {
+    constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
+    if (path_.empty()) return Error{"status socket path is empty"};
+    if (path_.size() > kMaxPath) {
+      return Error{"status socket path " + path_ + " is longer than " + std::to_string(kMaxPath) +
+                   " bytes"};
+    }
+    if (Status folder = ensure_folder(std::filesystem::path(path_).parent_path()); !folder) {
+      return folder;
+    }
+    Result<PathUse> use = probe_path(path_);
+    if (!use) return use.error();
+    switch (*use) {
+      case PathUse::live:
+        return Error{"another agent already answers on " + path_};
+      case PathUse::foreign:
+        return Error{path_ + " exists and is not a socket; not replacing it"};
+      case PathUse::stale:
+        if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
+          return os_error("cannot remove stale socket", path_, errno);
+        }
+        spdlog::info("removed stale status socket path={}", path_);
+        break;
+      case PathUse::free:
+        break;
+    }
+
+    ErrorCode ec;
+    acceptor_.open(LocalStream(), ec);
+    if (!ec) acceptor_.bind(LocalStream::endpoint(path_), ec);
+    if (ec) return Error{"cannot bind status socket " + path_ + ": " + ec.message()};
+    // From bind on the file is ours: remove it again on any later failure.
+    struct stat info {};
+    if (::stat(path_.c_str(), &info) != 0) return fail_after_bind("cannot inspect", errno);
+    bound_ = FileId{info.st_dev, info.st_ino};
+    // bind created the file under the umask; the folder (0750) keeps others out until chmod.
+    if (::chmod(path_.c_str(), kSocketMode) != 0) return fail_after_bind("cannot chmod", errno);
+    give_to_status_group(path_);
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail_after_bind("cannot listen on", ec.value());
+    state_ = State::serving;
+    spdlog::info("status endpoint listening path={}", path_);
+    return Ok{};
+  }
+
+  void start() {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()),
+                   log_failure("accept"));
+  }
+
+  void close() {
+    if (state_ == State::closed) return;
+    const bool was_serving = state_ == State::serving;
+    state_ = State::closed;
+    ErrorCode ignored;
+    acceptor_.close(ignored);
+    slot_freed_.cancel();
+    for (const std::shared_ptr<Client>& client : clients_) {
+      client->socket.close(ignored);
+      client->deadline.cancel();
+    }
+    remove_socket_file();
+    if (was_serving) spdlog::info("status endpoint closed path={}", path_);
+  }
+
+ private:
+  enum class State { opening, serving, closed };
+  struct FileId {
+    dev_t device;
+    ino_t inode;
+  };
+
+  Status fail_after_bind(const std::string& what, int error_number) {
+    Error error = os_error(what, path_, error_number);
+    close();
+    return error;
+  }
+
+  /// Removes the socket file, unless it is no longer the one this endpoint bound (an operator
+  /// or a second agent replaced it): never pull the endpoint out from under someone else.
+  void remove_socket_file() {
+    if (!bound_) return;
+    struct stat info {};
+    if (::lstat(path_.c_str(), &info) == 0 && info.st_dev == bound_->device &&
+        info.st_ino == bound_->inode) {
+      ::unlink(path_.c_str());
+    }
+    bound_.reset();
+  }
+
+  /// Tells a waiting accept loop that a slot is free. Cancelling a timer fails only on broken
+  /// internals; this runs in destructors, so such a failure is logged, not thrown.
+  void wake_accept_loop() noexcept {
+    try {
+      slot_freed_.cancel();
+    } catch (const std::exception& e) {
+      log_unexpected("wake", e);
+    }
+  }
+
+  static asio::awaitable<void> accept_loop(std::shared_ptr<UnixEndpoint> self) {
+    while (self->state_ == State::serving) {
+      // At the limit, leave further clients in the listen queue: each served one is bounded by
+      // kStatusClientDeadline, so they wait at most that long.
+      if (self->clients_.size() >= kMaxStatusClients) {
+        co_await self->slot_freed_.async_wait(kUseTuple);
+        continue;
+      }
+      auto [ec, socket] = co_await self->acceptor_.async_accept(kUseTuple);
+      if (self->state_ != State::serving) co_return;
+      if (ec) {
+        spdlog::warn("status endpoint accept failed path={} error=\"{}\"", self->path_,
+                     ec.message());
+        asio::steady_timer pause(self->acceptor_.get_executor(), kAcceptRetryDelay);
+        co_await pause.async_wait(kUseTuple);
+        continue;
+      }
+      auto client = std::make_shared<Client>(std::move(socket));
+      self->clients_.insert(client);
+      asio::co_spawn(self->acceptor_.get_executor(), serve(self, std::move(client)),
+                     log_failure("client"));
+    }
+  }
+
+  /// Gives the client's slot back when serve() ends, however it ends.
+  class Slot {
+   public:
+    Slot(UnixEndpoint& endpoint, std::shared_ptr<Client> client)
+        : endpoint_(endpoint), client_(std::move(client)) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+      endpoint_.clients_.erase(client_);
+      if (endpoint_.state_ == State::serving) endpoint_.wake_accept_loop();
+    }
+
+   private:
+    UnixEndpoint& endpoint_;
+    std::shared_ptr<Client> client_;
+  };
+
+  static asio::awaitable<void> serve(std::shared_ptr<UnixEndpoint> self,
+                                     std::shared_ptr<Client> client) {
+    const Slot slot(*self, client);
+    client->deadline.expires_after(kStatusClientDeadline);
+    client->deadline.async_wait([weak = std::weak_ptr<Client>(client)](const ErrorCode& ec) {
+      if (ec) return;
+      if (const std::shared_ptr<Client> late = weak.lock()) {
+        late->timed_out = true;
+        ErrorCode ignored;
+        late->socket.close(ignored);
+      }
+    });
+
+    std::string request;
+    auto [read_ec, line_end] = co_await asio::async_read_until(
+        client->socket, asio::dynamic_buffer(request, kMaxStatusRequest), '\n', kUseTuple);
+    if (self->state_ == State::closed) co_return;
+    if (client->timed_out) {
+      spdlog::warn("status request rejected reason=timeout deadline_ms={} bytes={}",
+                   kStatusClientDeadline.count(), request.size());
+      co_return;
+    }
+
+    std::string answer;
+    if (!read_ec && std::string_view(request).substr(0, line_end) == kStatusRequestLine) {
+      answer = self->status_line();
+    } else if (read_ec == asio::error::eof && request.empty()) {
+      // Connected and left without asking: a probe such as a second agent's start-up check.
+      spdlog::debug("status client left without a request path={}", self->path_);
+      co_return;
+    } else if (read_ec && read_ec != asio::error::eof && read_ec != asio::error::not_found) {
+      spdlog::debug("status request read failed error=\"{}\"", read_ec.message());
+      co_return;
+    } else {
+      const std::string reason = read_ec == asio::error::not_found ? "request too long"
+                                 : read_ec                         ? "incomplete request"
+                                                                   : "unknown request";
+      spdlog::warn("status request rejected reason=\"{}\" bytes={} request={}", reason,
+                   request.size(), loggable(request));
+      answer = error_line(reason);
+    }
+
+    auto [write_ec, written] =
+        co_await asio::async_write(client->socket, asio::buffer(answer), kUseTuple);
+    if (write_ec && client->timed_out) {
+      spdlog::warn("status answer dropped reason=timeout deadline_ms={} bytes_sent={} of={}",
+                   kStatusClientDeadline.count(), written, answer.size());
+    } else if (write_ec && self->state_ != State::closed) {
+      spdlog::debug("status answer not delivered bytes_sent={} of={} error=\"{}\"", written,
+                    answer.size(), write_ec.message());
+    }
+    ErrorCode ignored;
+    client->socket.shutdown(LocalStream::socket::shutdown_both, ignored);
+    client->socket.close(ignored);
+    client->deadline.cancel();
+  }
+
+  /// The provider's document as one line, or an error line when it breaks the bound.
+  std::string status_line() {
+    std::string document = provider_();
+    if (document.size() + 1 > kMaxStatusResponse) {
+      spdlog::error("status document too large bytes={} limit={}", document.size(),
+                    kMaxStatusResponse);
+      return error_line("status document too large");
+    }
+    document.push_back('\n');
+    return document;
+  }
+
+  const std::string path_;
+  const StatusProvider provider_;
+  LocalStream::acceptor acceptor_;
+  asio::steady_timer slot_freed_;  ///< never expires; cancel() wakes the waiting accept loop
+  std::unordered_set<std::shared_ptr<Client>> clients_;
+  std::optional<FileId> bound_;  ///< the socket file this endpoint created
+  State state_ = State::opening;
+};
+
+/// The handle the agent holds; closing or dropping it ends the endpoint.
+class UnixStatusEndpoint final : public StatusEndpoint {
+ public:
+  explicit UnixStatusEndpoint(std::shared_ptr<UnixEndpoint> endpoint)
+      : endpoint_(std::move(endpoint)) {}
+  UnixStatusEndpoint(const UnixStatusEndpoint&) = delete;
+  UnixStatusEndpoint& operator=(const UnixStatusEndpoint&) = delete;
+  ~UnixStatusEndpoint() override {
+    try {
+      endpoint_->close();
+    } catch (const std::exception& e) {
+      log_unexpected("close", e);
+    }
+  }
+
+  void close() override { endpoint_->close(); }
+
+ private:
+  std::shared_ptr<UnixEndpoint> endpoint_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StatusEndpoint>> open_status_endpoint(boost::asio::io_context& io,
+                                                             const std::string& path,
+                                                             StatusProvider provider) {
+  auto endpoint = std::make_shared<UnixEndpoint>(io, path, std::move(provider));
+  if (Status opened = endpoint->open(); !opened) return opened.error();
+  endpoint->start();
+  return std::unique_ptr<StatusEndpoint>(std::make_unique<UnixStatusEndpoint>(endpoint));
+}
+
+}  // namespace gatelink

@@ -1,0 +1,33 @@
+# Warnings, sanitizers, clang-tidy and ccache for gatelink's own targets.
+
+find_program(GATELINK_CCACHE ccache)
+if(GATELINK_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${GATELINK_CCACHE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${GATELINK_CCACHE})
+endif()
+
+if(GATELINK_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(GATELINK_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT GATELINK_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "GATELINK_SANITIZE must be '', 'address' or 'thread'")
+endif()
+
+if(GATELINK_CLANG_TIDY)
+  find_program(GATELINK_CLANG_TIDY_EXE NAMES clang-tidy clang-tidy-14 REQUIRED)
+  set(CMAKE_CXX_CLANG_TIDY ${GATELINK_CLANG_TIDY_EXE})
+endif()
+
+# gatelink_target_defaults(<target>): warnings as errors for our own code.
+function(gatelink_target_defaults target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Werror
+    # Designated initializers that leave defaulted members out are intended.
+    -Wno-missing-field-initializers)
+  target_compile_definitions(${target} PRIVATE
+    BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
+endfunction()

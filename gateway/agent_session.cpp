@@ -1,0 +1,220 @@
+#include "agent_session.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <utility>
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "tls/certificate_info.hpp"
+#include "tls/peer_verification.hpp"
+
+namespace gatelink::gateway {
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+}
+
+std::shared_ptr<AgentSession> AgentSession::create(link::tcp::socket socket,
+                                                   asio::ssl::context& tls,
+                                                   const SessionSettings& settings,
+                                                   OnEnded on_ended) {
+  return std::shared_ptr<AgentSession>(
+      new AgentSession(std::move(socket), tls, settings, std::move(on_ended)));
+}
+
+AgentSession::AgentSession(link::tcp::socket socket, asio::ssl::context& tls,
+                           const SessionSettings& settings, OnEnded on_ended)
+    : executor_(socket.get_executor()),
+      stream_(std::move(socket), tls),
+      settings_(settings),
+      on_ended_(std::move(on_ended)),
+      writer_(executor_),
+      watchdog_(executor_) {
+  boost::system::error_code ec;
+  auto remote = stream_.lowest_layer().remote_endpoint(ec);
+  peer_ = ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
+}
+
+void AgentSession::start() {
+  asio::co_spawn(
+      executor_, [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->run(); },
+      [self = shared_from_this()](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("event=session-error peer={} agent={} error=\"{}\"", self->peer_,
+                        self->agent_name_, ex.what());
+          self->end("internal-error");
+        }
+      });
+}
+
+void AgentSession::watch(Millis after, std::string reason) {
+  watchdog_.expires_after(after);
+  watchdog_.async_wait([self = shared_from_this(), reason = std::move(reason)](auto ec) {
+    if (ec) return;
+    self->watchdog_reason_ = reason;
+    self->end(reason);
+  });
+}
+
+asio::awaitable<void> AgentSession::run() {
+  boost::system::error_code nodelay_ec;
+  stream_.lowest_layer().set_option(link::tcp::no_delay(true), nodelay_ec);
+  watch(settings_.handshake_timeout, "handshake-timeout");
+  auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (phase_ == Phase::closing) co_return;
+  if (hs_ec) {
+    std::string reason = tls::handshake_rejection_reason(
+        stream_.native_handle(), static_cast<unsigned long>(hs_ec.value()));
+    if (reason.empty()) reason = "handshake-failed";
+    spdlog::warn("event=agent-rejected peer={} reason={} detail=\"{}\"", peer_, reason,
+                 hs_ec.message());
+    end(reason);
+    co_return;
+  }
+
+  phase_ = Phase::greeting;
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->write_loop(); },
+      asio::detached);
+  auto hello = co_await link::read_message(stream_, settings_.max_frame);
+  if (phase_ == Phase::closing) co_return;
+  if (hello.ec || !hello.protocol_error.empty()) {
+    end(hello.ec ? link::describe_error(hello.ec) : "protocol-error: " + hello.protocol_error);
+    co_return;
+  }
+  const auto* greeting = std::get_if<codec::Hello>(&*hello.message);
+  if (greeting == nullptr || !accept_hello(*greeting)) co_return;
+
+  phase_ = Phase::up;
+  writer_.push(codec::Welcome{
+      .protocol_version = codec::kProtocolVersion,
+      .gateway_name = settings_.gateway_name,
+      .heartbeat_interval_ms = static_cast<std::uint32_t>(settings_.heartbeat_interval.count()),
+      .heartbeat_misses = static_cast<std::uint16_t>(settings_.heartbeat_misses)});
+  spdlog::info("event=agent-connected agent={} peer={} generation={}", agent_name_, peer_,
+               greeting->topology_generation);
+
+  while (phase_ == Phase::up) {
+    watch(settings_.idle_timeout, "idle-timeout");
+    auto in = co_await link::read_message(stream_, settings_.max_frame);
+    if (phase_ != Phase::up) co_return;
+    if (in.ec) {
+      end(link::describe_error(in.ec));
+      co_return;
+    }
+    if (!in.protocol_error.empty()) {
+      writer_.push(codec::ErrorMessage{.code = codec::ErrorCode::protocol,
+                                       .message = in.protocol_error});
+      end("protocol-error: " + in.protocol_error);
+      co_return;
+    }
+    handle(*in.message);
+  }
+}
+
+bool AgentSession::accept_hello(const codec::Hello& hello) {
+  if (hello.protocol_version != codec::kProtocolVersion) {
+    writer_.push(codec::ErrorMessage{.code = codec::ErrorCode::unsupported_version,
+                                     .message = "unsupported protocol version " +
+                                                std::to_string(hello.protocol_version)});
+    end("unsupported-version");
+    return false;
+  }
+  // The name in the hello must be one the client certificate carries (CN or SAN).
+  const auto identities =
+      tls::certificate_identities(SSL_get0_peer_certificate(stream_.native_handle()));
+  if (!tls::identity_matches(identities, hello.agent_name)) {
+    spdlog::warn("event=agent-rejected peer={} agent={} reason=name-mismatch", peer_,
+                 hello.agent_name);
+    writer_.push(codec::ErrorMessage{.code = codec::ErrorCode::unauthorized,
+                                     .message = "agent name does not match its certificate"});
+    end("name-mismatch");
+    return false;
+  }
+  agent_name_ = hello.agent_name;
+  return true;
+}
+
+void AgentSession::handle(const codec::Message& message) {
+  if (const auto* hb = std::get_if<codec::Heartbeat>(&message)) {
+    writer_.push(codec::HeartbeatAck{.sequence = hb->sequence, .sent_at_us = hb->sent_at_us});
+    return;
+  }
+  if (const auto* goodbye = std::get_if<codec::Goodbye>(&message)) {
+    end("agent-goodbye:" + goodbye->reason);
+    return;
+  }
+  if (const auto* ack = std::get_if<codec::TopologyAck>(&message)) {
+    spdlog::info("event=topology-ack agent={} generation={} outcome={} message=\"{}\"",
+                 agent_name_, ack->generation, static_cast<int>(ack->outcome), ack->message);
+    return;
+  }
+  if (std::holds_alternative<codec::HeartbeatAck>(message)) return;
+  // Anything else is not for a gateway to receive in this protocol version.
+  writer_.push(codec::ErrorMessage{
+      .code = codec::ErrorCode::bad_request,
+      .message = std::string("unexpected ") +
+                 std::string(codec::to_string(codec::type_of(message)))});
+  end("protocol-error: unexpected " + std::string(codec::to_string(codec::type_of(message))));
+}
+
+asio::awaitable<void> AgentSession::write_loop() {
+  auto ec = co_await writer_.run(stream_);
+  if (ec && phase_ != Phase::closing) {
+    end(link::describe_error(ec));
+    co_return;
+  }
+  // Everything queued (a goodbye, an error) is out: now the socket can go.
+  boost::system::error_code ignored;
+  stream_.lowest_layer().close(ignored);
+  watchdog_.cancel();
+}
+
+void AgentSession::say_goodbye(std::string reason, std::uint32_t retry_after_ms) {
+  asio::post(executor_, [self = shared_from_this(), reason = std::move(reason), retry_after_ms] {
+    if (self->phase_ == Phase::closing) return;
+    if (self->phase_ != Phase::up) {
+      self->end(reason);
+      return;
+    }
+    self->writer_.push(codec::Goodbye{.reason = reason, .retry_after_ms = retry_after_ms});
+    self->end(reason);
+  });
+}
+
+void AgentSession::end(const std::string& reason) {
+  boost::system::error_code ignored;
+  if (phase_ == Phase::closing) {
+    // Only the drain deadline gets here: the goodbye could not be written in time.
+    stream_.lowest_layer().close(ignored);
+    return;
+  }
+  const bool greeted = phase_ == Phase::up;
+  const bool writing = phase_ != Phase::handshaking;
+  phase_ = Phase::closing;
+  if (greeted) {
+    spdlog::info("event=agent-disconnected agent={} peer={} reason={}", agent_name_, peer_,
+                 reason);
+  }
+  if (writing) {
+    // Let the writer flush what is queued (goodbye, error); it closes the socket when done.
+    writer_.stop();
+    watch(settings_.drain_timeout, "drain-timeout");
+  } else {
+    watchdog_.cancel();
+    stream_.lowest_layer().close(ignored);
+  }
+  if (auto callback = std::exchange(on_ended_, nullptr)) callback(this);
+}
+
+}  // namespace gatelink::gateway

@@ -1,0 +1,69 @@
+#pragma once
+// The gateway's side of one agent's session: TLS handshake, hello checked against the client
+// certificate, welcome, then heartbeats answered until the agent leaves, goes idle or the
+// gateway drains.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "codec/message.hpp"
+#include "link/frame_io.hpp"
+
+namespace gatelink::gateway {
+
+namespace asio = boost::asio;
+using Millis = std::chrono::milliseconds;
+
+struct SessionSettings {
+  std::string gateway_name;
+  Millis handshake_timeout{5000};  ///< TLS handshake + hello
+  Millis heartbeat_interval{1000}; ///< advertised in the welcome
+  unsigned heartbeat_misses = 3;   ///< advertised in the welcome
+  Millis idle_timeout{10000};      ///< nothing heard for this long: the agent is gone
+  Millis drain_timeout{2000};      ///< how long a goodbye may take to be written
+  std::size_t max_frame = codec::kDefaultMaxFrame;
+};
+
+class AgentSession : public std::enable_shared_from_this<AgentSession> {
+ public:
+  using OnEnded = std::function<void(AgentSession*)>;
+
+  static std::shared_ptr<AgentSession> create(link::tcp::socket socket, asio::ssl::context& tls,
+                                              const SessionSettings& settings, OnEnded on_ended);
+  void start();
+  /// Says goodbye with this reason (and retry-after, 0 = none) and closes. Idempotent.
+  void say_goodbye(std::string reason, std::uint32_t retry_after_ms);
+
+  const std::string& agent_name() const { return agent_name_; }
+  const std::string& peer() const { return peer_; }
+
+ private:
+  enum class Phase { handshaking, greeting, up, closing };
+
+  AgentSession(link::tcp::socket socket, asio::ssl::context& tls, const SessionSettings& settings,
+               OnEnded on_ended);
+  asio::awaitable<void> run();
+  asio::awaitable<void> write_loop();
+  void watch(Millis after, std::string reason);
+  bool accept_hello(const codec::Hello& hello);
+  void handle(const codec::Message& message);
+  void end(const std::string& reason);
+
+  asio::any_io_executor executor_;  ///< the socket's strand: every loop runs on it
+  link::TlsStream stream_;
+  const SessionSettings& settings_;
+  OnEnded on_ended_;
+  Phase phase_ = Phase::handshaking;
+  link::FrameWriter writer_;
+  asio::steady_timer watchdog_;  ///< handshake, idle and drain deadlines
+  std::string watchdog_reason_;
+  std::string agent_name_ = "-";
+  std::string peer_;
+};
+
+}  // namespace gatelink::gateway

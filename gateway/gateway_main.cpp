@@ -1,0 +1,187 @@
+// gatelink-gateway: the reference gateway. Accepts agents over mutual TLS, answers heartbeats,
+// drains with a goodbye on SIGTERM.
+
+#include <systemd/sd-daemon.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "gateway_server.hpp"
+#include "tls/key_permissions.hpp"
+#include "tls/tls_context.hpp"
+
+namespace {
+
+using gatelink::gateway::Millis;
+
+struct Options {
+  std::string name;
+  std::string listen;
+  std::string cert, key, ca, crl;
+  std::string store;
+  std::string ready_file;
+  unsigned heartbeat_interval_ms = 1000;
+  unsigned heartbeat_misses = 3;
+  unsigned handshake_timeout_ms = 5000;
+  unsigned idle_timeout_ms = 0;  // 0: derived from the heartbeat settings
+  unsigned drain_timeout_ms = 2000;
+  std::string log_level = "info";
+};
+
+/// `--listen` is an IP literal and a port; port 0 lets the system pick (tests, the demo).
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+gatelink::Result<ListenAddress> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return gatelink::Error{"expected HOST:PORT"};
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (ec) return gatelink::Error{"host must be an IP literal: " + host};
+  const std::string port = text.substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || err != std::errc{} || end != port.data() + port.size() || value > 65535) {
+    return gatelink::Error{"port must be a number in 0..65535: " + port};
+  }
+  return ListenAddress{host, static_cast<std::uint16_t>(value)};
+}
+
+int run(const Options& o) {
+  auto listen = parse_listen(o.listen);
+  if (!listen) {
+    spdlog::error("event=bad-option option=--listen value=\"{}\" error=\"{}\"", o.listen,
+                  listen.error().message);
+    return 2;
+  }
+  if (!o.store.empty() && !std::filesystem::is_directory(o.store)) {
+    spdlog::error("event=bad-option option=--store error=\"not a directory: {}\"", o.store);
+    return 2;
+  }
+  if (auto perms = gatelink::tls::check_private_key_permissions(o.key); !perms) {
+    spdlog::error("event=bad-key error=\"{}\"", perms.error().message);
+    return 1;
+  }
+  auto context = gatelink::tls::make_server_context(
+      gatelink::tls::Files{.ca = o.ca, .cert = o.cert, .key = o.key, .crl = o.crl});
+  if (!context) {
+    spdlog::error("event=tls-setup-failed error=\"{}\"", context.error().message);
+    return 1;
+  }
+
+  gatelink::gateway::SessionSettings settings{
+      .gateway_name = o.name,
+      .handshake_timeout = Millis(o.handshake_timeout_ms),
+      .heartbeat_interval = Millis(o.heartbeat_interval_ms),
+      .heartbeat_misses = o.heartbeat_misses,
+      // An agent that sends nothing for twice its whole miss window is gone.
+      .idle_timeout = Millis(o.idle_timeout_ms != 0
+                                 ? o.idle_timeout_ms
+                                 : 2 * o.heartbeat_interval_ms * o.heartbeat_misses),
+      .drain_timeout = Millis(o.drain_timeout_ms),
+  };
+
+  boost::asio::io_context io(1);
+  gatelink::gateway::GatewayServer server(io, std::move(*context), settings);
+  auto bound = server.listen(listen->host, listen->port);
+  if (!bound) {
+    spdlog::error("event=listen-failed error=\"{}\"", bound.error().message);
+    return 1;
+  }
+  const std::string where = bound->address().to_string() + ":" + std::to_string(bound->port());
+  server.start();
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("event=signal signal={} action=drain", signal);
+        sd_notify(0, "STOPPING=1");
+        // When the last agent has its goodbye, nothing is left to wait for and run() returns.
+        server.drain("shutdown", [&] { signals.cancel(); });
+        // A second signal while draining ends at once.
+        signals.async_wait([&](const boost::system::error_code& e, int) {
+          if (!e) io.stop();
+        });
+      };
+  signals.async_wait(on_signal);
+
+  if (!o.ready_file.empty()) {
+    std::ofstream(o.ready_file) << where << "\n";
+  }
+  spdlog::info("event=listening name={} address={} store={}", o.name, where,
+               o.store.empty() ? "-" : o.store);
+  sd_notify(0, "READY=1");
+
+  // run() returns once drained: the acceptor is closed and every session has said goodbye.
+  io.run();
+  spdlog::info("event=stopped name={}", o.name);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"gatelink reference gateway: accepts agents over mutual TLS, answers heartbeats, "
+               "delivers topology from the store, drains on SIGTERM."};
+  app.set_version_flag("--version", std::string("gatelink-gateway ") + GATELINK_VERSION);
+  app.add_option("--name", o.name, "name of this gateway, sent in the welcome")->required();
+  app.add_option("--listen", o.listen, "HOST:PORT to listen on (IP literal; port 0 = any)")
+      ->required();
+  app.add_option("--cert", o.cert, "gateway certificate (PEM, serverAuth)")->required();
+  app.add_option("--key", o.key, "gateway private key (PEM, mode 0600)")->required();
+  app.add_option("--ca", o.ca, "CA that agents' certificates must chain to")->required();
+  app.add_option("--crl", o.crl, "CRL of that CA (optional)");
+  app.add_option("--store", o.store, "folder the management group writes topologies to");
+  app.add_option("--heartbeat-interval-ms", o.heartbeat_interval_ms,
+                 "heartbeat interval advertised to agents")
+      ->check(CLI::Range(50u, 600000u))
+      ->capture_default_str();
+  app.add_option("--heartbeat-misses", o.heartbeat_misses, "misses advertised to agents")
+      ->check(CLI::Range(1u, 100u))
+      ->capture_default_str();
+  app.add_option("--handshake-timeout-ms", o.handshake_timeout_ms,
+                 "TLS handshake and hello deadline")
+      ->check(CLI::Range(10u, 600000u))
+      ->capture_default_str();
+  app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
+                 "drop an agent heard from for this long (0: 2 x interval x misses)")
+      ->capture_default_str();
+  app.add_option("--drain-timeout-ms", o.drain_timeout_ms,
+                 "how long a goodbye may take to be written on shutdown")
+      ->check(CLI::Range(10u, 600000u))
+      ->capture_default_str();
+  app.add_option("--ready-file", o.ready_file,
+                 "write the bound HOST:PORT to this file once listening");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("gateway");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l gateway=" + o.name + " %v",
+                      spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    spdlog::critical("event=crashed error=\"{}\"", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,46 @@
+#pragma once
+// The reference gateway: accepts agents over mutual TLS on one io_context and keeps their
+// sessions; on drain it stops accepting and says goodbye to every agent. Runs on one thread:
+// the session table is touched only from the io_context's single run() loop.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "agent_session.hpp"
+#include "common/result.hpp"
+
+namespace gatelink::gateway {
+
+class GatewayServer {
+ public:
+  GatewayServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
+                SessionSettings settings);
+
+  /// Binds and listens; port 0 picks a free port. Returns the bound endpoint.
+  Result<link::tcp::endpoint> listen(const std::string& host, std::uint16_t port);
+  /// Starts accepting agents.
+  void start();
+  /// Stops accepting and says goodbye (with this reason) to every agent; calls on_drained once
+  /// the last session has ended. Idempotent.
+  void drain(const std::string& reason, std::function<void()> on_drained);
+  std::size_t session_count() const { return sessions_.size(); }
+
+ private:
+  void accept();
+  void ended(AgentSession* session);
+
+  asio::io_context& io_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  SessionSettings settings_;
+  link::tcp::acceptor acceptor_;
+  std::unordered_map<AgentSession*, std::shared_ptr<AgentSession>> sessions_;
+  bool draining_ = false;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace gatelink::gateway

@@ -1,0 +1,56 @@
+#pragma once
+// The agent's configuration file (XML): who the agent is, how it proves it, which gateways it
+// starts from and its timings. Parsed strictly; every error names file, line and problem.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "topology/topology.hpp"
+
+namespace gatelink {
+
+/// Configuration files larger than this are refused before parsing.
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{256} * 1024;
+
+/// The files the agent's mutual TLS uses.
+struct TlsFiles {
+  std::string ca;    ///< CA certificate(s) gateways must chain to
+  std::string cert;  ///< the agent's client certificate
+  std::string key;   ///< the agent's private key
+  std::string crl;   ///< certificate revocation list; empty: none
+};
+
+/// Everything in the agent configuration file, with defaults filled in.
+struct AgentConfig {
+  std::string source;  ///< file path it came from
+  std::string name;    ///< agent name; the agent certificate must carry it
+  std::string management_group;
+  TlsFiles tls;
+  Topology bootstrap;  ///< generation 0, management_group copied; used until one is pushed
+  std::chrono::milliseconds heartbeat_interval{1000};
+  unsigned heartbeat_misses = 3;  ///< unanswered heartbeats in a row that make a gateway dead
+  std::chrono::milliseconds probe_interval{30000};  ///< failback probe period
+  unsigned stable_probes = 2;                       ///< healthy probes in a row before failing back
+  std::chrono::milliseconds backoff_base{500};      ///< first backoff after the last gateway failed
+  std::chrono::milliseconds backoff_cap{30000};     ///< backoff never grows beyond this
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds handshake_timeout{3000};
+  std::string state_dir = "/var/lib/gatelink";             ///< persisted topology lives here
+  std::string status_socket = "/run/gatelink/agent.sock";  ///< local status endpoint
+};
+
+/// Parses configuration text; `source_name` prefixes messages ("FILE:LINE: ..."). Relative
+/// paths stay relative.
+Result<AgentConfig> parse_agent_config(std::string_view xml_text, std::string_view source_name);
+
+/// Reads and parses the file at `path` (at most kMaxConfigBytes); relative tls, state and
+/// status paths resolve against the file's folder.
+Result<AgentConfig> load_agent_config(const std::string& path);
+
+/// The configuration reference as Markdown, generated from the schema table.
+std::string config_reference_markdown();
+
+}  // namespace gatelink

@@ -1,0 +1,342 @@
+// The agent configuration schema table, the checks behind its value types, and the Markdown
+// reference rendered from it. config/agent.xsd mirrors this table (tests compare them).
+
+#include "config/config_schema.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+
+#include "config/agent_config.hpp"
+#include "topology/gateway_address.hpp"
+#include "topology/topology.hpp"
+
+namespace gatelink {
+namespace {
+
+constexpr std::uint64_t kMaxNameLength = 255;
+constexpr std::uint64_t kMaxPathLength = 4096;
+constexpr std::uint64_t kMaxAddressLength = 260;  // 253-character name, ':', 5-digit port
+constexpr std::uint64_t kMaxDnsNameLength = 253;
+
+/// Host paired with a server name to check that name alone (make_gateway_address needs both).
+constexpr std::string_view kServerNameCheckHost = "localhost";
+
+std::optional<SchemaProblem> copy_management_group(AgentConfig& config, const ElementValues&) {
+  config.bootstrap.management_group = config.management_group;
+  return std::nullopt;
+}
+
+/// Adds a <primary> or <failover> to the bootstrap topology and checks the topology so far, so
+/// that a duplicate is reported at the element that repeats an earlier one.
+std::optional<SchemaProblem> add_gateway(AgentConfig& config, const ElementValues& values,
+                                         bool primary) {
+  auto address = make_gateway_address(values.text("address"), values.text("server-name"));
+  if (!address) return SchemaProblem{"address", address.error().message};
+  auto& topology = config.bootstrap;
+  if (primary) {
+    topology.primary = std::move(*address);
+  } else {
+    if (topology.primary.host.empty()) {
+      return SchemaProblem{"", "comes before <primary>; list the primary first"};
+    }
+    topology.failover.push_back(std::move(*address));
+  }
+  if (auto error = validate_topology(topology)) return SchemaProblem{"address", error->message};
+  return std::nullopt;
+}
+
+std::optional<SchemaProblem> add_primary(AgentConfig& config, const ElementValues& values) {
+  return add_gateway(config, values, true);
+}
+
+std::optional<SchemaProblem> add_failover(AgentConfig& config, const ElementValues& values) {
+  return add_gateway(config, values, false);
+}
+
+std::optional<SchemaProblem> check_backoff(AgentConfig& config, const ElementValues&) {
+  if (config.backoff_cap < config.backoff_base) {
+    return SchemaProblem{
+        "cap-ms", "must be at least base-ms (" + std::to_string(config.backoff_base.count()) + ")"};
+  }
+  return std::nullopt;
+}
+
+// clang-format off
+const SchemaRow kSchema[] = {
+  {.element = "agent", .required = true, .min = 1, .max = 1,
+   .help = "The agent: who it is and which management group it belongs to.",
+   .hook = copy_management_group},
+  {.element = "agent", .attribute = "name", .type = ValueType::kName, .required = true,
+   .min = 1, .max = kMaxNameLength,
+   .help = "Agent name; the agent certificate must carry it.",
+   .field = +[](AgentConfig& c) -> std::string& { return c.name; }},
+  {.element = "agent", .attribute = "management-group", .type = ValueType::kName,
+   .required = true, .min = 1, .max = kMaxNameLength,
+   .help = "Management group the agent reports to.",
+   .field = +[](AgentConfig& c) -> std::string& { return c.management_group; }},
+
+  {.element = "agent/tls", .required = true, .min = 1, .max = 1,
+   .help = "Files of the agent's mutual TLS (PEM)."},
+  {.element = "agent/tls", .attribute = "ca", .type = ValueType::kPath, .required = true,
+   .min = 1, .max = kMaxPathLength,
+   .help = "CA certificate(s) a gateway certificate must chain to.",
+   .field = +[](AgentConfig& c) -> std::string& { return c.tls.ca; }},
+  {.element = "agent/tls", .attribute = "cert", .type = ValueType::kPath, .required = true,
+   .min = 1, .max = kMaxPathLength,
+   .help = "The agent's client certificate.",
+   .field = +[](AgentConfig& c) -> std::string& { return c.tls.cert; }},
+  {.element = "agent/tls", .attribute = "key", .type = ValueType::kPath, .required = true,
+   .min = 1, .max = kMaxPathLength,
+   .help = "The agent's private key; refused when other users can read it.",
+   .field = +[](AgentConfig& c) -> std::string& { return c.tls.key; }},
+  {.element = "agent/tls", .attribute = "crl", .type = ValueType::kPath,
+   .min = 1, .max = kMaxPathLength,
+   .help = "Certificate revocation list; when absent, revocation is not checked.",
+   .field = +[](AgentConfig& c) -> std::string& { return c.tls.crl; }},
+
+  {.element = "agent/gateways", .required = true, .min = 1, .max = 1,
+   .help = "Bootstrap topology: used until the management group has pushed one."},
+  {.element = "agent/gateways/primary", .required = true, .min = 1, .max = 1,
+   .help = "The primary gateway, tried first. Comes before the failover gateways.",
+   .hook = add_primary},
+  {.element = "agent/gateways/primary", .attribute = "address", .type = ValueType::kAddress,
+   .required = true, .min = 1, .max = kMaxAddressLength,
+   .help = "Gateway dialled, `host[:port]`."},
+  {.element = "agent/gateways/primary", .attribute = "server-name",
+   .type = ValueType::kServerName, .min = 1, .max = kMaxDnsNameLength,
+   .help = "Name the gateway certificate must carry when it differs from the host dialled."},
+  {.element = "agent/gateways/failover", .min = 0, .max = kMaxGateways - 1,
+   .help = "A failover gateway; tried in document order after the primary.",
+   .hook = add_failover},
+  {.element = "agent/gateways/failover", .attribute = "address", .type = ValueType::kAddress,
+   .required = true, .min = 1, .max = kMaxAddressLength,
+   .help = "Gateway dialled, `host[:port]`."},
+  {.element = "agent/gateways/failover", .attribute = "server-name",
+   .type = ValueType::kServerName, .min = 1, .max = kMaxDnsNameLength,
+   .help = "Name the gateway certificate must carry when it differs from the host dialled."},
+
+  {.element = "agent/heartbeat", .min = 0, .max = 1,
+   .help = "Heartbeats on the connected gateway."},
+  {.element = "agent/heartbeat", .attribute = "interval-ms", .type = ValueType::kDuration,
+   .default_value = "1000", .min = 50, .max = 600000,
+   .help = "Time between heartbeats.",
+   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.heartbeat_interval; }},
+  {.element = "agent/heartbeat", .attribute = "misses", .type = ValueType::kCount,
+   .default_value = "3", .min = 1, .max = 100,
+   .help = "Unanswered heartbeats in a row after which the gateway is dead.",
+   .field = +[](AgentConfig& c) -> unsigned& { return c.heartbeat_misses; }},
+
+  {.element = "agent/failback", .min = 0, .max = 1,
+   .help = "Return to a gateway earlier in the order while on a failover gateway."},
+  {.element = "agent/failback", .attribute = "probe-interval-ms", .type = ValueType::kDuration,
+   .default_value = "30000", .min = 100, .max = 86400000,
+   .help = "Time between probes of the gateways earlier in the order.",
+   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.probe_interval; }},
+  {.element = "agent/failback", .attribute = "stable-probes", .type = ValueType::kCount,
+   .default_value = "2", .min = 1, .max = 100,
+   .help = "Healthy probes in a row before the agent moves back.",
+   .field = +[](AgentConfig& c) -> unsigned& { return c.stable_probes; }},
+
+  {.element = "agent/backoff", .min = 0, .max = 1,
+   .help = "Wait after the last gateway failed, before starting again at the primary: "
+           "exponential with full jitter.",
+   .hook = check_backoff},
+  {.element = "agent/backoff", .attribute = "base-ms", .type = ValueType::kDuration,
+   .default_value = "500", .min = 10, .max = 600000,
+   .help = "First backoff; it doubles on each round that fails.",
+   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.backoff_base; }},
+  {.element = "agent/backoff", .attribute = "cap-ms", .type = ValueType::kDuration,
+   .default_value = "30000", .min = 10, .max = 3600000,
+   .help = "Longest backoff; at least base-ms.",
+   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.backoff_cap; }},
+
+  {.element = "agent/timeouts", .min = 0, .max = 1,
+   .help = "Deadlines of the steps of a connection to a gateway."},
+  {.element = "agent/timeouts", .attribute = "connect-ms", .type = ValueType::kDuration,
+   .default_value = "3000", .min = 10, .max = 600000,
+   .help = "TCP connect deadline; a gateway that misses it is dead.",
+   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.connect_timeout; }},
+  {.element = "agent/timeouts", .attribute = "handshake-ms", .type = ValueType::kDuration,
+   .default_value = "3000", .min = 10, .max = 600000,
+   .help = "TLS handshake deadline; a gateway that misses it is dead.",
+   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.handshake_timeout; }},
+
+  {.element = "agent/state", .min = 0, .max = 1,
+   .help = "Where the agent keeps its state."},
+  {.element = "agent/state", .attribute = "dir", .type = ValueType::kPath,
+   .default_value = "/var/lib/gatelink", .min = 1, .max = kMaxPathLength,
+   .help = "Folder of the persisted topology (topology.xml and its last-known-good copy).",
+   .field = +[](AgentConfig& c) -> std::string& { return c.state_dir; }},
+
+  {.element = "agent/status", .min = 0, .max = 1,
+   .help = "The local status endpoint that gatelinkctl asks."},
+  {.element = "agent/status", .attribute = "socket", .type = ValueType::kPath,
+   .default_value = "/run/gatelink/agent.sock", .min = 1, .max = kMaxPathLength,
+   .help = "Unix socket path (a named pipe name on Windows).",
+   .field = +[](AgentConfig& c) -> std::string& { return c.status_socket; }},
+};
+// clang-format on
+
+bool printable_without_space(char c) { return c > ' ' && c < 0x7f; }
+bool control_character(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+std::string range(const SchemaRow& row) {
+  return std::to_string(row.min) + ".." + std::to_string(row.max);
+}
+
+Result<std::uint64_t> check_number(const SchemaRow& row, std::string_view text) {
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Error{"not a decimal number (allowed: " + range(row) + ")"};
+  }
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < row.min || value > row.max) {
+    return Error{"out of range (allowed: " + range(row) + ")"};
+  }
+  return value;
+}
+
+std::string_view type_name(ValueType type) {
+  switch (type) {
+    case ValueType::kElement:
+      return "element";
+    case ValueType::kName:
+      return "name";
+    case ValueType::kAddress:
+      return "address";
+    case ValueType::kServerName:
+      return "server name";
+    case ValueType::kPath:
+      return "path";
+    case ValueType::kDuration:
+      return "milliseconds";
+    case ValueType::kCount:
+      return "count";
+  }
+  return "?";
+}
+
+std::string allowed_text(const SchemaRow& row) {
+  switch (row.type) {
+    case ValueType::kName:
+      return range(row) + " printable ASCII characters, no spaces";
+    case ValueType::kAddress:
+      return "`host[:port]`: host a DNS name, an IPv4 address or `[IPv6]`; port 1..65535, "
+             "default " +
+             std::to_string(kDefaultGatewayPort);
+    case ValueType::kServerName:
+      return "DNS name: letters, digits, `-` and `.`, at most " + std::to_string(row.max) +
+             " characters";
+    case ValueType::kPath:
+      return "absolute, or relative to the configuration file's folder";
+    case ValueType::kDuration:
+    case ValueType::kCount:
+      return range(row);
+    case ValueType::kElement:
+      break;
+  }
+  return "";
+}
+
+std::string occurrence_text(const SchemaRow& row) {
+  if (row.required) {
+    return row.max == 1 ? "Required, exactly once."
+                        : "Required, 1 to " + std::to_string(row.max) + " times.";
+  }
+  return row.max == 1 ? "Optional, at most once."
+                      : "Optional, up to " + std::to_string(row.max) + " times.";
+}
+
+}  // namespace
+
+const AttributeValue* ElementValues::find(std::string_view attribute) const {
+  for (const auto& value : values_) {
+    if (value.name == attribute) return &value;
+  }
+  return nullptr;
+}
+
+std::string_view ElementValues::text(std::string_view attribute) const {
+  const auto* value = find(attribute);
+  return value ? std::string_view(value->text) : std::string_view();
+}
+
+std::string_view SchemaRow::element_name() const {
+  const auto slash = element.rfind('/');
+  return slash == std::string_view::npos ? element : element.substr(slash + 1);
+}
+
+std::span<const SchemaRow> agent_config_schema() { return kSchema; }
+
+Result<std::uint64_t> check_value(const SchemaRow& row, std::string_view text) {
+  if (row.type == ValueType::kDuration || row.type == ValueType::kCount) {
+    return check_number(row, text);
+  }
+  if (text.size() < row.min || text.size() > row.max) {
+    return Error{"length must be " + range(row) + " characters"};
+  }
+  switch (row.type) {
+    case ValueType::kName:
+      if (!std::all_of(text.begin(), text.end(), printable_without_space)) {
+        return Error{"only printable ASCII characters without spaces are allowed"};
+      }
+      break;
+    case ValueType::kAddress:
+      if (auto address = make_gateway_address(text, {}); !address) return address.error();
+      break;
+    case ValueType::kServerName:
+      if (auto address = make_gateway_address(kServerNameCheckHost, text); !address) {
+        return address.error();
+      }
+      break;
+    case ValueType::kPath:
+      if (std::any_of(text.begin(), text.end(), control_character)) {
+        return Error{"control characters are not allowed in a path"};
+      }
+      break;
+    case ValueType::kElement:
+    case ValueType::kDuration:
+    case ValueType::kCount:
+      break;
+  }
+  return std::uint64_t{0};
+}
+
+std::string render_schema_markdown(std::span<const SchemaRow> schema) {
+  std::string out =
+      "# Agent configuration reference\n\n"
+      "<!-- Generated by gatelink::config_reference_markdown() from the schema table in\n"
+      "     plugin/config/config_schema.cpp; do not edit by hand. -->\n\n"
+      "The agent reads one XML file (`gatelink-agent --config FILE`). An unknown element or\n"
+      "attribute, a missing required one, a repeated one, a bad number, name, path or address:\n"
+      "the agent refuses to start and says which line is wrong and why. Numbers are plain\n"
+      "decimal digits. Relative paths resolve against the folder of the configuration file.\n"
+      "The schema `agent.xsd` describes the same file for editors and `xmllint`.\n";
+  for (const auto& element : schema) {
+    if (!element.is_element()) continue;
+    out += "\n## `<" + std::string(element.element_name()) + ">` (`" +
+           std::string(element.element) + "`)\n\n" + occurrence_text(element) + " " +
+           std::string(element.help) + "\n\n";
+    bool header = false;
+    for (const auto& row : schema) {
+      if (row.is_element() || row.element != element.element) continue;
+      if (!header) {
+        out += "| attribute | type | required / default | allowed | meaning |\n";
+        out += "| --- | --- | --- | --- | --- |\n";
+        header = true;
+      }
+      const std::string presence = row.required ? "required"
+                                   : row.default_value.empty()
+                                       ? "optional, no default"
+                                       : "`" + std::string(row.default_value) + "`";
+      out += "| `" + std::string(row.attribute) + "` | " + std::string(type_name(row.type)) +
+             " | " + presence + " | " + allowed_text(row) + " | " + std::string(row.help) + " |\n";
+    }
+    if (!header) out += "No attributes.\n";
+  }
+  return out;
+}
+
+}  // namespace gatelink

@@ -1,0 +1,336 @@
+// The endpoint: carries out what the failover machine decides, on one io_context thread.
+
+#include "gatelink/endpoint.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <future>
+#include <map>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "failover/failover_machine.hpp"
+#include "link/gateway_session.hpp"
+#include "tls/certificate_info.hpp"
+#include "tls/key_permissions.hpp"
+#include "tls/tls_context.hpp"
+
+#ifndef GATELINK_VERSION
+#error "GATELINK_VERSION must be defined by the build"
+#endif
+
+namespace gatelink {
+
+namespace asio = boost::asio;
+using failover::Clock;
+using failover::SessionId;
+
+namespace {
+
+/// How long status() waits for the endpoint's thread before answering without it.
+constexpr std::chrono::milliseconds kStatusWait{1000};
+
+tls::Files tls_files(const TlsFiles& files) {
+  return tls::Files{.ca = files.ca, .cert = files.cert, .key = files.key, .crl = files.crl};
+}
+
+failover::Settings machine_settings(const AgentConfig& config) {
+  return failover::Settings{.heartbeat_interval = config.heartbeat_interval,
+                            .heartbeat_misses = config.heartbeat_misses,
+                            .probe_interval = config.probe_interval,
+                            .stable_probes = config.stable_probes,
+                            .backoff_base = config.backoff_base,
+                            .backoff_cap = config.backoff_cap};
+}
+
+}  // namespace
+
+struct Endpoint::Impl {
+  Impl(AgentConfig cfg, std::shared_ptr<asio::ssl::context> context, tls::CertificateInfo cert)
+      : config(std::move(cfg)),
+        tls(std::move(context)),
+        certificate(std::move(cert)),
+        gateways(config.bootstrap.ordered()),
+        rng(std::random_device{}()),
+        machine(machine_settings(config), gateways.size(),
+                [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
+        tick(io) {}
+
+  // io first: destroyed last, after every object that holds its services.
+  asio::io_context io;
+  AgentConfig config;
+  std::shared_ptr<asio::ssl::context> tls;
+  tls::CertificateInfo certificate;
+  std::vector<GatewayAddress> gateways;  ///< the order the machine's indexes refer to
+  std::mt19937_64 rng;
+  failover::Machine machine;
+  asio::steady_timer tick;
+  std::map<SessionId, std::shared_ptr<link::GatewaySession>> sessions;
+  std::optional<std::string> gateway_name;             ///< from the active session's welcome
+  std::optional<std::chrono::microseconds> last_rtt;   ///< precise RTT of the active session
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread thread;
+
+  void dispatch(const failover::Event& event) {
+    for (const auto& action : machine.handle(event, Clock::now())) {
+      std::visit([this](const auto& a) { execute(a); }, action);
+    }
+  }
+
+  void execute(const failover::Connect& c) {
+    const auto& address = gateways.at(c.gateway);
+    spdlog::info("event=connecting gateway={} position={} purpose={}", address.to_string(),
+                 c.gateway, c.purpose == failover::Purpose::probe ? "probe" : "active");
+    link::GatewaySession::Options options{
+        .address = address,
+        .agent_name = config.name,
+        .management_group = config.management_group,
+        .topology_generation = config.bootstrap.generation,
+        .connect_timeout = config.connect_timeout,
+        .handshake_timeout = config.handshake_timeout,
+        .heartbeat_interval = config.heartbeat_interval,
+    };
+    const SessionId id = c.session;
+    link::GatewaySession::Handlers handlers{
+        .on_connected =
+            [this, id](const codec::Welcome& welcome) {
+              if (machine.active_session() == id) gateway_name = welcome.gateway_name;
+              spdlog::info("event=handshake-ok gateway={} gateway_name={} session={}",
+                           session_address(id), welcome.gateway_name, id);
+              dispatch(failover::Connected{id});
+            },
+        .on_heartbeat_answered =
+            [this, id](std::chrono::microseconds rtt) {
+              if (machine.active_session() == id) last_rtt = rtt;
+              dispatch(failover::HeartbeatAnswered{
+                  id, std::chrono::duration_cast<failover::Duration>(rtt)});
+            },
+        .on_heartbeat_missed =
+            [this, id] {
+              spdlog::warn("event=heartbeat-missed gateway={} session={}", session_address(id),
+                           id);
+              dispatch(failover::HeartbeatMissed{id});
+            },
+        .on_message = [this, id](const codec::Message& message) { on_message(id, message); },
+        .on_closed =
+            [this, id](const link::GatewaySession::Ending& ending) {
+              spdlog::info("event=closed gateway={} session={} reason={}", session_address(id),
+                           id, ending.reason);
+              sessions.erase(id);
+              if (ending.goodbye) {
+                dispatch(failover::GoodbyeReceived{id, ending.reason, ending.retry_after});
+              } else {
+                dispatch(failover::Closed{id, ending.reason});
+              }
+            },
+    };
+    auto session = link::GatewaySession::create(io, tls, std::move(options), std::move(handlers));
+    sessions[id] = session;
+    session->start();
+  }
+
+  void execute(const failover::Close& c) {
+    auto it = sessions.find(c.session);
+    if (it == sessions.end()) return;
+    it->second->close(c.reason);
+    sessions.erase(it);
+  }
+
+  void execute(const failover::Promote& p) {
+    // The probe session already answered a heartbeat; from now on it carries the traffic.
+    last_rtt.reset();
+    gateway_name.reset();
+    spdlog::info("event=promoted session={} gateway={}", p.session, session_address(p.session));
+  }
+
+  void execute(const failover::Schedule& s) {
+    tick.expires_at(s.at);
+    tick.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) dispatch(failover::Tick{});
+    });
+  }
+
+  void execute(const failover::Report& r) {
+    auto name = [this](const std::optional<std::size_t>& i) {
+      return i && *i < gateways.size() ? gateways[*i].to_string() : std::string("none");
+    };
+    switch (r.kind) {
+      case failover::Report::Kind::connected:
+        spdlog::info("event=connected gateway={} role={} reason={}", name(r.to),
+                     r.to == 0 ? "primary" : "failover", r.reason);
+        break;
+      case failover::Report::Kind::failover:
+        spdlog::warn("event=failover from={} to={} reason={}", name(r.from), name(r.to),
+                     r.reason);
+        break;
+      case failover::Report::Kind::failback:
+        spdlog::info("event=failback from={} to={} reason={}", name(r.from), name(r.to),
+                     r.reason);
+        break;
+      case failover::Report::Kind::reconnect:
+        spdlog::info("event=reconnect gateway={} reason={}", name(r.to), r.reason);
+        break;
+      case failover::Report::Kind::backoff:
+        spdlog::warn("event=backoff reason={}", r.reason);
+        break;
+      case failover::Report::Kind::dead:
+        spdlog::warn("event=gateway-dead gateway={} reason={}", name(r.from), r.reason);
+        break;
+    }
+  }
+
+  void on_message(SessionId id, const codec::Message& message) {
+    if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
+      // Applying pushed topologies comes with the topology issue; until then say so honestly.
+      spdlog::info("event=topology-ignored gateway={} generation={} reason=not-supported",
+                   session_address(id), push->generation);
+      if (auto it = sessions.find(id); it != sessions.end()) {
+        it->second->send(codec::TopologyAck{.generation = push->generation,
+                                            .outcome = codec::TopologyOutcome::ignored,
+                                            .message = "topology push not supported yet"});
+      }
+      return;
+    }
+    spdlog::debug("event=message-ignored gateway={} type={}", session_address(id),
+                  codec::to_string(codec::type_of(message)));
+  }
+
+  std::string session_address(SessionId id) const {
+    auto it = sessions.find(id);
+    return it == sessions.end() ? std::string("?") : it->second->address().to_string();
+  }
+
+  StatusSnapshot snapshot() const;
+};
+
+StatusSnapshot Endpoint::Impl::snapshot() const {
+  const auto steady_now = Clock::now();
+  const auto wall_now = std::chrono::system_clock::now();
+  auto wall = [&](Clock::time_point t) {
+    return wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady_now - t);
+  };
+  auto role_of = [](std::size_t i) { return std::string(i == 0 ? "primary" : "failover"); };
+
+  StatusSnapshot s;
+  s.version = std::string(gatelink::version());
+  s.agent = config.name;
+  s.management_group = config.management_group;
+  switch (machine.state()) {
+    case failover::State::connected:
+      s.state = ConnectionState::connected;
+      break;
+    case failover::State::backoff:
+      s.state = ConnectionState::backoff;
+      break;
+    case failover::State::stopped:
+      s.state = ConnectionState::stopped;
+      break;
+    default:
+      s.state = ConnectionState::connecting;
+  }
+  s.since = wall(machine.since());
+  if (auto current = machine.current_gateway(); current && s.state == ConnectionState::connected) {
+    s.gateway = gateways[*current].to_string();
+    s.gateway_name = gateway_name;
+    s.role = role_of(*current);
+    s.position = *current;
+  }
+  s.heartbeat.interval_ms = static_cast<std::uint32_t>(config.heartbeat_interval.count());
+  if (last_rtt && s.state == ConnectionState::connected) {
+    s.heartbeat.last_rtt_ms = static_cast<double>(last_rtt->count()) / 1000.0;
+  }
+  s.heartbeat.missed = machine.consecutive_misses();
+
+  s.topology.generation = config.bootstrap.generation;
+  s.topology.source = config.bootstrap.generation == 0 ? "bootstrap" : "pushed";
+  s.topology.primary = config.bootstrap.primary.to_string();
+  for (const auto& f : config.bootstrap.failover) s.topology.failover.push_back(f.to_string());
+
+  const auto& records = machine.gateways();
+  for (std::size_t i = 0; i < gateways.size(); ++i) {
+    GatewayStatus g{.address = gateways[i].to_string(), .role = role_of(i)};
+    if (i < records.size()) {
+      g.last_error = records[i].last_error;
+      if (records[i].last_seen) g.last_seen = wall(*records[i].last_seen);
+    }
+    s.gateways.push_back(std::move(g));
+  }
+  const auto& c = machine.counters();
+  s.counters = {.failovers = c.failovers,
+                .failbacks = c.failbacks,
+                .reconnects = c.reconnects,
+                .heartbeats_missed = c.heartbeats_missed};
+  s.certificate.subject = certificate.subject;
+  s.certificate.not_after = certificate.not_after;
+  s.certificate.days_left =
+      std::chrono::duration_cast<std::chrono::days>(certificate.not_after - wall_now).count();
+  if (auto t = machine.next_retry()) s.next_retry = wall(*t);
+  if (auto t = machine.next_probe()) s.next_probe = wall(*t);
+  return s;
+}
+
+Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
+  if (auto perms = tls::check_private_key_permissions(config.tls.key); !perms) {
+    return Error{perms.error().message};
+  }
+  auto context = tls::make_client_context(tls_files(config.tls));
+  if (!context) return Error{context.error().message};
+  auto cert = tls::read_certificate_info(config.tls.cert);
+  if (!cert) return Error{cert.error().message};
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(*context), std::move(*cert));
+  return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
+}
+
+Endpoint::Endpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Endpoint::~Endpoint() { stop(); }
+
+void Endpoint::start() {
+  if (impl_->thread.joinable()) return;
+  impl_->work.emplace(impl_->io.get_executor());
+  asio::post(impl_->io, [impl = impl_.get()] { impl->dispatch(failover::Start{}); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    try {
+      impl->io.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("event=endpoint-crashed error=\"{}\"", e.what());
+    }
+  });
+}
+
+void Endpoint::stop() {
+  if (!impl_->thread.joinable()) return;
+  asio::post(impl_->io, [impl = impl_.get()] {
+    impl->dispatch(failover::Stop{});
+    impl->tick.cancel();
+    // Every session step has a deadline, so run() returns once the goodbyes are written or
+    // their deadlines pass.
+    impl->work.reset();
+  });
+  impl_->thread.join();
+  impl_->sessions.clear();
+}
+
+StatusSnapshot Endpoint::status() const {
+  if (!impl_->thread.joinable()) return impl_->snapshot();
+  std::promise<StatusSnapshot> promise;
+  auto future = promise.get_future();
+  auto promise_ptr = std::make_shared<std::promise<StatusSnapshot>>(std::move(promise));
+  asio::post(impl_->io,
+             [impl = impl_.get(), promise_ptr] { promise_ptr->set_value(impl->snapshot()); });
+  if (future.wait_for(kStatusWait) == std::future_status::ready) return future.get();
+  // The thread is stopping (or stuck): answer with what is known without touching its state.
+  StatusSnapshot s;
+  s.version = std::string(gatelink::version());
+  s.agent = impl_->config.name;
+  s.management_group = impl_->config.management_group;
+  s.state = ConnectionState::stopped;
+  return s;
+}
+
+std::string_view version() { return GATELINK_VERSION; }
+
+}  // namespace gatelink

@@ -1,0 +1,44 @@
+// Backoff and retry-after jitter. Thousands of agents lose a gateway in the same instant; full
+// jitter (AWS Architecture Blog, "Exponential Backoff And Jitter") spreads their next attempts
+// uniformly over the whole window instead of bunching them at its end.
+
+#include "failover/failover_backoff.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gatelink::failover {
+namespace {
+
+double clamp_unit(double unit) {
+  // NaN from a broken generator counts as 0: the shortest wait, never an undefined one.
+  return unit >= 0.0 ? std::min(unit, 1.0) : 0.0;
+}
+
+}  // namespace
+
+Duration backoff_ceiling(const Settings& settings, unsigned attempt) {
+  const Duration cap = std::max(settings.backoff_cap, Duration::zero());
+  Duration ceiling = std::clamp(settings.backoff_base, Duration::zero(), cap);
+  // Doubling step by step instead of base << attempt: no overflow, whatever the attempt count.
+  for (unsigned i = 0; i < attempt && ceiling > Duration::zero() && ceiling < cap; ++i) {
+    ceiling = ceiling > cap / 2 ? cap : ceiling * 2;
+  }
+  return ceiling;
+}
+
+Duration backoff_delay(const Settings& settings, unsigned attempt, double unit) {
+  const Duration ceiling = backoff_ceiling(settings, attempt);
+  return Duration(
+      static_cast<Duration::rep>(clamp_unit(unit) * static_cast<double>(ceiling.count())));
+}
+
+Duration jittered_retry_after(Duration retry_after, double unit) {
+  // Stretching only upwards: the gateway asked for at least this long (it is draining or at its
+  // handshake limit), and the spread keeps the agents it sent away from returning together.
+  const Duration asked = std::clamp(retry_after, Duration::zero(), kMaxRetryAfter);
+  const double extra = std::ceil(static_cast<double>(asked.count()) * clamp_unit(unit) / 2.0);
+  return asked + Duration(static_cast<Duration::rep>(extra));
+}
+
+}  // namespace gatelink::failover

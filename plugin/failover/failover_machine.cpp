@@ -1,0 +1,332 @@
+// The failover machine: states, the session table and moving along the ordered gateway list.
+// Failback probes live in failover_failback.cpp, the delays in failover_backoff.cpp.
+
+#include "failover/failover_machine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <utility>
+
+#include "failover/failover_backoff.hpp"
+
+namespace gatelink::failover {
+namespace {
+
+/// The only state changes there are; enter() checks every transition against this.
+constexpr bool allowed(State from, State to) {
+  switch (from) {
+    case State::idle:
+      return to == State::connecting || to == State::backoff || to == State::stopped;
+    case State::connecting:
+    case State::connected:
+    case State::backoff:
+      return to != State::idle;
+    case State::stopped:
+      return false;
+  }
+  return false;
+}
+
+/// The name of an enumerator from a table that the caller checks is complete (static_assert).
+template <class Enum, std::size_t N>
+std::string_view name_of(Enum value, const std::array<std::string_view, N>& names) {
+  const auto index = static_cast<std::size_t>(value);
+  return index < N ? names[index] : std::string_view("unknown");
+}
+
+}  // namespace
+
+std::string_view to_string(State state) {
+  static constexpr std::array<std::string_view, 5> kNames{"idle", "connecting", "connected",
+                                                          "backoff", "stopped"};
+  static_assert(kNames.size() == static_cast<std::size_t>(State::stopped) + 1);
+  return name_of(state, kNames);
+}
+
+std::string_view to_string(Purpose purpose) {
+  static constexpr std::array<std::string_view, 2> kNames{"active", "probe"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Purpose::probe) + 1);
+  return name_of(purpose, kNames);
+}
+
+std::string_view to_string(Report::Kind kind) {
+  static constexpr std::array<std::string_view, 6> kNames{"connected", "failover", "failback",
+                                                          "reconnect", "backoff",  "dead"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::dead) + 1);
+  return name_of(kind, kNames);
+}
+
+Machine::Machine(Settings settings, std::size_t gateway_count, Random random)
+    : settings_(settings), random_(std::move(random)), gateways_(gateway_count) {}
+
+std::vector<Action> Machine::handle(const Event& event, TimePoint now) {
+  if (state_ == State::stopped) return {};
+  Step step{now, {}};
+  std::visit([&](const auto& e) { on(e, step); }, event);
+  // The I/O layer keeps one timer. A Tick means it has fired, so it is re-armed whenever anything
+  // is pending; otherwise only a changed deadline is worth a Schedule. A deadline that went away
+  // needs no cancel: a Tick with nothing due does nothing.
+  const std::optional<TimePoint> due = earliest_deadline();
+  if (due && (due != scheduled_ || std::holds_alternative<Tick>(event))) {
+    step.out.emplace_back(Schedule{*due});
+  }
+  scheduled_ = due;
+  return std::move(step.out);
+}
+
+std::optional<std::size_t> Machine::current_gateway() const {
+  if (const SessionRecord* session = active()) return session->gateway;
+  return std::nullopt;
+}
+
+std::optional<SessionId> Machine::active_session() const {
+  if (const SessionRecord* session = active()) return session->id;
+  return std::nullopt;
+}
+
+std::optional<TimePoint> Machine::next_retry() const {
+  return state_ == State::backoff ? retry_at_ : std::nullopt;
+}
+
+std::optional<TimePoint> Machine::next_probe() const {
+  return state_ == State::connected ? next_probe_ : std::nullopt;
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+void Machine::on(const Start& /*event*/, Step& step) {
+  if (state_ != State::idle || gateways_.empty()) return;
+  start_pass(step);
+}
+
+void Machine::on(const Connected& event, Step& step) {
+  SessionRecord* session = find(event.session);
+  if (session == nullptr || session->phase != Phase::connecting) return;
+  session->phase = Phase::up;
+  gateways_[session->gateway].last_seen = step.now;
+  // A probe is not healthy yet: it must also answer a heartbeat (probe_healthy).
+  if (session->purpose != Purpose::active) return;
+  step.out.emplace_back(Report{Report::Kind::connected, std::nullopt, session->gateway, "welcome"});
+  now_connected(*session, step);
+}
+
+void Machine::on(const HeartbeatAnswered& event, Step& step) {
+  SessionRecord* session = find(event.session);
+  if (session == nullptr || session->phase == Phase::connecting) return;
+  session->phase = Phase::healthy;
+  gateways_[session->gateway].last_seen = step.now;
+  if (session->purpose == Purpose::probe) return probe_healthy(*session, event.rtt, step);
+  misses_ = 0;
+  last_rtt_ = event.rtt;
+}
+
+void Machine::on(const HeartbeatMissed& event, Step& step) {
+  SessionRecord* session = find(event.session);
+  if (session == nullptr || session->phase == Phase::connecting) return;
+  // A probe must be flawless: one miss and the gateway is not ready to take us back.
+  if (session->purpose == Purpose::probe) {
+    return probe_failed(*session, "probe-heartbeat-missed", true, step);
+  }
+  ++misses_;
+  ++counters_.heartbeats_missed;
+  if (misses_ < std::max(1U, settings_.heartbeat_misses)) return;
+  const std::size_t gateway = session->gateway;
+  close(event.session, "heartbeat-timeout", step);
+  active_died(gateway, "heartbeat-timeout", step);
+}
+
+void Machine::on(const Closed& event, Step& step) {
+  SessionRecord* session = find(event.session);
+  if (session == nullptr) return;
+  if (session->purpose == Purpose::probe) return probe_failed(*session, event.reason, false, step);
+  const std::size_t gateway = session->gateway;
+  forget(event.session);
+  active_died(gateway, event.reason, step);
+}
+
+void Machine::on(const GoodbyeReceived& event, Step& step) {
+  SessionRecord* session = find(event.session);
+  if (session == nullptr) return;
+  const std::size_t gateway = session->gateway;
+  if (event.retry_after) {
+    gateways_[gateway].retry_not_before =
+        step.now + jittered_retry_after(*event.retry_after, draw());
+  }
+  std::string reason = "goodbye:" + event.reason;
+  if (session->purpose == Purpose::probe) {
+    return probe_failed(*session, std::move(reason), true, step);
+  }
+  close(event.session, "goodbye", step);
+  active_died(gateway, std::move(reason), step);
+}
+
+void Machine::on(const Tick& /*event*/, Step& step) {
+  if (state_ == State::backoff && retry_at_ && step.now >= *retry_at_) return start_pass(step);
+  if (state_ != State::connected) return;
+  if (SessionRecord* pending = probe()) {
+    if (pending->deadline && step.now >= *pending->deadline) {
+      probe_failed(*pending, "probe-timeout", true, step);
+    }
+  } else if (next_probe_ && step.now >= *next_probe_) {
+    open_probe(step);
+  }
+}
+
+void Machine::on(const Stop& /*event*/, Step& step) {
+  // The active session first, so that an operator's log reads in the order that matters.
+  if (const SessionRecord* session = active()) close(session->id, "stop", step);
+  while (!sessions_.empty()) close(sessions_.front().id, "stop", step);
+  enter(State::stopped, step.now);
+}
+
+// ---- moving along the list ----------------------------------------------------------------
+
+void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
+  const bool was_connected = state_ == State::connected;
+  gateways_[gateway].last_error = reason;
+  // A streak of healthy probes belongs to the session they were measured from.
+  for (GatewayRecord& record : gateways_) record.healthy_probes = 0;
+
+  // A probe that is already welcomed is as good as a cold connect that just succeeded, and it is
+  // earlier in the order: take it instead of opening yet another session.
+  if (SessionRecord* standby = was_connected ? promotable() : nullptr) {
+    const SessionId promoted = standby->id;
+    const std::size_t to = standby->gateway;
+    standby->purpose = Purpose::active;
+    standby->deadline.reset();
+    for (std::size_t i = sessions_.size(); i-- > 0;) {
+      if (sessions_[i].id != promoted) close(sessions_[i].id, "superseded", step);
+    }
+    ++counters_.failovers;
+    step.out.emplace_back(Promote{promoted});
+    step.out.emplace_back(Report{Report::Kind::failover, gateway, to, std::move(reason)});
+    return now_connected(*find(promoted), step);
+  }
+
+  // Whatever else is open (a probe still connecting) belonged to the dead session's state.
+  while (!sessions_.empty()) close(sessions_.front().id, "superseded", step);
+  const std::optional<std::size_t> next = next_eligible(gateway + 1, step.now);
+  if (!next) return enter_backoff(gateway, reason, step);
+  if (was_connected) ++counters_.failovers;
+  step.out.emplace_back(Report{Report::Kind::failover, gateway, *next, std::move(reason)});
+  enter(State::connecting, step.now);
+  open(*next, Purpose::active, step);
+}
+
+void Machine::start_pass(Step& step) {
+  const std::optional<std::size_t> first = next_eligible(0, step.now);
+  // Only reachable when every gateway sent us away; enter_backoff waits for the earliest.
+  if (!first) return enter_backoff(std::nullopt, "all-gateways-excluded", step);
+  if (state_ == State::backoff) {
+    ++counters_.reconnects;
+    step.out.emplace_back(Report{Report::Kind::reconnect, std::nullopt, *first, "backoff-over"});
+  }
+  enter(State::connecting, step.now);
+  open(*first, Purpose::active, step);
+}
+
+void Machine::enter_backoff(std::optional<std::size_t> from, const std::string& reason,
+                            Step& step) {
+  TimePoint at = step.now + backoff_delay(settings_, failed_passes_, draw());
+  if (failed_passes_ < 64) ++failed_passes_;  // the ceiling is long capped by then
+  // When every gateway asked us to stay away, wait until the first of them lets us back (the
+  // later of the two, so the stay-away is honoured and the backoff still grows).
+  std::optional<TimePoint> reopens;
+  for (std::size_t i = 0; i < gateways_.size(); ++i) {
+    const TimePoint open_at = excluded(i, step.now) ? *gateways_[i].retry_not_before : step.now;
+    if (!reopens || open_at < *reopens) reopens = open_at;
+  }
+  if (reopens && *reopens > at) at = *reopens;
+  enter(State::backoff, step.now);
+  retry_at_ = at;
+  step.out.emplace_back(Report{Report::Kind::backoff, from, std::nullopt, reason});
+}
+
+void Machine::now_connected(SessionRecord& session, Step& step) {
+  enter(State::connected, step.now);
+  failed_passes_ = 0;
+  gateways_[session.gateway].last_seen = step.now;
+  // On a failover gateway, keep looking for the way back (failover_failback.cpp).
+  if (session.gateway > 0) next_probe_ = step.now + settings_.probe_interval;
+}
+
+// ---- bookkeeping --------------------------------------------------------------------------
+
+void Machine::enter(State next, TimePoint now) {
+  assert(allowed(state_, next));
+  state_ = next;
+  since_ = now;
+  // Each state owns its deadline and the per-session figures; leaving it drops them.
+  misses_ = 0;
+  last_rtt_.reset();
+  if (next != State::connected) next_probe_.reset();
+  if (next != State::backoff) retry_at_.reset();
+}
+
+const SessionRecord* Machine::find_if(
+    const std::function<bool(const SessionRecord&)>& match) const {
+  const auto it = std::find_if(sessions_.begin(), sessions_.end(), match);
+  return it == sessions_.end() ? nullptr : &*it;
+}
+
+SessionRecord* Machine::find(SessionId id) {
+  // The table is owned by this machine; the const search just avoids writing it twice.
+  return const_cast<SessionRecord*>(find_if([id](const SessionRecord& s) { return s.id == id; }));
+}
+
+const SessionRecord* Machine::active() const {
+  return find_if([](const SessionRecord& s) { return s.purpose == Purpose::active; });
+}
+
+SessionRecord* Machine::active() {
+  return const_cast<SessionRecord*>(std::as_const(*this).active());
+}
+
+SessionRecord* Machine::probe() {
+  return const_cast<SessionRecord*>(
+      find_if([](const SessionRecord& s) { return s.purpose == Purpose::probe; }));
+}
+
+SessionId Machine::open(std::size_t gateway, Purpose purpose, Step& step) {
+  const SessionId id = next_id_++;
+  sessions_.push_back(SessionRecord{id, gateway, purpose, Phase::connecting, std::nullopt});
+  step.out.emplace_back(Connect{id, gateway, purpose});
+  return id;
+}
+
+void Machine::forget(SessionId id) {
+  std::erase_if(sessions_, [id](const SessionRecord& s) { return s.id == id; });
+}
+
+void Machine::close(SessionId id, std::string reason, Step& step) {
+  step.out.emplace_back(Close{id, std::move(reason)});
+  // Forgotten at once: the I/O layer's late report of this close finds no session and is ignored.
+  forget(id);
+}
+
+bool Machine::excluded(std::size_t gateway, TimePoint now) const {
+  const std::optional<TimePoint>& until = gateways_[gateway].retry_not_before;
+  return until && *until > now;
+}
+
+std::optional<std::size_t> Machine::next_eligible(std::size_t from, TimePoint now) const {
+  for (std::size_t i = from; i < gateways_.size(); ++i) {
+    if (!excluded(i, now)) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<TimePoint> Machine::earliest_deadline() const {
+  std::optional<TimePoint> due = retry_at_;
+  const auto consider = [&due](const std::optional<TimePoint>& at) {
+    if (at && (!due || *at < *due)) due = at;
+  };
+  consider(next_probe_);
+  for (const SessionRecord& session : sessions_) consider(session.deadline);
+  return due;
+}
+
+double Machine::draw() { return random_ ? random_() : 0.0; }
+
+}  // namespace gatelink::failover

@@ -1,0 +1,231 @@
+#pragma once
+// The failover state machine: every decision about which gateway to use, when one is dead,
+// when to back off, probe and fail back. Pure: events and the current time in, actions out.
+// The networking layer carries the actions out; it never decides on its own.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gatelink::failover {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = std::chrono::milliseconds;
+using SessionId = std::uint64_t;
+
+/// Timings, all from the configuration (named defaults live in the config schema).
+struct Settings {
+  Duration heartbeat_interval{1000};
+  unsigned heartbeat_misses = 3;  ///< consecutive unanswered heartbeats that make a gateway dead
+  Duration probe_interval{30000};
+  unsigned stable_probes = 2;  ///< healthy probes in a row before failing back
+  Duration backoff_base{500};
+  Duration backoff_cap{30000};
+};
+
+enum class State { idle, connecting, connected, backoff, stopped };
+std::string_view to_string(State state);
+
+/// Why a session exists: the one carrying traffic, or a failback probe. A later warm standby
+/// (DESIGN "Heartbeats and failover") becomes one more purpose in the same session table.
+enum class Purpose { active, probe };
+std::string_view to_string(Purpose purpose);
+
+/// How far a session has come: opened, welcomed (Connected), or has answered a heartbeat.
+enum class Phase { connecting, up, healthy };
+
+// ---- events -------------------------------------------------------------------------------
+struct Start {};
+/// TLS handshake done and the gateway's welcome received.
+struct Connected {
+  SessionId session;
+};
+struct HeartbeatAnswered {
+  SessionId session;
+  Duration rtt;
+};
+/// One heartbeat went a whole interval without an answer.
+struct HeartbeatMissed {
+  SessionId session;
+};
+/// The session ended or never came up: connect/handshake failure or timeout, certificate
+/// rejected, reset, end of stream. `reason` is a short key (`connect-timeout`, `expired`, ...).
+struct Closed {
+  SessionId session;
+  std::string reason;
+};
+/// The gateway said goodbye (drain or busy); it may ask us to stay away for a while. `reason` is
+/// the gateway's own key (`drain`, `busy`); the machine records it as `goodbye:<reason>`.
+struct GoodbyeReceived {
+  SessionId session;
+  std::string reason;
+  std::optional<Duration> retry_after;
+};
+/// Time has passed; the machine acts on whatever deadline is due.
+struct Tick {};
+struct Stop {};
+using Event = std::variant<Start, Connected, HeartbeatAnswered, HeartbeatMissed, Closed,
+                           GoodbyeReceived, Tick, Stop>;
+
+// ---- actions ------------------------------------------------------------------------------
+/// Open a session to gateway `gateway` (index in the ordered list) under this id.
+struct Connect {
+  SessionId session;
+  std::size_t gateway;
+  Purpose purpose;
+  bool operator==(const Connect&) const = default;
+};
+/// Close this session (idempotent for the I/O layer).
+struct Close {
+  SessionId session;
+  std::string reason;
+  bool operator==(const Close&) const = default;
+};
+/// This (probe) session now carries the traffic (make-before-break failback).
+struct Promote {
+  SessionId session;
+  bool operator==(const Promote&) const = default;
+};
+/// Deliver a Tick at or after `at`. A later Schedule replaces an earlier one.
+struct Schedule {
+  TimePoint at;
+  bool operator==(const Schedule&) const = default;
+};
+/// Something an operator wants in the log: one line per failover, failback, reconnect, backoff.
+/// `failover` is every move down the list (counted in Counters only when leaving a connected
+/// gateway); `dead` is a failback probe that failed; `connected` is an active session welcomed.
+struct Report {
+  enum class Kind { connected, failover, failback, reconnect, backoff, dead };
+  Kind kind;
+  std::optional<std::size_t> from;
+  std::optional<std::size_t> to;
+  std::string reason;
+  bool operator==(const Report&) const = default;
+};
+std::string_view to_string(Report::Kind kind);
+using Action = std::variant<Connect, Close, Promote, Schedule, Report>;
+
+/// Uniform random number in [0, 1); injected so tests are deterministic.
+using Random = std::function<double()>;
+
+/// What the machine knows about one gateway of the ordered list.
+struct GatewayRecord {
+  std::optional<std::string> last_error;
+  std::optional<TimePoint> last_seen;         ///< last heartbeat answer or successful connect
+  std::optional<TimePoint> retry_not_before;  ///< from a goodbye's retry-after (jittered)
+  unsigned healthy_probes = 0;  ///< failback probes in a row that answered a heartbeat
+};
+
+/// One session the machine opened and has not closed or seen close.
+struct SessionRecord {
+  SessionId id = 0;
+  std::size_t gateway = 0;
+  Purpose purpose = Purpose::active;
+  Phase phase = Phase::connecting;
+  std::optional<TimePoint> deadline;  ///< when the machine gives up on it (probes only, for now)
+};
+
+struct Counters {
+  std::uint64_t failovers = 0;
+  std::uint64_t failbacks = 0;
+  std::uint64_t reconnects = 0;
+  std::uint64_t heartbeats_missed = 0;
+};
+
+class Machine {
+ public:
+  Machine(Settings settings, std::size_t gateway_count, Random random);
+
+  /// Feeds one event at time `now`; returns what the I/O layer must do, in order.
+  ///
+  /// The I/O layer reports for each session it opened on a Connect: Connected once welcomed,
+  /// HeartbeatAnswered/HeartbeatMissed after that, and exactly one ending (Closed or
+  /// GoodbyeReceived) unless the machine closed it first; it enforces connect and handshake
+  /// deadlines itself and reports them as Closed. It keeps one timer: after a Schedule it sends
+  /// a Tick at or after `at`. Ids are never reused; after a Close the machine forgets the id, so
+  /// late reports about it are ignored, as is everything after Stop.
+  std::vector<Action> handle(const Event& event, TimePoint now);
+
+  State state() const { return state_; }
+  /// Index of the gateway carrying traffic (connected), or being connected to.
+  std::optional<std::size_t> current_gateway() const;
+  std::optional<SessionId> active_session() const;
+  /// When the current state began, or the gateway in use last changed (failback, promotion).
+  TimePoint since() const { return since_; }
+  unsigned consecutive_misses() const { return misses_; }
+  std::optional<Duration> last_rtt() const { return last_rtt_; }
+  const std::vector<GatewayRecord>& gateways() const { return gateways_; }
+  const Counters& counters() const { return counters_; }
+  /// When the backoff ends and the primary is tried again (only in State::backoff).
+  std::optional<TimePoint> next_retry() const;
+  /// When the next failback probe opens (only while connected to a failover gateway).
+  std::optional<TimePoint> next_probe() const;
+  /// Every session the machine holds open, the active one included.
+  const std::vector<SessionRecord>& sessions() const { return sessions_; }
+
+ private:
+  // Implementation-owned; see failover_machine.cpp (states, sessions, failover),
+  // failover_failback.cpp (probes) and failover_backoff.cpp (delays).
+  struct Step {
+    TimePoint now;
+    std::vector<Action> out;
+  };
+
+  void on(const Start& event, Step& step);
+  void on(const Connected& event, Step& step);
+  void on(const HeartbeatAnswered& event, Step& step);
+  void on(const HeartbeatMissed& event, Step& step);
+  void on(const Closed& event, Step& step);
+  void on(const GoodbyeReceived& event, Step& step);
+  void on(const Tick& event, Step& step);
+  void on(const Stop& event, Step& step);
+
+  void enter(State next, TimePoint now);
+  const SessionRecord* find_if(const std::function<bool(const SessionRecord&)>& match) const;
+  SessionRecord* find(SessionId id);
+  const SessionRecord* active() const;
+  SessionRecord* active();
+  SessionRecord* probe();
+  SessionId open(std::size_t gateway, Purpose purpose, Step& step);
+  void forget(SessionId id);
+  void close(SessionId id, std::string reason, Step& step);
+  bool excluded(std::size_t gateway, TimePoint now) const;
+  std::optional<std::size_t> next_eligible(std::size_t from, TimePoint now) const;
+
+  void active_died(std::size_t gateway, std::string reason, Step& step);
+  void start_pass(Step& step);
+  void enter_backoff(std::optional<std::size_t> from, const std::string& reason, Step& step);
+  void now_connected(SessionRecord& session, Step& step);
+
+  void open_probe(Step& step);
+  void probe_healthy(SessionRecord& session, Duration rtt, Step& step);
+  void probe_failed(SessionRecord& session, std::string reason, bool close_it, Step& step);
+  SessionRecord* promotable();
+
+  std::optional<TimePoint> earliest_deadline() const;
+  double draw();
+
+  Settings settings_;
+  Random random_;
+  State state_ = State::idle;
+  TimePoint since_{};
+  unsigned misses_ = 0;
+  std::optional<Duration> last_rtt_;
+  std::vector<GatewayRecord> gateways_;
+  Counters counters_;
+
+  std::vector<SessionRecord> sessions_;  ///< small: the active session and at most one probe
+  SessionId next_id_ = 1;                ///< ids are never reused, so late events stay stale
+  unsigned failed_passes_ = 0;  ///< full passes in a row without a connect: the backoff exponent
+  std::optional<TimePoint> retry_at_;    ///< end of the backoff
+  std::optional<TimePoint> next_probe_;  ///< when the next probe opens
+  std::optional<TimePoint> scheduled_;   ///< the deadline last handed out in a Schedule
+};
+
+}  // namespace gatelink::failover

@@ -1,0 +1,126 @@
+// The status snapshot as the JSON object of DESIGN "Local status". Keys keep the order DESIGN
+// lists them in (ordered_json) so that `status --json` reads top-down like the text form.
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "status/status_snapshot.hpp"
+#include "status/status_time.hpp"
+
+namespace gatelink {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json time_or_null(const std::optional<WallTime>& time) {
+  return time ? Json(format_utc_time(*time)) : Json(nullptr);
+}
+
+template <class T>
+Json value_or_null(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+/// Empty strings in the snapshot mean "not known yet": null, never an invented "".
+Json text_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+/// Milliseconds with three decimals (microsecond resolution): more digits are noise.
+Json rtt_or_null(const std::optional<double>& rtt_ms) {
+  if (!rtt_ms) return nullptr;
+  return std::round(*rtt_ms * 1000.0) / 1000.0;
+}
+
+Json pending_json(const std::optional<PendingTopologyStatus>& pending) {
+  if (!pending) return nullptr;
+  Json out = Json::object();
+  out["generation"] = pending->generation;
+  out["primary"] = text_or_null(pending->primary);
+  out["failover"] = pending->failover;
+  out["since"] = format_utc_time(pending->since);
+  out["last_error"] = value_or_null(pending->last_error);
+  return out;
+}
+
+Json gateways_json(const std::vector<GatewayStatus>& gateways) {
+  Json out = Json::array();
+  for (const GatewayStatus& gateway : gateways) {
+    Json row = Json::object();
+    row["address"] = gateway.address;
+    row["role"] = gateway.role;
+    row["last_error"] = value_or_null(gateway.last_error);
+    row["last_seen"] = time_or_null(gateway.last_seen);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(ConnectionState state) {
+  switch (state) {
+    case ConnectionState::connecting:
+      return "connecting";
+    case ConnectionState::connected:
+      return "connected";
+    case ConnectionState::backoff:
+      return "backoff";
+    case ConnectionState::stopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+std::string to_json(const StatusSnapshot& snapshot) {
+  Json doc = Json::object();
+  doc["version"] = text_or_null(snapshot.version);
+  doc["agent"] = snapshot.agent;
+  doc["management_group"] = snapshot.management_group;
+  doc["state"] = std::string(to_string(snapshot.state));
+  doc["gateway"] = value_or_null(snapshot.gateway);
+  doc["gateway_name"] = value_or_null(snapshot.gateway_name);
+  doc["role"] = value_or_null(snapshot.role);
+  doc["position"] = value_or_null(snapshot.position);
+  doc["since"] = time_or_null(snapshot.since);
+
+  // Sub-objects are built whole and then moved in: ordered_json keeps its members in a vector,
+  // so a reference into `doc` would not survive the next key.
+  Json heartbeat = Json::object();
+  heartbeat["interval_ms"] = snapshot.heartbeat.interval_ms;
+  heartbeat["last_rtt_ms"] = rtt_or_null(snapshot.heartbeat.last_rtt_ms);
+  heartbeat["missed"] = snapshot.heartbeat.missed;
+  doc["heartbeat"] = std::move(heartbeat);
+
+  const StatusSnapshot::Topology& topology = snapshot.topology;
+  Json topology_json = Json::object();
+  topology_json["generation"] = topology.generation;
+  topology_json["source"] = topology.source;
+  topology_json["primary"] = text_or_null(topology.primary);
+  topology_json["failover"] = topology.failover;
+  topology_json["pending"] = pending_json(topology.pending);
+  topology_json["last_known_good"] = value_or_null(topology.last_known_good);
+  doc["topology"] = std::move(topology_json);
+
+  doc["gateways"] = gateways_json(snapshot.gateways);
+
+  Json counters = Json::object();
+  counters["failovers"] = snapshot.counters.failovers;
+  counters["failbacks"] = snapshot.counters.failbacks;
+  counters["reconnects"] = snapshot.counters.reconnects;
+  counters["heartbeats_missed"] = snapshot.counters.heartbeats_missed;
+  doc["counters"] = std::move(counters);
+
+  Json certificate = Json::object();
+  certificate["subject"] = text_or_null(snapshot.certificate.subject);
+  certificate["not_after"] = time_or_null(snapshot.certificate.not_after);
+  certificate["days_left"] = value_or_null(snapshot.certificate.days_left);
+  doc["certificate"] = std::move(certificate);
+
+  doc["next_retry"] = time_or_null(snapshot.next_retry);
+  doc["next_probe"] = time_or_null(snapshot.next_probe);
+
+  // Names and errors can come from certificates and gateways: never let a stray byte that is
+  // not UTF-8 turn a status request into an exception.
+  return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace gatelink

@@ -1,0 +1,88 @@
+#pragma once
+// What the agent tells on-site staff about itself: one consistent snapshot, rendered as the
+// JSON of DESIGN "Local status". Fields whose feature is not built yet stay empty (null).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatelink {
+
+using WallTime = std::chrono::system_clock::time_point;
+
+enum class ConnectionState { connecting, connected, backoff, stopped };
+/// The state as the status JSON spells it: `connecting`, `connected`, `backoff`, `stopped`.
+std::string_view to_string(ConnectionState state);
+
+struct GatewayStatus {
+  std::string address;  ///< command-line form, `server-name@host:port` or `host:port`
+  std::string role;     ///< `primary` or `failover`
+  std::optional<std::string> last_error;
+  std::optional<WallTime> last_seen;
+};
+
+struct PendingTopologyStatus {
+  std::uint64_t generation = 0;
+  std::string primary;
+  std::vector<std::string> failover;
+  WallTime since{};
+  std::optional<std::string> last_error;
+};
+
+struct StatusSnapshot {
+  std::string version;  ///< gatelink version of the running agent
+  std::string agent;
+  std::string management_group;
+  ConnectionState state = ConnectionState::connecting;
+  std::optional<std::string> gateway;       ///< address in use, null when not connected
+  std::optional<std::string> gateway_name;  ///< name the gateway gave in its welcome
+  std::optional<std::string> role;          ///< `primary` or `failover`
+  std::optional<std::size_t> position;      ///< index in the ordered list (0 = primary)
+  std::optional<WallTime> since;            ///< when the current state began
+
+  struct Heartbeat {
+    std::uint32_t interval_ms = 0;
+    std::optional<double> last_rtt_ms;
+    std::uint32_t missed = 0;  ///< consecutive misses on the current session
+  } heartbeat;
+
+  struct Topology {
+    std::uint64_t generation = 0;
+    std::string source = "bootstrap";  ///< `bootstrap` or `pushed`
+    std::string primary;               ///< empty until a topology is known (JSON null)
+    std::vector<std::string> failover;
+    std::optional<PendingTopologyStatus> pending;
+    std::optional<std::uint64_t> last_known_good;
+  } topology;
+
+  std::vector<GatewayStatus> gateways;
+
+  struct Counters {
+    std::uint64_t failovers = 0;
+    std::uint64_t failbacks = 0;
+    std::uint64_t reconnects = 0;
+    std::uint64_t heartbeats_missed = 0;
+  } counters;
+
+  struct Certificate {
+    std::string subject;  ///< empty while no certificate is loaded (JSON null)
+    std::optional<WallTime> not_after;
+    std::optional<std::int64_t> days_left;
+  } certificate;
+
+  std::optional<WallTime> next_retry;  ///< when the next connection attempt is due (backoff)
+  std::optional<WallTime> next_probe;  ///< when the next failback probe is due
+};
+
+/// The JSON object `gatelinkctl status --json` prints (nlohmann/json, never concatenation).
+std::string to_json(const StatusSnapshot& snapshot);
+
+/// Bounds on the local status protocol: a request line and the answer.
+inline constexpr std::size_t kMaxStatusRequest = 256;
+inline constexpr std::size_t kMaxStatusResponse = std::size_t{256} * 1024;
+
+}  // namespace gatelink

@@ -1,0 +1,36 @@
+#pragma once
+// What gatelink tells about a certificate: subject and expiry for status, and the names that
+// identify its holder, which the gateway matches against the agent name in the hello.
+
+#include <openssl/types.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace gatelink::tls {
+
+/// The facts of one certificate.
+struct CertificateInfo {
+  std::string subject;                              ///< one-line RFC 2253, e.g. `CN=a.example`
+  std::chrono::system_clock::time_point not_after;  ///< end of validity; max() if beyond 2200
+  std::string common_name;                          ///< the subject's last CN; empty if none
+  std::vector<std::string> dns_names;               ///< SAN dNSName entries, in order
+};
+
+/// Reads the first certificate of a PEM file.
+Result<CertificateInfo> read_certificate_info(const std::string& path);
+
+/// The facts of a parsed certificate, e.g. a peer's.
+CertificateInfo certificate_info(const X509* cert);
+
+/// The names a certificate identifies its holder by: the CN, then the SAN dNSNames, each once.
+std::vector<std::string> certificate_identities(const X509* cert);
+
+/// Whether `name` is one of `identities`, compared as DNS names are (ASCII case-insensitive).
+bool identity_matches(const std::vector<std::string>& identities, std::string_view name);
+
+}  // namespace gatelink::tls

@@ -1,0 +1,33 @@
+#pragma once
+// How a peer's certificate is judged during the handshake and, when it is refused, why: short,
+// stable reason words (`expired`, `name-mismatch`, ...) for logs, status and tests. The verify
+// callback only ever turns success into failure, never the reverse.
+
+#include <openssl/types.h>
+
+#include <string>
+#include <string_view>
+
+namespace gatelink::tls {
+
+/// The reason word for an X509_V_ERR_* code: expired, not-yet-valid, name-mismatch,
+/// wrong-purpose, untrusted, revoked, crl-missing, crl-expired, crl-not-yet-valid, crl-invalid,
+/// or `verify-error-<n>`; empty for X509_V_OK.
+std::string rejection_reason(long x509_verify_result);
+
+/// Why the handshake on `ssl` failed over a certificate: its verify result if that failed, else
+/// from the handshake's OpenSSL error (ERR_get_error(), or an Asio ssl error_code's value)
+/// `no-certificate` (the peer sent none) or `refused-by-peer` (the peer refused ours; in TLS 1.3
+/// a client learns this on its first read). Empty when certificates were not the cause.
+std::string handshake_rejection_reason(const SSL* ssl, unsigned long openssl_error);
+
+/// Names the peer in rejection logs (e.g. the gateway's remote endpoint). Without a label a
+/// client logs the name it expects; false when out of memory.
+bool set_peer_label(SSL* ssl, std::string_view label);
+
+/// Makes `ctx` require a peer certificate and judge it with gatelink's verify callback, which
+/// also requires the leaf to carry the extended key usage of its role (serverAuth for a server,
+/// clientAuth for a client) and logs one line per rejection. Used by the context builders.
+void require_verified_peer(SSL_CTX* ctx);
+
+}  // namespace gatelink::tls

@@ -1,0 +1,170 @@
+#include "tls/tls_context.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "tls/key_permissions.hpp"
+#include "tls/openssl_support.hpp"
+#include "tls/peer_verification.hpp"
+
+namespace gatelink::tls {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+using detail::KeyPtr;
+
+/// Security level 2: RSA and DH of 2048 bits or more, ECC of 224 bits or more, no SHA-1
+/// signatures. Set here rather than inherited from the distribution's openssl.cnf.
+constexpr int kSecurityLevel = 2;
+/// TLS 1.2 suites: forward secrecy and AEAD only. TLS 1.3 keeps OpenSSL's defaults.
+constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
+/// At most this many intermediate CAs between a peer's certificate and the root; more is a
+/// misconfiguration or an attack.
+constexpr int kMaxChainDepth = 4;
+/// Session ID context of the gateway; no session is ever resumed, but OpenSSL wants one set
+/// whenever client certificates are verified.
+constexpr unsigned char kSessionIdContext[] = "gatelink";
+
+// Protocol versions and options. No resumption at all (no tickets, no cache): every handshake
+// verifies the peer against the CA and CRL of the context in use, so a rotated CRL applies to
+// the next connection.
+void set_protocol(SSL_CTX* ctx) {
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_security_level(ctx, kSecurityLevel);
+  SSL_CTX_set_cipher_list(ctx, kTls12Ciphers);
+}
+
+// The CA file's certificates become the store's only trust anchors: no system store is loaded.
+Status load_trust_anchors(SSL_CTX* ctx, const std::string& path) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  return detail::for_each_pem<X509, X509_free>(
+      "CA file", path, "certificate", PEM_read_bio_X509, [store](X509* cert) -> std::string {
+        if (X509_check_ca(cert) == 0) {
+          return "holds a certificate that is not a CA certificate";
+        }
+        return X509_STORE_add_cert(store, cert) == 1 ? "" : detail::take_openssl_error();
+      });
+}
+
+// Whether one of the store's CA certificates issued and signed `crl`.
+bool issued_by_trust_anchor(X509_STORE* store, X509_CRL* crl) {
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    X509* ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
+    if (ca != nullptr && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+        X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Adds the CRLs and turns on the revocation check of the peer's certificate. A CRL that is
+// out of date still loads: every handshake then fails with `crl-expired`, which says what to fix.
+Status load_crls(SSL_CTX* ctx, const std::string& path) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  auto loaded = detail::for_each_pem<X509_CRL, X509_CRL_free>(
+      "CRL file", path, "CRL", PEM_read_bio_X509_CRL, [store](X509_CRL* crl) -> std::string {
+        if (!issued_by_trust_anchor(store, crl)) {
+          return "holds a CRL not issued by the configured CA";
+        }
+        return X509_STORE_add_crl(store, crl) == 1 ? "" : detail::take_openssl_error();
+      });
+  if (loaded) {
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
+  return loaded;
+}
+
+// The own certificate, then any intermediates that follow it in the same file.
+Status load_certificate_chain(SSL_CTX* ctx, const std::string& path) {
+  bool leaf = true;
+  return detail::for_each_pem<X509, X509_free>(
+      "certificate file", path, "certificate", PEM_read_bio_X509,
+      [ctx, &leaf](X509* cert) -> std::string {
+        const bool added = leaf ? SSL_CTX_use_certificate(ctx, cert) == 1
+                                : SSL_CTX_add1_chain_cert(ctx, cert) == 1;
+        leaf = false;
+        return added ? "" : detail::take_openssl_error();
+      });
+}
+
+// Never prompts: a daemon has no terminal, and the key's protection is its file mode.
+int refuse_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) {
+  return -1;
+}
+
+Status load_private_key(SSL_CTX* ctx, const std::string& key_path, const std::string& cert_path) {
+  if (key_path.empty()) {
+    return Error{"key file is not configured"};
+  }
+  if (auto permitted = check_private_key_permissions(key_path); !permitted) {
+    return permitted.error();
+  }
+  auto bio = detail::open_pem_file("key file", key_path);
+  if (!bio) {
+    return bio.error();
+  }
+  KeyPtr key{PEM_read_bio_PrivateKey(bio->get(), nullptr, refuse_passphrase, nullptr)};
+  if (!key) {
+    ERR_clear_error();
+    return detail::file_problem(
+        "key file", key_path,
+        "holds no unencrypted PEM private key (encrypted keys are not supported)");
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    return detail::file_problem("key file", key_path,
+                                "does not match the certificate in " + cert_path);
+  }
+  return Ok{};
+}
+
+Result<ContextPtr> make_context(ssl::context::method method, int peer_purpose, const Files& files) {
+  auto context = std::make_shared<ssl::context>(method);
+  SSL_CTX* ctx = context->native_handle();
+  set_protocol(ctx);
+  if (auto loaded = load_trust_anchors(ctx, files.ca); !loaded) {
+    return loaded.error();
+  }
+  if (!files.crl.empty()) {
+    if (auto loaded = load_crls(ctx, files.crl); !loaded) {
+      return loaded.error();
+    }
+  }
+  if (auto loaded = load_certificate_chain(ctx, files.cert); !loaded) {
+    return loaded.error();
+  }
+  if (auto loaded = load_private_key(ctx, files.key, files.cert); !loaded) {
+    return loaded.error();
+  }
+  SSL_CTX_set_purpose(ctx, peer_purpose);
+  SSL_CTX_set_verify_depth(ctx, kMaxChainDepth);
+  require_verified_peer(ctx);
+  return context;
+}
+
+}  // namespace
+
+Result<ContextPtr> make_client_context(const Files& files) {
+  return make_context(ssl::context::tls_client, X509_PURPOSE_SSL_SERVER, files);
+}
+
+Result<ContextPtr> make_server_context(const Files& files) {
+  auto context = make_context(ssl::context::tls_server, X509_PURPOSE_SSL_CLIENT, files);
+  if (context) {
+    SSL_CTX_set_session_id_context((*context)->native_handle(), kSessionIdContext,
+                                   sizeof kSessionIdContext - 1);
+  }
+  return context;
+}
+
+}  // namespace gatelink::tls

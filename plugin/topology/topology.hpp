@@ -1,0 +1,34 @@
+#pragma once
+// The topology a management group gives an agent: one primary, then failovers in order.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "topology/gateway_address.hpp"
+
+namespace gatelink {
+
+/// Upper bound on primary + failovers; larger topologies are refused.
+inline constexpr std::size_t kMaxGateways = 16;
+
+struct Topology {
+  std::uint64_t generation = 0;  ///< 0: the bootstrap list from the configuration
+  std::string management_group;
+  GatewayAddress primary;
+  std::vector<GatewayAddress> failover;  ///< in failover order
+
+  /// Primary first, then failovers: the order the agent tries them in.
+  std::vector<GatewayAddress> ordered() const;
+
+  friend bool operator==(const Topology&, const Topology&) = default;
+};
+
+/// Checks a topology before anything else happens to it: a primary, no duplicate gateway
+/// (same host:port), at most kMaxGateways, well-formed addresses. Empty optional: valid.
+std::optional<Error> validate_topology(const Topology& topology);
+
+}  // namespace gatelink

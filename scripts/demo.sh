@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The live demo: a lab CA, three reference gateways and an agent on 127.0.0.1; the primary is
+# killed and the agent's failover is seen through `gatelinkctl status`.
+# Usage: scripts/demo.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${1:-build}
+
+bash scripts/deps.sh
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build "$build" -j "$(nproc)" --target gatelink-agent gatelink-gateway gatelinkctl
+bin="$root/$build/bin"
+
+work=$(mktemp -d /tmp/gatelink-demo-XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# wait_for DESCRIPTION COMMAND...: polls COMMAND until it succeeds, at most 15 s.
+wait_for() {
+  local what=$1; shift
+  for _ in $(seq 1 300); do
+    if "$@" > /dev/null 2>&1; then return 0; fi
+    sleep 0.05
+  done
+  echo "demo: timed out waiting for $what" >&2
+  exit 1
+}
+ctl() { "$bin/gatelinkctl" --socket "$work/agent.sock" "$@"; }
+on_gateway() { ctl status --json | grep -q "\"gateway\": *\"$1"; }
+
+step "A lab CA, three gateway certificates and an agent certificate (certs/gatelink-certs)"
+certs="$root/certs/gatelink-certs"
+"$certs" ca --dir "$work/pki" --cn "gatelink demo CA"
+for gw in gw1 gw2 gw3; do
+  "$certs" gateway --dir "$work/pki" --name "$gw.example.test" --ip 127.0.0.1 --out "$gw"
+done
+"$certs" agent --dir "$work/pki" --name web01.example.test --out agent
+ls "$work/pki"
+
+step "Three reference gateways on 127.0.0.1:15801..15803"
+for i in 1 2 3; do
+  "$bin/gatelink-gateway" --name "gw$i.example.test" --listen "127.0.0.1:1580$i" \
+    --cert "$work/pki/gw$i.pem" --key "$work/pki/gw$i.key" --ca "$work/pki/ca.pem" \
+    --ready-file "$work/gw$i.ready" > "$work/gw$i.log" 2>&1 &
+  pids+=($!)
+  eval "gw${i}_pid=$!"
+done
+for i in 1 2 3; do wait_for "gateway gw$i" test -s "$work/gw$i.ready"; done
+echo "gw1, gw2, gw3 listening"
+
+step "The agent, configured with gw1 as primary and gw2, gw3 as failovers"
+cat > "$work/agent.xml" <<XML
+<agent name="web01.example.test" management-group="DEMO">
+  <tls ca="pki/ca.pem" cert="pki/agent.pem" key="pki/agent.key"/>
+  <gateways>
+    <primary  address="127.0.0.1:15801" server-name="gw1.example.test"/>
+    <failover address="127.0.0.1:15802" server-name="gw2.example.test"/>
+    <failover address="127.0.0.1:15803" server-name="gw3.example.test"/>
+  </gateways>
+  <heartbeat interval-ms="500" misses="3"/>
+  <state dir="state"/>
+  <status socket="agent.sock"/>
+</agent>
+XML
+mkdir -p "$work/state"
+"$bin/gatelink-agent" --config "$work/agent.xml" > "$work/agent.log" 2>&1 &
+pids+=($!)
+wait_for "the agent to connect" on_gateway "gw1.example.test@127.0.0.1:15801"
+ctl status
+
+step "kill -9 the primary gateway (gw1)"
+kill -9 "$gw1_pid"
+wait_for "the agent to fail over" on_gateway "gw2.example.test@127.0.0.1:15802"
+ctl status
+
+step "What the agent logged"
+grep -E "event=(connected|failover|closed|goodbye|backoff)" "$work/agent.log" || true
+echo
+echo "demo finished: the agent failed over from gw1 to gw2."

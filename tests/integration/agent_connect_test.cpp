@@ -1,0 +1,125 @@
+// The real agent against real reference gateways over real TLS on 127.0.0.1.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "integration/harness.hpp"
+
+namespace gatelink::test {
+namespace {
+
+bool connected_to(const fs::path& socket, const std::string& address) {
+  auto s = agent_status(socket);
+  return s && (*s)["state"] == "connected" && (*s)["gateway"].is_string() &&
+         (*s)["gateway"].get<std::string>().find(address) != std::string::npos;
+}
+
+TEST(AgentGateway, agent_connects_to_primary_and_status_says_so) {
+  TempDir dir;
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1");
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}};
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 10s)) << agent->log();
+  // Heartbeats flow: an RTT is measured.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return s && (*s)["heartbeat"]["last_rtt_ms"].is_number();
+      },
+      5s));
+  auto s = *agent_status(socket);
+  EXPECT_EQ(s["agent"], "agent1.example.test");
+  EXPECT_EQ(s["management_group"], "TEST");
+  EXPECT_EQ(s["role"], "primary");
+  EXPECT_EQ(s["heartbeat"]["interval_ms"], 200);
+  EXPECT_EQ(s["topology"]["source"], "bootstrap");
+  EXPECT_EQ(s["topology"]["generation"], 0);
+  EXPECT_TRUE(s["certificate"]["subject"].get<std::string>().find("agent1.example.test") !=
+              std::string::npos);
+  EXPECT_GT(s["certificate"]["days_left"].get<int>(), 0);
+  ASSERT_EQ(s["gateways"].size(), 1u);
+  EXPECT_TRUE(s["gateways"][0]["last_seen"].is_string());
+
+  // gatelinkctl's exit status says "connected".
+  auto ctl = run_program({(bin_dir() / "gatelinkctl").string(), "--socket", socket.string(),
+                          "status"});
+  EXPECT_EQ(ctl.exit_status, 0) << ctl.out;
+  EXPECT_NE(ctl.out.find("connected"), std::string::npos) << ctl.out;
+
+  // The gateway logged the agent by name.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return gw1.process->log().find("event=agent-connected agent=agent1.example.test") !=
+               std::string::npos;
+      },
+      5s))
+      << gw1.process->log();
+}
+
+TEST(AgentGateway, agent_reconnects_when_primary_comes_back) {
+  TempDir dir;
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1");
+  const auto port = gw1.port;
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}};
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 10s)) << agent->log();
+
+  gw1.process->signal(SIGKILL);
+  gw1.process->wait_exit(5s);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return s && (*s)["state"] != "connected";
+      },
+      5s));
+  auto restarted = start_gateway(dir, "gw1.example.test", "gw1", port);
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, restarted.address); }, 10s))
+      << agent->log();
+  auto s = *agent_status(socket);
+  EXPECT_GE(s["counters"]["reconnects"].get<int>(), 1);
+}
+
+TEST(AgentGateway, sigterm_drains_gateway_with_goodbye) {
+  TempDir dir;
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1");
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}};
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 10s)) << agent->log();
+
+  gw1.process->signal(SIGTERM);
+  // The gateway exits cleanly (status 0) once its agents have their goodbye.
+  EXPECT_EQ(gw1.process->wait_exit(5s), std::optional<int>(0)) << gw1.process->log();
+  EXPECT_NE(gw1.process->log().find("event=draining agents=1 reason=shutdown"), std::string::npos)
+      << gw1.process->log();
+  // The agent heard the goodbye rather than a broken connection.
+  EXPECT_TRUE(wait_until(
+      [&] { return agent->log().find("event=goodbye") != std::string::npos; }, 5s))
+      << agent->log();
+  EXPECT_NE(agent->log().find("reason=shutdown"), std::string::npos) << agent->log();
+}
+
+TEST(AgentGateway, gatelinkctl_exit_status_is_3_when_not_connected_and_2_without_agent) {
+  TempDir dir;
+  AgentSetup setup;
+  setup.gateways = {{"127.0.0.1:1", "gw1.example.test"}};  // nothing listens there
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  const auto ctl = (bin_dir() / "gatelinkctl").string();
+  ASSERT_TRUE(wait_until(
+      [&] { return run_program({ctl, "--socket", socket.string(), "status"}).exit_status == 3; },
+      10s))
+      << agent->log();
+  agent->signal(SIGTERM);
+  EXPECT_EQ(agent->wait_exit(5s), std::optional<int>(0)) << agent->log();
+  EXPECT_EQ(run_program({ctl, "--socket", socket.string(), "status"}).exit_status, 2);
+}
+
+}  // namespace
+}  // namespace gatelink::test

@@ -1,0 +1,201 @@
+#include "integration/harness.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace gatelink::test {
+
+namespace {
+
+std::string env_or_throw(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    throw std::runtime_error(std::string("environment variable not set: ") + name);
+  }
+  return value;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Poll period of wait_until: short enough not to slow tests, long enough not to spin.
+constexpr auto kPollPeriod = 5ms;
+
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& out_file) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  return pid;
+}
+
+}  // namespace
+
+Pki test_pki() { return Pki{env_or_throw("GATELINK_TEST_PKI")}; }
+fs::path bin_dir() { return env_or_throw("GATELINK_BIN_DIR"); }
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "gatelink-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+Process::Process(std::vector<std::string> argv, fs::path log_file)
+    : log_file_(std::move(log_file)) {
+  pid_ = spawn(argv, log_file_);
+}
+
+Process::~Process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait_exit(5s);
+  }
+}
+
+void Process::signal(int signo) const { ::kill(pid_, signo); }
+
+bool Process::running() {
+  if (exit_status_) return false;
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
+  return r == 0;
+}
+
+std::optional<int> Process::wait_exit(std::chrono::milliseconds deadline) {
+  wait_until([this] { return !running(); }, deadline);
+  return exit_status_;
+}
+
+std::string Process::log() const { return read_file(log_file_); }
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(kPollPeriod);
+  }
+}
+
+RunResult run_program(const std::vector<std::string>& argv, std::chrono::milliseconds deadline) {
+  TempDir dir;
+  Process p(argv, dir / "out");
+  RunResult r;
+  auto status = p.wait_exit(deadline);
+  r.exit_status = status.value_or(-1);
+  r.out = p.log();
+  return r;
+}
+
+GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
+                             const std::string& cert_base, std::uint16_t port,
+                             const std::vector<std::string>& extra) {
+  const auto pki = test_pki();
+  const auto ready = dir / (name + ".ready");
+  fs::remove(ready);
+  std::vector<std::string> argv = {(bin_dir() / "gatelink-gateway").string(),
+                                   "--name", name,
+                                   "--listen", "127.0.0.1:" + std::to_string(port),
+                                   "--cert", pki.file(cert_base + ".pem"),
+                                   "--key", pki.file(cert_base + ".key"),
+                                   "--ca", pki.file("ca.pem"),
+                                   "--ready-file", ready.string(),
+                                   "--heartbeat-interval-ms", "200"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  GatewayProcess g;
+  g.name = name;
+  g.process = std::make_unique<Process>(argv, dir / (name + ".log"));
+  if (!wait_until(
+          [&] {
+            return !g.process->running() || (fs::exists(ready) && fs::file_size(ready) > 0);
+          },
+          10s) ||
+      !g.process->running()) {
+    throw std::runtime_error("gateway " + name + " did not start: " + g.process->log());
+  }
+  std::string where = read_file(ready);
+  where.erase(where.find_last_not_of("\r\n") + 1);
+  g.address = where;
+  g.port = static_cast<std::uint16_t>(std::stoi(where.substr(where.rfind(':') + 1)));
+  return g;
+}
+
+fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
+  const auto pki = test_pki();
+  std::ostringstream x;
+  x << "<agent name=\"" << s.name << "\" management-group=\"TEST\">\n"
+    << "  <tls ca=\"" << pki.file("ca.pem") << "\" cert=\"" << pki.file(s.cert_base + ".pem")
+    << "\" key=\"" << pki.file(s.cert_base + ".key") << "\"";
+  if (s.with_crl) x << " crl=\"" << pki.file("ca.crl") << "\"";
+  x << "/>\n  <gateways>\n";
+  for (std::size_t i = 0; i < s.gateways.size(); ++i) {
+    x << "    <" << (i == 0 ? "primary" : "failover") << " address=\"" << s.gateways[i].first
+      << "\"";
+    if (!s.gateways[i].second.empty()) x << " server-name=\"" << s.gateways[i].second << "\"";
+    x << "/>\n";
+  }
+  x << "  </gateways>\n"
+    << "  <heartbeat interval-ms=\"" << s.heartbeat_interval_ms << "\" misses=\"" << s.misses
+    << "\"/>\n"
+    << "  <backoff base-ms=\"50\" cap-ms=\"500\"/>\n"
+    << "  <timeouts connect-ms=\"1000\" handshake-ms=\"1000\"/>\n"
+    << "  <state dir=\"" << (dir / "state").string() << "\"/>\n"
+    << "  <status socket=\"" << (dir / "agent.sock").string() << "\"/>\n"
+    << "</agent>\n";
+  const auto path = dir / "agent.xml";
+  std::ofstream(path) << x.str();
+  fs::create_directories(dir / "state");
+  return path;
+}
+
+std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config) {
+  return std::make_unique<Process>(
+      std::vector<std::string>{(bin_dir() / "gatelink-agent").string(), "--config",
+                               config.string(), "--log-level", "debug"},
+      dir / "agent.log");
+}
+
+std::optional<nlohmann::json> agent_status(const fs::path& socket) {
+  auto r = run_program({(bin_dir() / "gatelinkctl").string(), "--socket", socket.string(),
+                        "status", "--json"},
+                       5s);
+  if (r.exit_status != 0 && r.exit_status != 3) return std::nullopt;
+  auto parsed = nlohmann::json::parse(r.out, nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  return parsed;
+}
+
+}  // namespace gatelink::test

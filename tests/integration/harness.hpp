@@ -1,0 +1,109 @@
+#pragma once
+// Integration-test harness: real gatelink processes on 127.0.0.1, the test PKI from the CTest
+// fixture, and bounded waits on conditions (never sleeps as synchronisation).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gatelink::test {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+/// Folder of the test PKI (env GATELINK_TEST_PKI), with `file("gw1.pem")` helpers.
+struct Pki {
+  fs::path dir;
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+Pki test_pki();
+/// Where the built programs are (env GATELINK_BIN_DIR).
+fs::path bin_dir();
+
+/// A fresh folder under /tmp, removed with its contents at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+/// A child process with stdout and stderr in a log file; killed (SIGKILL) when destroyed.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, fs::path log_file);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int signo) const;
+  /// Waits for the exit status within the deadline; nullopt if still running.
+  std::optional<int> wait_exit(std::chrono::milliseconds deadline);
+  bool running();
+  /// The log so far.
+  std::string log() const;
+  const fs::path& log_file() const { return log_file_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_status_;
+  fs::path log_file_;
+};
+
+/// Polls `condition` until it holds or the deadline passes.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline);
+
+/// Runs a program to completion; returns exit status and stdout.
+struct RunResult {
+  int exit_status = -1;
+  std::string out;
+};
+RunResult run_program(const std::vector<std::string>& argv,
+                      std::chrono::milliseconds deadline = 10s);
+
+/// A reference gateway started on 127.0.0.1 with a free port.
+struct GatewayProcess {
+  std::unique_ptr<Process> process;
+  std::string name;     ///< e.g. gw1.example.test
+  std::string address;  ///< 127.0.0.1:PORT once listening
+  std::uint16_t port = 0;
+};
+/// Starts gatelink-gateway with `cert_base`.pem/.key from the PKI; port 0 picks a free one.
+GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
+                             const std::string& cert_base, std::uint16_t port = 0,
+                             const std::vector<std::string>& extra = {});
+
+/// What goes into an agent configuration written by a test.
+struct AgentSetup {
+  std::string name = "agent1.example.test";
+  std::string cert_base = "agent";  ///< agent.pem / agent.key from the PKI
+  bool with_crl = false;
+  std::vector<std::pair<std::string, std::string>> gateways;  ///< (address, server-name)
+  unsigned heartbeat_interval_ms = 200;
+  unsigned misses = 3;
+};
+/// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
+fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);
+
+/// Starts gatelink-agent with that configuration.
+std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config);
+
+/// Asks the agent at `socket` for its status JSON; nullopt if it does not answer.
+std::optional<nlohmann::json> agent_status(const fs::path& socket);
+
+}  // namespace gatelink::test

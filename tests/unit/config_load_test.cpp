@@ -1,0 +1,129 @@
+// Loading the configuration from a file: bounds, missing files, relative path resolution.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "config/agent_config.hpp"
+#include "config_test_support.hpp"
+
+namespace gatelink {
+namespace {
+
+using ::testing::StartsWith;
+
+constexpr auto kRelativePaths = R"(<agent name="a1" management-group="MG">
+  <tls ca="certs/ca.pem" cert="./certs/agent.pem" key="/abs/agent.key" crl="../shared/ca.crl"/>
+  <gateways><primary address="gw1"/></gateways>
+  <state dir="state"/>
+  <status socket="run/agent.sock"/>
+</agent>
+)";
+
+constexpr auto kMinimal = R"(<agent name="a1" management-group="MG">
+  <tls ca="/ca.pem" cert="/agent.pem" key="/agent.key"/>
+  <gateways><primary address="gw1"/></gateways>
+</agent>
+)";
+
+TEST(AgentConfigLoad, loads_a_file_and_records_where_it_came_from) {
+  test::ScratchDir dir;
+  const auto file = dir.path() / "agent.xml";
+  test::write_file(file, kMinimal);
+  const auto config = load_agent_config(file.string());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->source, file.string());
+  EXPECT_EQ(config->name, "a1");
+}
+
+TEST(AgentConfigLoad, relative_paths_resolve_against_the_config_folder) {
+  test::ScratchDir dir;
+  const auto folder = dir.path() / "etc";
+  test::write_file(folder / "agent.xml", kRelativePaths);
+  const auto config = load_agent_config((folder / "agent.xml").string());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls.ca, (folder / "certs/ca.pem").string());
+  EXPECT_EQ(config->tls.cert, (folder / "certs/agent.pem").string());
+  EXPECT_EQ(config->tls.crl, (dir.path() / "shared/ca.crl").string());
+  EXPECT_EQ(config->state_dir, (folder / "state").string());
+  EXPECT_EQ(config->status_socket, (folder / "run/agent.sock").string());
+}
+
+TEST(AgentConfigLoad, absolute_paths_and_absolute_defaults_are_kept) {
+  test::ScratchDir dir;
+  test::write_file(dir.path() / "agent.xml", kRelativePaths);
+  const auto config = load_agent_config((dir.path() / "agent.xml").string());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->tls.key, "/abs/agent.key");
+
+  test::write_file(dir.path() / "minimal.xml", kMinimal);
+  const auto minimal = load_agent_config((dir.path() / "minimal.xml").string());
+  ASSERT_TRUE(minimal) << minimal.error().message;
+  EXPECT_EQ(minimal->state_dir, "/var/lib/gatelink");
+  EXPECT_EQ(minimal->status_socket, "/run/gatelink/agent.sock");
+  EXPECT_EQ(minimal->tls.crl, "");
+}
+
+TEST(AgentConfigLoad, config_given_by_a_relative_path_resolves_to_absolute_paths) {
+  test::ScratchDir dir;
+  test::write_file(dir.path() / "agent.xml", kRelativePaths);
+  std::filesystem::create_directories(dir.path() / "state");
+  const auto relative = std::filesystem::relative(dir.path() / "agent.xml");
+  ASSERT_TRUE(relative.is_relative());
+  const auto config = load_agent_config(relative.string());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(std::filesystem::path(config->state_dir).is_absolute()) << config->state_dir;
+  EXPECT_TRUE(std::filesystem::equivalent(config->state_dir, dir.path() / "state"));
+}
+
+TEST(AgentConfigLoad, errors_from_a_file_name_the_file_and_line) {
+  test::ScratchDir dir;
+  const auto file = dir.path() / "agent.xml";
+  test::write_file(file, "<agent name=\"a1\" management-group=\"MG\">\n  <tls/>\n</agent>\n");
+  const auto config = load_agent_config(file.string());
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, file.string() + ":2: <tls>: missing required attribute \"ca\"");
+}
+
+TEST(AgentConfigLoad, missing_file_is_reported_with_the_reason) {
+  test::ScratchDir dir;
+  const auto file = (dir.path() / "absent.xml").string();
+  const auto config = load_agent_config(file);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, file + ": cannot open: No such file or directory");
+}
+
+TEST(AgentConfigLoad, a_folder_is_not_a_configuration_file) {
+  test::ScratchDir dir;
+  const auto config = load_agent_config(dir.path().string());
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message, StartsWith(dir.path().string() + ": cannot "));
+}
+
+TEST(AgentConfigLoad, file_of_exactly_256_KiB_is_read) {
+  test::ScratchDir dir;
+  std::string text = kMinimal;
+  const std::string open = "<!--";
+  const std::string close = "-->";
+  text +=
+      open + std::string(kMaxConfigBytes - text.size() - open.size() - close.size(), 'x') + close;
+  ASSERT_EQ(text.size(), kMaxConfigBytes);
+  test::write_file(dir.path() / "agent.xml", text);
+  const auto config = load_agent_config((dir.path() / "agent.xml").string());
+  EXPECT_TRUE(config) << config.error().message;
+}
+
+TEST(AgentConfigLoad, file_over_256_KiB_is_refused) {
+  test::ScratchDir dir;
+  const auto file = dir.path() / "agent.xml";
+  test::write_file(file, std::string(kMinimal) + std::string(kMaxConfigBytes, ' '));
+  const auto config = load_agent_config(file.string());
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message,
+            file.string() + ": larger than 262144 bytes (256 KiB); refusing to parse it");
+}
+
+}  // namespace
+}  // namespace gatelink

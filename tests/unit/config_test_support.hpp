@@ -1,0 +1,60 @@
+#pragma once
+// Helpers shared by the config tests: the source tree, scratch folders, whole-file I/O.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#ifndef GATELINK_SOURCE_DIR_DEFAULT
+#error "config.cmake defines GATELINK_SOURCE_DIR_DEFAULT"
+#endif
+
+namespace gatelink::test {
+
+/// The source tree: $GATELINK_SOURCE_DIR when ctest runs us, else the tree we were built from.
+inline std::filesystem::path source_dir() {
+  const char* from_env = std::getenv("GATELINK_SOURCE_DIR");
+  return from_env && *from_env ? from_env : GATELINK_SOURCE_DIR_DEFAULT;
+}
+
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_file(const std::filesystem::path& path, std::string_view text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+/// A fresh folder named after the running test, removed again at the end.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    auto name = "gatelink-" + std::string(info->test_suite_name()) + "-" + info->name();
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterised tests have slashes
+    path_ = std::filesystem::path(::testing::TempDir()) / name;
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace gatelink::test
