@@ -22,6 +22,7 @@ namespace asio = boost::asio;
 struct Options {
   std::string config;
   bool check_config = false;
+  bool config_reference = false;
   std::string log_level = "info";
 };
 
@@ -113,13 +114,25 @@ int main(int argc, char** argv) {
   CLI::App app{"gatelink-agent: keeps this host connected to its management group's gateways."};
   app.set_version_flag("--version", std::string("gatelink-agent ") +
                                         std::string(gatelink::version()));
-  app.add_option("--config", o.config, "agent configuration file (XML)")->required();
+  auto* config_option = app.add_option("--config", o.config, "agent configuration file (XML)");
+  auto* reference = app.add_flag("--config-reference", o.config_reference,
+                                 "print the configuration reference (Markdown) and exit");
+  config_option->excludes(reference);
   app.add_flag("--check-config", o.check_config,
                "validate the configuration, certificates and key, then exit (0 valid, 1 not)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+    if (!o.config_reference && o.config.empty()) throw CLI::RequiredError("--config");
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (o.config_reference) {
+    std::fputs(gatelink::config_reference_markdown().c_str(), stdout);
+    return 0;
+  }
 
   auto config = gatelink::load_agent_config(o.config);
   if (!config) {

@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <utility>
 #include <algorithm>
 #include <spdlog/spdlog.h>
@@ -23,17 +24,17 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 std::shared_ptr<AgentSession> AgentSession::create(link::tcp::socket socket,
                                                    asio::ssl::context& tls,
                                                    const SessionSettings& settings,
-                                                   OnEnded on_ended) {
+                                                   Hooks hooks) {
   return std::shared_ptr<AgentSession>(
-      new AgentSession(std::move(socket), tls, settings, std::move(on_ended)));
+      new AgentSession(std::move(socket), tls, settings, std::move(hooks)));
 }
 
 AgentSession::AgentSession(link::tcp::socket socket, asio::ssl::context& tls,
-                           const SessionSettings& settings, OnEnded on_ended)
+                           const SessionSettings& settings, Hooks hooks)
     : executor_(socket.get_executor()),
       stream_(std::move(socket), tls),
       settings_(settings),
-      on_ended_(std::move(on_ended)),
+      hooks_(std::move(hooks)),
       writer_(executor_),
       watchdog_(executor_) {
   boost::system::error_code ec;
@@ -69,6 +70,15 @@ asio::awaitable<void> AgentSession::run() {
   boost::system::error_code nodelay_ec;
   stream_.lowest_layer().set_option(link::tcp::no_delay(true), nodelay_ec);
   watch(settings_.handshake_timeout, "handshake-timeout");
+  // Plaintext admission first (see docs/PROTOCOL.md "Session"): this gateway takes the agent.
+  const auto admit = codec::encode(codec::Admit{});
+  auto [admit_ec, admit_n] =
+      co_await asio::async_write(stream_.next_layer(), asio::buffer(admit), kUseTuple);
+  if (phase_ == Phase::closing) co_return;
+  if (admit_ec) {
+    end(link::describe_error(admit_ec));
+    co_return;
+  }
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kUseTuple);
   if (phase_ == Phase::closing) co_return;
   if (hs_ec) {
@@ -96,6 +106,7 @@ asio::awaitable<void> AgentSession::run() {
   if (greeting == nullptr || !accept_hello(*greeting)) co_return;
 
   phase_ = Phase::up;
+  admitted();
   writer_.push(codec::Welcome{
       .protocol_version = codec::kProtocolVersion,
       .gateway_name = settings_.gateway_name,
@@ -192,6 +203,10 @@ void AgentSession::say_goodbye(std::string reason, std::uint32_t retry_after_ms)
   });
 }
 
+void AgentSession::admitted() {
+  if (auto callback = std::exchange(hooks_.on_admitted, nullptr)) callback(this);
+}
+
 void AgentSession::end(const std::string& reason) {
   boost::system::error_code ignored;
   if (phase_ == Phase::closing) {
@@ -214,7 +229,8 @@ void AgentSession::end(const std::string& reason) {
     watchdog_.cancel();
     stream_.lowest_layer().close(ignored);
   }
-  if (auto callback = std::exchange(on_ended_, nullptr)) callback(this);
+  admitted();
+  if (auto callback = std::exchange(hooks_.on_ended, nullptr)) callback(this);
 }
 
 }  // namespace gatelink::gateway

@@ -31,10 +31,15 @@ struct SessionSettings {
 
 class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
-  using OnEnded = std::function<void(AgentSession*)>;
+  /// Called on the session's strand: once when its handshake phase is over (greeted or not),
+  /// once when it ends.
+  struct Hooks {
+    std::function<void(AgentSession*)> on_admitted;
+    std::function<void(AgentSession*)> on_ended;
+  };
 
   static std::shared_ptr<AgentSession> create(link::tcp::socket socket, asio::ssl::context& tls,
-                                              const SessionSettings& settings, OnEnded on_ended);
+                                              const SessionSettings& settings, Hooks hooks);
   void start();
   /// Says goodbye with this reason (and retry-after, 0 = none) and closes. Idempotent.
   void say_goodbye(std::string reason, std::uint32_t retry_after_ms);
@@ -46,7 +51,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   enum class Phase { handshaking, greeting, up, closing };
 
   AgentSession(link::tcp::socket socket, asio::ssl::context& tls, const SessionSettings& settings,
-               OnEnded on_ended);
+               Hooks hooks);
+  void admitted();
   asio::awaitable<void> run();
   asio::awaitable<void> write_loop();
   void watch(Millis after, std::string reason);
@@ -57,7 +63,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   asio::any_io_executor executor_;  ///< the socket's strand: every loop runs on it
   link::TlsStream stream_;
   const SessionSettings& settings_;
-  OnEnded on_ended_;
+  Hooks hooks_;
   Phase phase_ = Phase::handshaking;
   link::FrameWriter writer_;
   asio::steady_timer watchdog_;  ///< handshake, idle and drain deadlines

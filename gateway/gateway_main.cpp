@@ -33,6 +33,8 @@ struct Options {
   unsigned handshake_timeout_ms = 5000;
   unsigned idle_timeout_ms = 0;  // 0: derived from the heartbeat settings
   unsigned drain_timeout_ms = 2000;
+  unsigned max_handshakes = 256;
+  unsigned busy_retry_after_ms = 5000;
   std::string log_level = "info";
 };
 
@@ -96,7 +98,9 @@ int run(const Options& o) {
   };
 
   boost::asio::io_context io(1);
-  gatelink::gateway::GatewayServer server(io, std::move(*context), settings);
+  gatelink::gateway::GatewayServer server(
+      io, std::move(*context), settings,
+      {.max_handshakes = o.max_handshakes, .busy_retry_after = Millis(o.busy_retry_after_ms)});
   auto bound = server.listen(listen->host, listen->port);
   if (!bound) {
     spdlog::error("event=listen-failed error=\"{}\"", bound.error().message);
@@ -165,6 +169,14 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout-ms", o.drain_timeout_ms,
                  "how long a goodbye may take to be written on shutdown")
       ->check(CLI::Range(10u, 600000u))
+      ->capture_default_str();
+  app.add_option("--max-handshakes", o.max_handshakes,
+                 "agents in their handshake at once; beyond it new agents are told busy")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
+                 "retry-after sent with a busy answer (agents jitter it upwards)")
+      ->check(CLI::Range(0u, 3600000u))
       ->capture_default_str();
   app.add_option("--ready-file", o.ready_file,
                  "write the bound HOST:PORT to this file once listening");

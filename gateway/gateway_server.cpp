@@ -3,14 +3,19 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <utility>
 #include <spdlog/spdlog.h>
 
 namespace gatelink::gateway {
 
 GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
-                             SessionSettings settings)
-    : io_(io), tls_(std::move(tls)), settings_(std::move(settings)), acceptor_(io) {}
+                             SessionSettings settings, Limits limits)
+    : io_(io),
+      tls_(std::move(tls)),
+      settings_(std::move(settings)),
+      limits_(limits),
+      acceptor_(io) {}
 
 Result<link::tcp::endpoint> GatewayServer::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
@@ -42,11 +47,37 @@ void GatewayServer::accept() {
       }
       return;
     }
-    auto session = AgentSession::create(std::move(socket), *tls_, settings_,
-                                        [this](AgentSession* s) { ended(s); });
+    if (handshaking_ >= limits_.max_handshakes) {
+      refuse_busy(std::move(socket));
+      accept();
+      return;
+    }
+    ++handshaking_;
+    auto session = AgentSession::create(
+        std::move(socket), *tls_, settings_,
+        {.on_admitted = [this](AgentSession*) { --handshaking_; },
+         .on_ended = [this](AgentSession* s) { ended(s); }});
     sessions_.emplace(session.get(), session);
     session->start();
     accept();
+  });
+}
+
+void GatewayServer::refuse_busy(link::tcp::socket socket) {
+  // One small plaintext write, no handshake: this is what keeps a mass failover affordable.
+  auto frame = std::make_shared<codec::Bytes>(codec::encode(codec::Goodbye{
+      .reason = "busy",
+      .retry_after_ms = static_cast<std::uint32_t>(limits_.busy_retry_after.count())}));
+  auto sock = std::make_shared<link::tcp::socket>(std::move(socket));
+  boost::system::error_code ec;
+  const auto peer = sock->remote_endpoint(ec);
+  spdlog::info("event=agent-refused peer={}:{} reason=busy handshaking={} retry_after_ms={}",
+               peer.address().to_string(), peer.port(), handshaking_,
+               limits_.busy_retry_after.count());
+  asio::async_write(*sock, asio::buffer(*frame), [sock, frame](auto, auto) {
+    boost::system::error_code ignored;
+    sock->shutdown(link::tcp::socket::shutdown_both, ignored);
+    sock->close(ignored);
   });
 }
 

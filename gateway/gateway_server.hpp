@@ -18,8 +18,15 @@ namespace gatelink::gateway {
 
 class GatewayServer {
  public:
+  /// Admission control: beyond `max_handshakes` agents in their handshake at once, new
+  /// agents get a plaintext goodbye `busy` with a retry-after instead of a handshake.
+  struct Limits {
+    std::size_t max_handshakes = 256;
+    Millis busy_retry_after{5000};
+  };
+
   GatewayServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
-                SessionSettings settings);
+                SessionSettings settings, Limits limits);
 
   /// Binds and listens; port 0 picks a free port. Returns the bound endpoint.
   Result<link::tcp::endpoint> listen(const std::string& host, std::uint16_t port);
@@ -33,10 +40,13 @@ class GatewayServer {
  private:
   void accept();
   void ended(AgentSession* session);
+  void refuse_busy(link::tcp::socket socket);
 
   asio::io_context& io_;
   std::shared_ptr<asio::ssl::context> tls_;
   SessionSettings settings_;
+  Limits limits_;
+  std::size_t handshaking_ = 0;  ///< sessions admitted but not yet through hello/welcome
   link::tcp::acceptor acceptor_;
   std::unordered_map<AgentSession*, std::shared_ptr<AgentSession>> sessions_;
   bool draining_ = false;

@@ -45,13 +45,16 @@ done
 ls "$work/pki"
 
 step "Three reference gateways on 127.0.0.1:15801..15803"
-for i in 1 2 3; do
+start_gateway() {
+  local i=$1
+  rm -f "$work/gw$i.ready"
   "$bin/gatelink-gateway" --name "gw$i.example.test" --listen "127.0.0.1:1580$i" \
     --cert "$work/pki/gw$i.pem" --key "$work/pki/gw$i.key" --ca "$work/pki/ca.pem" \
-    --ready-file "$work/gw$i.ready" > "$work/gw$i.log" 2>&1 &
+    --ready-file "$work/gw$i.ready" >> "$work/gw$i.log" 2>&1 &
   pids+=($!)
   eval "gw${i}_pid=$!"
-done
+}
+for i in 1 2 3; do start_gateway "$i"; done
 for i in 1 2 3; do wait_for "gateway gw$i" test -s "$work/gw$i.ready"; done
 echo "gw1, gw2, gw3 listening"
 
@@ -65,6 +68,7 @@ cat > "$work/agent.xml" <<XML
     <failover address="127.0.0.1:15803" server-name="gw3.example.test"/>
   </gateways>
   <heartbeat interval-ms="500" misses="3"/>
+  <failback probe-interval-ms="1000" stable-probes="2"/>
   <state dir="state"/>
   <status socket="agent.sock"/>
 </agent>
@@ -80,7 +84,14 @@ kill -9 "$gw1_pid"
 wait_for "the agent to fail over" on_gateway "gw2.example.test@127.0.0.1:15802"
 ctl status
 
+step "The primary comes back: after 2 healthy probes (1 s apart) the agent fails back"
+start_gateway 1
+wait_for "gateway gw1" test -s "$work/gw1.ready"
+wait_for "the agent to fail back" on_gateway "gw1.example.test@127.0.0.1:15801"
+ctl status
+
 step "What the agent logged"
-grep -E "event=(connected|failover|closed|goodbye|backoff)" "$work/agent.log" || true
+grep -E "event=(connected|failover|failback|closed|goodbye|backoff|promoted)" "$work/agent.log" \
+  || true
 echo
-echo "demo finished: the agent failed over from gw1 to gw2."
+echo "demo finished: the agent failed over from gw1 to gw2 and back to gw1."

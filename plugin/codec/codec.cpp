@@ -113,6 +113,8 @@ void fields(Io& io, M& m) {
   } else if constexpr (std::is_same_v<T, ErrorMessage>) {
     enumeration(io, "code", m.code, ErrorCode::protocol, ErrorCode::internal);
     io.text("message", m.message, kText);
+  } else if constexpr (std::is_same_v<T, Admit>) {
+    // No fields: the header's version and type say everything.
   } else {
     static_assert(dependent_false<T>::value, "every message needs its fields listed");
   }

@@ -21,7 +21,8 @@ std::string_view name_of(E value, std::size_t first, const std::array<std::strin
 std::string_view to_string(MessageType type) {
   static constexpr std::array<std::string_view, std::variant_size_v<Message>> kNames = {
       "hello",        "welcome", "heartbeat", "heartbeat_ack", "topology_push",
-      "topology_ack", "goodbye", "data",      "data_ack",      "error"};
+      "topology_ack", "goodbye", "data",      "data_ack",      "error",
+      "admit"};
   return name_of(type, 1, kNames);
 }
 

@@ -31,6 +31,7 @@ enum class MessageType : std::uint8_t {
   data = 8,
   data_ack = 9,
   error = 10,
+  admit = 11,
 };
 /// Lower-case name used in logs and error messages ("topology_push"); "unknown" otherwise.
 std::string_view to_string(MessageType type);
@@ -136,9 +137,17 @@ struct ErrorMessage {
   friend bool operator==(const ErrorMessage&, const ErrorMessage&) = default;
 };
 
+/// Gateway -> agent, in plaintext right after TCP accept and before TLS: "go on with the
+/// handshake". A gateway at its limit of concurrent handshakes sends a plaintext Goodbye
+/// (reason `busy`) instead, which costs it no handshake at all.
+struct Admit {
+  static constexpr MessageType kType = MessageType::admit;
+  friend bool operator==(const Admit&, const Admit&) = default;
+};
+
 /// Any message. The alternatives are in type-number order (checked in codec.cpp).
 using Message = std::variant<Hello, Welcome, Heartbeat, HeartbeatAck, TopologyPush, TopologyAck,
-                             Goodbye, Data, DataAck, ErrorMessage>;
+                             Goodbye, Data, DataAck, ErrorMessage, Admit>;
 
 /// The type number of whichever message `message` holds.
 MessageType type_of(const Message& message);

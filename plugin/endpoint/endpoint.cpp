@@ -68,9 +68,13 @@ struct Endpoint::Impl {
   std::mt19937_64 rng;
   failover::Machine machine;
   asio::steady_timer tick;
-  std::map<SessionId, std::shared_ptr<link::GatewaySession>> sessions;
-  std::optional<std::string> gateway_name;             ///< from the active session's welcome
-  std::optional<std::chrono::microseconds> last_rtt;   ///< precise RTT of the active session
+  /// A session the machine asked for, with what it learnt (the machine keeps the decisions).
+  struct SessionEntry {
+    std::shared_ptr<link::GatewaySession> session;
+    std::optional<std::string> gateway_name;            ///< from the welcome
+    std::optional<std::chrono::microseconds> last_rtt;  ///< precise, for status
+  };
+  std::map<SessionId, SessionEntry> sessions;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
 
@@ -92,19 +96,22 @@ struct Endpoint::Impl {
         .connect_timeout = config.connect_timeout,
         .handshake_timeout = config.handshake_timeout,
         .heartbeat_interval = config.heartbeat_interval,
+        .max_unauthenticated_retry_after = config.backoff_cap,
     };
     const SessionId id = c.session;
     link::GatewaySession::Handlers handlers{
         .on_connected =
             [this, id](const codec::Welcome& welcome) {
-              if (machine.active_session() == id) gateway_name = welcome.gateway_name;
+              if (auto it = sessions.find(id); it != sessions.end()) {
+                it->second.gateway_name = welcome.gateway_name;
+              }
               spdlog::info("event=handshake-ok gateway={} gateway_name={} session={}",
                            session_address(id), welcome.gateway_name, id);
               dispatch(failover::Connected{id});
             },
         .on_heartbeat_answered =
             [this, id](std::chrono::microseconds rtt) {
-              if (machine.active_session() == id) last_rtt = rtt;
+              if (auto it = sessions.find(id); it != sessions.end()) it->second.last_rtt = rtt;
               dispatch(failover::HeartbeatAnswered{
                   id, std::chrono::duration_cast<failover::Duration>(rtt)});
             },
@@ -128,21 +135,19 @@ struct Endpoint::Impl {
             },
     };
     auto session = link::GatewaySession::create(io, tls, std::move(options), std::move(handlers));
-    sessions[id] = session;
+    sessions[id] = SessionEntry{.session = session};
     session->start();
   }
 
   void execute(const failover::Close& c) {
     auto it = sessions.find(c.session);
     if (it == sessions.end()) return;
-    it->second->close(c.reason);
+    it->second.session->close(c.reason);
     sessions.erase(it);
   }
 
   void execute(const failover::Promote& p) {
     // The probe session already answered a heartbeat; from now on it carries the traffic.
-    last_rtt.reset();
-    gateway_name.reset();
     spdlog::info("event=promoted session={} gateway={}", p.session, session_address(p.session));
   }
 
@@ -188,7 +193,7 @@ struct Endpoint::Impl {
       spdlog::info("event=topology-ignored gateway={} generation={} reason=not-supported",
                    session_address(id), push->generation);
       if (auto it = sessions.find(id); it != sessions.end()) {
-        it->second->send(codec::TopologyAck{.generation = push->generation,
+        it->second.session->send(codec::TopologyAck{.generation = push->generation,
                                             .outcome = codec::TopologyOutcome::ignored,
                                             .message = "topology push not supported yet"});
       }
@@ -200,7 +205,8 @@ struct Endpoint::Impl {
 
   std::string session_address(SessionId id) const {
     auto it = sessions.find(id);
-    return it == sessions.end() ? std::string("?") : it->second->address().to_string();
+    return it == sessions.end() ? std::string("?")
+                                : it->second.session->address().to_string();
   }
 
   StatusSnapshot snapshot() const;
@@ -234,14 +240,18 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
   s.since = wall(machine.since());
   if (auto current = machine.current_gateway(); current && s.state == ConnectionState::connected) {
     s.gateway = gateways[*current].to_string();
-    s.gateway_name = gateway_name;
+    if (auto active = machine.active_session()) {
+      if (auto it = sessions.find(*active); it != sessions.end()) {
+        s.gateway_name = it->second.gateway_name;
+        if (it->second.last_rtt) {
+          s.heartbeat.last_rtt_ms = static_cast<double>(it->second.last_rtt->count()) / 1000.0;
+        }
+      }
+    }
     s.role = role_of(*current);
     s.position = *current;
   }
   s.heartbeat.interval_ms = static_cast<std::uint32_t>(config.heartbeat_interval.count());
-  if (last_rtt && s.state == ConnectionState::connected) {
-    s.heartbeat.last_rtt_ms = static_cast<double>(last_rtt->count()) / 1000.0;
-  }
   s.heartbeat.missed = machine.consecutive_misses();
 
   s.topology.generation = config.bootstrap.generation;

@@ -17,7 +17,8 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
-asio::awaitable<ReadOutcome> read_message(TlsStream& stream, std::size_t max_body) {
+template <class Stream>
+asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body) {
   ReadOutcome out;
   std::array<std::uint8_t, codec::kHeaderSize> header{};
   auto [ec, n] = co_await asio::async_read(stream, asio::buffer(header), kUseTuple);
@@ -46,6 +47,9 @@ asio::awaitable<ReadOutcome> read_message(TlsStream& stream, std::size_t max_bod
   out.message = std::move(*message);
   co_return out;
 }
+
+template asio::awaitable<ReadOutcome> read_message(TlsStream&, std::size_t);
+template asio::awaitable<ReadOutcome> read_message(tcp::socket&, std::size_t);
 
 FrameWriter::FrameWriter(const asio::any_io_executor& executor) : wake_(executor) {
   wake_.expires_at(asio::steady_timer::time_point::max());

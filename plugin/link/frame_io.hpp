@@ -27,8 +27,12 @@ struct ReadOutcome {
 };
 
 /// Reads exactly one frame; a header announcing more than `max_body` bytes is refused before
-/// any of the body is read.
-asio::awaitable<ReadOutcome> read_message(TlsStream& stream, std::size_t max_body);
+/// any of the body is read. Stream: the TLS stream, or the plain socket for the admission
+/// frame that precedes TLS.
+template <class Stream>
+asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body);
+extern template asio::awaitable<ReadOutcome> read_message(TlsStream&, std::size_t);
+extern template asio::awaitable<ReadOutcome> read_message(tcp::socket&, std::size_t);
 
 /// Serialises writes on one stream: callers push encoded frames, one loop drains them, so two
 /// writes never interleave. Used from the stream's executor only.

@@ -20,6 +20,8 @@ namespace gatelink::link {
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+/// The plaintext admission frame is an admit or a goodbye: a few hundred bytes at most.
+constexpr std::size_t kMaxAdmissionFrame = 512;
 
 std::uint64_t monotonic_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -98,6 +100,28 @@ asio::awaitable<void> GatewaySession::establish() {
 
   phase_ = Phase::handshaking;
   arm_deadline(options_.handshake_timeout, "handshake-timeout");
+  // The gateway's plaintext admission frame: go on, or busy (a goodbye) without a handshake.
+  auto admission = co_await read_message(stream_.next_layer(), kMaxAdmissionFrame);
+  if (phase_ == Phase::closed) co_return;
+  if (admission.ec || !admission.protocol_error.empty()) {
+    fail({.reason = !deadline_reason_.empty() ? deadline_reason_
+                    : admission.ec            ? describe_error(admission.ec)
+                                              : "protocol-error"});
+    co_return;
+  }
+  if (auto* goodbye = std::get_if<codec::Goodbye>(&*admission.message)) {
+    // Unauthenticated: honour "not now", but never for longer than our own backoff cap.
+    if (goodbye->retry_after_ms > options_.max_unauthenticated_retry_after.count()) {
+      goodbye->retry_after_ms =
+          static_cast<std::uint32_t>(options_.max_unauthenticated_retry_after.count());
+    }
+    handle(*goodbye);
+    co_return;
+  }
+  if (!std::holds_alternative<codec::Admit>(*admission.message)) {
+    fail({.reason = "protocol-error"});
+    co_return;
+  }
   if (auto prepared = tls::prepare_client_stream(stream_.native_handle(), address.expected_name());
       !prepared) {
     fail({.reason = "tls-setup: " + prepared.error().message});

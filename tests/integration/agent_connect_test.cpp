@@ -1,7 +1,11 @@
 // The real agent against real reference gateways over real TLS on 127.0.0.1.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "integration/harness.hpp"
 
@@ -119,6 +123,57 @@ TEST(AgentGateway, gatelinkctl_exit_status_is_3_when_not_connected_and_2_without
   agent->signal(SIGTERM);
   EXPECT_EQ(agent->wait_exit(5s), std::optional<int>(0)) << agent->log();
   EXPECT_EQ(run_program({ctl, "--socket", socket.string(), "status"}).exit_status, 2);
+}
+
+/// A TCP client that connects and then never starts TLS: it holds one handshake slot.
+class StuckClient {
+ public:
+  explicit StuckClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~StuckClient() { ::close(fd_); }
+  StuckClient(const StuckClient&) = delete;
+  StuckClient& operator=(const StuckClient&) = delete;
+  /// Reads the gateway's plaintext admission frame header (8 bytes): proof it was accepted.
+  bool admitted() {
+    timeval tv{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    unsigned char header[8];
+    return connected_ && ::recv(fd_, header, sizeof header, MSG_WAITALL) == 8 &&
+           header[0] == 'G' && header[1] == 'L' && header[3] == 11;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+TEST(AgentGateway, busy_gateway_answers_without_handshake_and_agent_moves_on) {
+  TempDir dir;
+  // gw1 takes one handshake at a time, and a stuck client holds that one.
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1", 0,
+                           {"--max-handshakes", "1", "--handshake-timeout-ms", "20000",
+                            "--busy-retry-after-ms", "60000"});
+  auto gw2 = start_gateway(dir, "gw2.example.test", "gw2");
+  StuckClient stuck(gw1.port);
+  ASSERT_TRUE(stuck.admitted());
+
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}, {gw2.address, "gw2.example.test"}};
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw2.address); }, 10s)) << agent->log();
+  auto s = *agent_status(socket);
+  EXPECT_EQ(s["gateways"][0]["last_error"], "goodbye:busy") << s.dump();
+  EXPECT_NE(gw1.process->log().find("event=agent-refused"), std::string::npos)
+      << gw1.process->log();
+  EXPECT_NE(gw1.process->log().find("reason=busy"), std::string::npos) << gw1.process->log();
+  // The agent honours the retry-after: it does not hammer gw1 (the backoff cap bounds the wait).
+  EXPECT_EQ(gw1.process->log().find("event=agent-connected"), std::string::npos);
 }
 
 }  // namespace

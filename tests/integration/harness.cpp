@@ -169,8 +169,14 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
   }
   x << "  </gateways>\n"
     << "  <heartbeat interval-ms=\"" << s.heartbeat_interval_ms << "\" misses=\"" << s.misses
-    << "\"/>\n"
-    << "  <backoff base-ms=\"50\" cap-ms=\"500\"/>\n"
+    << "\"/>\n";
+  if (s.probe_interval_ms || s.stable_probes) {
+    x << "  <failback";
+    if (s.probe_interval_ms) x << " probe-interval-ms=\"" << *s.probe_interval_ms << "\"";
+    if (s.stable_probes) x << " stable-probes=\"" << *s.stable_probes << "\"";
+    x << "/>\n";
+  }
+  x << "  <backoff base-ms=\"50\" cap-ms=\"500\"/>\n"
     << "  <timeouts connect-ms=\"1000\" handshake-ms=\"1000\"/>\n"
     << "  <state dir=\"" << (dir / "state").string() << "\"/>\n"
     << "  <status socket=\"" << (dir / "agent.sock").string() << "\"/>\n"

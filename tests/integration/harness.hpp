@@ -96,6 +96,10 @@ struct AgentSetup {
   std::vector<std::pair<std::string, std::string>> gateways;  ///< (address, server-name)
   unsigned heartbeat_interval_ms = 200;
   unsigned misses = 3;
+  /// <failback probe-interval-ms stable-probes/>; written only when one of them is set, so the
+  /// configuration's defaults apply otherwise.
+  std::optional<unsigned> probe_interval_ms;
+  std::optional<unsigned> stable_probes;
 };
 /// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);

@@ -53,15 +53,15 @@ TEST(CodecMalformed, other_protocol_version_is_unsupported) {
 
 TEST(CodecMalformed, unknown_type_is_refused_from_header) {
   expect_header_error(make_frame(0, {}), CodecErrc::unknown_type, "header: unknown message type 0");
-  expect_header_error(make_frame(11, {}), CodecErrc::unknown_type,
-                      "header: unknown message type 11");
+  expect_header_error(make_frame(12, {}), CodecErrc::unknown_type,
+                      "header: unknown message type 12");
   expect_header_error(make_frame(255, {}), CodecErrc::unknown_type,
                       "header: unknown message type 255");
 }
 
 TEST(CodecMalformed, unknown_type_is_refused_by_decode_body) {
-  expect_body_error(static_cast<MessageType>(11), WireBuilder{}, CodecErrc::unknown_type,
-                    "unknown message type 11");
+  expect_body_error(static_cast<MessageType>(12), WireBuilder{}, CodecErrc::unknown_type,
+                    "unknown message type 12");
 }
 
 TEST(CodecMalformed, short_header_is_truncated) {

@@ -69,6 +69,7 @@ TEST(CodecRoundTrip, every_type_matches_the_documented_field_order) {
       {Data{3, {0, 255}}, WireBuilder{}.u64(3).u32(2).raw(std::string("\0\xff", 2)).bytes()},
       {DataAck{4}, WireBuilder{}.u64(4).bytes()},
       {ErrorMessage{ErrorCode::unauthorized, "no"}, WireBuilder{}.u16(3).str("no").bytes()},
+      {Admit{}, WireBuilder{}.bytes()},
   };
   for (const auto& [message, body] : cases) {
     SCOPED_TRACE(to_string(type_of(message)));
@@ -115,12 +116,13 @@ TEST(CodecRoundTrip, topology_converts_to_a_push_and_back) {
 TEST(CodecRoundTrip, names_are_stable_for_logs) {
   const std::vector<std::string_view> names = {
       "hello",        "welcome", "heartbeat", "heartbeat_ack", "topology_push",
-      "topology_ack", "goodbye", "data",      "data_ack",      "error"};
+      "topology_ack", "goodbye", "data",      "data_ack",      "error",
+      "admit"};
   for (std::size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(to_string(static_cast<MessageType>(i + 1)), names[i]);
   }
   EXPECT_EQ(to_string(static_cast<MessageType>(0)), "unknown");
-  EXPECT_EQ(to_string(static_cast<MessageType>(11)), "unknown");
+  EXPECT_EQ(to_string(static_cast<MessageType>(12)), "unknown");
   EXPECT_EQ(to_string(TopologyOutcome::applied), "applied");
   EXPECT_EQ(to_string(TopologyOutcome::rejected), "rejected");
   EXPECT_EQ(to_string(static_cast<TopologyOutcome>(4)), "unknown");

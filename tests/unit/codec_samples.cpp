@@ -58,6 +58,7 @@ std::vector<Message> sample_messages() {
       ErrorMessage{ErrorCode::unauthorized, "agent name does not match the certificate"},
       ErrorMessage{ErrorCode::bad_request, longest_text},
       ErrorMessage{ErrorCode::internal, "x"},
+      Admit{},
   };
 }
 
