@@ -28,12 +28,12 @@ endif()
 function(gatelink_target_defaults target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
-    -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Werror
+    "$<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor;-Wold-style-cast;-Woverloaded-virtual>" -Werror
     # Designated initializers that leave defaulted members out are intended.
     -Wno-missing-field-initializers
     # GCC 12 warns falsely on Asio's coroutine frames, whose class-specific operator new/delete
     # it pairs wrongly when a coroutine holds several awaited temporaries.
-    $<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>)
+    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>)
   target_compile_definitions(${target} PRIVATE
     BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 endfunction()

@@ -22,17 +22,18 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
 std::shared_ptr<AgentSession> AgentSession::create(link::tcp::socket socket,
-                                                   asio::ssl::context& tls,
+                                                   std::shared_ptr<asio::ssl::context> tls,
                                                    const SessionSettings& settings,
                                                    Hooks hooks) {
   return std::shared_ptr<AgentSession>(
-      new AgentSession(std::move(socket), tls, settings, std::move(hooks)));
+      new AgentSession(std::move(socket), std::move(tls), settings, std::move(hooks)));
 }
 
-AgentSession::AgentSession(link::tcp::socket socket, asio::ssl::context& tls,
+AgentSession::AgentSession(link::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
                            const SessionSettings& settings, Hooks hooks)
-    : executor_(socket.get_executor()),
-      stream_(std::move(socket), tls),
+    : tls_(std::move(tls)),
+      executor_(socket.get_executor()),
+      stream_(std::move(socket), *tls_),
       settings_(settings),
       hooks_(std::move(hooks)),
       writer_(executor_),

@@ -38,7 +38,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     std::function<void(AgentSession*)> on_ended;
   };
 
-  static std::shared_ptr<AgentSession> create(link::tcp::socket socket, asio::ssl::context& tls,
+  static std::shared_ptr<AgentSession> create(link::tcp::socket socket,
+                                              std::shared_ptr<asio::ssl::context> tls,
                                               const SessionSettings& settings, Hooks hooks);
   void start();
   /// Says goodbye with this reason (and retry-after, 0 = none) and closes. Idempotent.
@@ -50,8 +51,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
  private:
   enum class Phase { handshaking, greeting, up, closing };
 
-  AgentSession(link::tcp::socket socket, asio::ssl::context& tls, const SessionSettings& settings,
-               Hooks hooks);
+  AgentSession(link::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+               const SessionSettings& settings, Hooks hooks);
   void admitted();
   asio::awaitable<void> run();
   asio::awaitable<void> write_loop();
@@ -60,6 +61,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void handle(const codec::Message& message);
   void end(const std::string& reason);
 
+  std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
   asio::any_io_executor executor_;  ///< the socket's strand: every loop runs on it
   link::TlsStream stream_;
   const SessionSettings& settings_;

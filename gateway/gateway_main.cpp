@@ -15,7 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway_server.hpp"
-#include "tls/key_permissions.hpp"
+#include "tls/reloading_context.hpp"
 #include "tls/tls_context.hpp"
 
 namespace {
@@ -74,12 +74,9 @@ int run(const Options& o) {
     spdlog::error("event=bad-option option=--store error=\"not a directory: {}\"", o.store);
     return 2;
   }
-  if (auto perms = gatelink::tls::check_private_key_permissions(o.key); !perms) {
-    spdlog::error("event=bad-key error=\"{}\"", perms.error().message);
-    return 1;
-  }
-  auto context = gatelink::tls::make_server_context(
-      gatelink::tls::Files{.ca = o.ca, .cert = o.cert, .key = o.key, .crl = o.crl});
+  auto context = gatelink::tls::ReloadingContext::create(
+      gatelink::tls::Files{.ca = o.ca, .cert = o.cert, .key = o.key, .crl = o.crl},
+      &gatelink::tls::make_server_context);
   if (!context) {
     spdlog::error("event=tls-setup-failed error=\"{}\"", context.error().message);
     return 1;

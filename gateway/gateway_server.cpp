@@ -9,7 +9,7 @@
 
 namespace gatelink::gateway {
 
-GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
+GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::ReloadingContext> tls,
                              SessionSettings settings, Limits limits)
     : io_(io),
       tls_(std::move(tls)),
@@ -54,7 +54,7 @@ void GatewayServer::accept() {
     }
     ++handshaking_;
     auto session = AgentSession::create(
-        std::move(socket), *tls_, settings_,
+        std::move(socket), tls_->current(), settings_,
         {.on_admitted = [this](AgentSession*) { --handshaking_; },
          .on_ended = [this](AgentSession* s) { ended(s); }});
     sessions_.emplace(session.get(), session);

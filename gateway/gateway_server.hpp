@@ -13,6 +13,7 @@
 
 #include "agent_session.hpp"
 #include "common/result.hpp"
+#include "tls/reloading_context.hpp"
 
 namespace gatelink::gateway {
 
@@ -25,7 +26,7 @@ class GatewayServer {
     Millis busy_retry_after{5000};
   };
 
-  GatewayServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
+  GatewayServer(asio::io_context& io, std::shared_ptr<tls::ReloadingContext> tls,
                 SessionSettings settings, Limits limits);
 
   /// Binds and listens; port 0 picks a free port. Returns the bound endpoint.
@@ -43,7 +44,7 @@ class GatewayServer {
   void refuse_busy(link::tcp::socket socket);
 
   asio::io_context& io_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<tls::ReloadingContext> tls_;  ///< follows renewed certificate files
   SessionSettings settings_;
   Limits limits_;
   std::size_t handshaking_ = 0;  ///< sessions admitted but not yet through hello/welcome

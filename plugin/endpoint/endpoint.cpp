@@ -15,7 +15,7 @@
 #include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
 #include "tls/certificate_info.hpp"
-#include "tls/key_permissions.hpp"
+#include "tls/reloading_context.hpp"
 #include "tls/tls_context.hpp"
 
 #ifndef GATELINK_VERSION
@@ -49,7 +49,7 @@ failover::Settings machine_settings(const AgentConfig& config) {
 }  // namespace
 
 struct Endpoint::Impl {
-  Impl(AgentConfig cfg, std::shared_ptr<asio::ssl::context> context, tls::CertificateInfo cert)
+  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context, tls::CertificateInfo cert)
       : config(std::move(cfg)),
         tls(std::move(context)),
         certificate(std::move(cert)),
@@ -62,7 +62,8 @@ struct Endpoint::Impl {
   // io first: destroyed last, after every object that holds its services.
   asio::io_context io;
   AgentConfig config;
-  std::shared_ptr<asio::ssl::context> tls;
+  std::shared_ptr<tls::ReloadingContext> tls;  ///< follows renewed certificate files
+  tls::ContextPtr last_context;                ///< the context the last connection used
   tls::CertificateInfo certificate;
   std::vector<GatewayAddress> gateways;  ///< the order the machine's indexes refer to
   std::mt19937_64 rng;
@@ -134,7 +135,14 @@ struct Endpoint::Impl {
               }
             },
     };
-    auto session = link::GatewaySession::create(io, tls, std::move(options), std::move(handlers));
+    auto context = tls->current();
+    if (context != last_context) {
+      // Renewed files: status shows the certificate now in use.
+      if (auto info = tls::read_certificate_info(config.tls.cert)) certificate = std::move(*info);
+      last_context = context;
+    }
+    auto session =
+        link::GatewaySession::create(io, context, std::move(options), std::move(handlers));
     sessions[id] = SessionEntry{.session = session};
     session->start();
   }
@@ -283,10 +291,7 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
 }
 
 Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
-  if (auto perms = tls::check_private_key_permissions(config.tls.key); !perms) {
-    return Error{perms.error().message};
-  }
-  auto context = tls::make_client_context(tls_files(config.tls));
+  auto context = tls::ReloadingContext::create(tls_files(config.tls), &tls::make_client_context);
   if (!context) return Error{context.error().message};
   auto cert = tls::read_certificate_info(config.tls.cert);
   if (!cert) return Error{cert.error().message};

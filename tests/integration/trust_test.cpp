@@ -151,6 +151,47 @@ TEST(Trust, agent_refuses_to_start_with_a_key_readable_by_others) {
   EXPECT_EQ(check.exit_status, 0) << check.out;
 }
 
+TEST(Trust, replaced_ca_file_is_picked_up_without_a_restart) {
+  TempDir dir;
+  const auto pki = test_pki();
+  auto gw = start_gateway(dir, "gw1.example.test", "gw1");
+  AgentSetup setup;
+  setup.gateways = {{gw.address, "gw1.example.test"}};
+  auto config = write_agent_config(dir, setup);
+  // The agent trusts a copy of the CA file that first holds the wrong CA.
+  const auto ca = dir / "trusted-ca.pem";
+  fs::copy_file(pki.file("other-ca.pem"), ca);
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find(pki.file("ca.pem"));
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, pki.file("ca.pem").size(), ca.string());
+  std::ofstream(config) << text;
+
+  auto agent = start_agent(dir, config);
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return s && (*s)["gateways"][0]["last_error"] == "untrusted";
+      },
+      10s))
+      << agent->log();
+
+  // Renewal: the right CA is put in place (write a new file, rename over the old one).
+  fs::copy_file(pki.file("ca.pem"), dir / "trusted-ca.pem.new");
+  fs::rename(dir / "trusted-ca.pem.new", ca);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return s && (*s)["state"] == "connected";
+      },
+      10s))
+      << agent->log();
+  EXPECT_NE(agent->log().find("event=tls-reloaded"), std::string::npos) << agent->log();
+  EXPECT_TRUE(agent->running());
+}
+
 TEST(Config, agent_refuses_a_bad_configuration_naming_file_and_line) {
   TempDir dir;
   const auto config = dir / "agent.xml";
