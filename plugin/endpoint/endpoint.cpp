@@ -30,6 +30,10 @@ using failover::SessionId;
 
 namespace {
 
+/// A heartbeat is missed when unanswered after this share of the interval: with `misses` = 3 a
+/// silent gateway is dead within 3.2 intervals of its last answer (DESIGN allows 3.3).
+constexpr int kAnswerDeadlineDivisor = 5;
+
 /// How long status() waits for the endpoint's thread before answering without it.
 constexpr std::chrono::milliseconds kStatusWait{1000};
 
@@ -97,6 +101,7 @@ struct Endpoint::Impl {
         .connect_timeout = config.connect_timeout,
         .handshake_timeout = config.handshake_timeout,
         .heartbeat_interval = config.heartbeat_interval,
+        .heartbeat_answer_deadline = config.heartbeat_interval / kAnswerDeadlineDivisor,
         .max_unauthenticated_retry_after = config.backoff_cap,
     };
     const SessionId id = c.session;

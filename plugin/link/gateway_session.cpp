@@ -250,15 +250,24 @@ asio::awaitable<void> GatewaySession::write_loop() {
 
 asio::awaitable<void> GatewaySession::heartbeat_loop() {
   // The first heartbeat goes out at once, so a fresh session proves itself within one RTT.
+  // Each heartbeat must be answered within answer_deadline, else it is a miss: a gateway that
+  // falls silent is then dead `misses` intervals (plus one deadline) after its last answer,
+  // instead of up to one interval more if a miss were only noticed when the next one is sent.
+  const auto answer_deadline = std::min(options_.heartbeat_answer_deadline,
+                                        options_.heartbeat_interval);
   while (phase_ == Phase::up) {
-    if (next_sequence_ - 1 > answered_sequence_ && handlers_.on_heartbeat_missed) {
+    const auto sequence = next_sequence_++;
+    writer_.push(codec::Heartbeat{.sequence = sequence, .sent_at_us = monotonic_us()});
+    heartbeat_.expires_after(answer_deadline);
+    if (auto [ec] = co_await heartbeat_.async_wait(kUseTuple); ec || phase_ != Phase::up) {
+      co_return;
+    }
+    if (answered_sequence_ < sequence && handlers_.on_heartbeat_missed) {
       handlers_.on_heartbeat_missed();
       if (phase_ != Phase::up) co_return;
     }
-    writer_.push(codec::Heartbeat{.sequence = next_sequence_++, .sent_at_us = monotonic_us()});
-    heartbeat_.expires_after(options_.heartbeat_interval);
-    auto [ec] = co_await heartbeat_.async_wait(kUseTuple);
-    if (ec) co_return;
+    heartbeat_.expires_after(options_.heartbeat_interval - answer_deadline);
+    if (auto [ec] = co_await heartbeat_.async_wait(kUseTuple); ec) co_return;
   }
 }
 

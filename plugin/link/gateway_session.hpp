@@ -32,6 +32,8 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     Millis connect_timeout{3000};           ///< resolve + TCP connect
     Millis handshake_timeout{3000};         ///< TLS handshake + hello/welcome
     Millis heartbeat_interval{1000};
+    /// A heartbeat not answered within this is a miss (at most one interval).
+    Millis heartbeat_answer_deadline{200};
     /// Bound on the retry-after of a plaintext (unauthenticated) busy answer.
     Millis max_unauthenticated_retry_after{30000};
     std::size_t max_frame = codec::kDefaultMaxFrame;

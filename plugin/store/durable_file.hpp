@@ -1,0 +1,41 @@
+#pragma once
+// Writing a small file so that a power cut or `kill -9` at any moment leaves either the old
+// content or the new one under its name, never a torn file. One implementation per platform:
+// durable_file_posix.cpp (mkstemp, fsync, rename, fsync of the folder), and on Windows
+// FlushFileBuffers and MoveFileEx.
+
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace gatelink {
+
+/// Replaces `dir/name` by `contents`: writes `name.tmp.XXXXXX` in `dir` (mode 0600), flushes it
+/// to disk, renames it over `name` and flushes the folder. An error before the rename leaves
+/// `name` untouched and removes the temporary file when it can (a crash may leave it behind);
+/// when only the folder flush fails, `name` may already hold `contents`.
+Status write_file_atomically(const std::string& dir, const std::string& name,
+                             std::string_view contents);
+
+/// Flushes the folder's entries (creations, renames, removals) to disk.
+Status sync_directory(const std::string& dir);
+
+/// Creates `dir` (and missing parents) if absent; the folder itself only for its owner (0700).
+/// Ok when it already exists as a folder, whatever its mode.
+Status create_private_directory(const std::string& dir);
+
+/// The durable writes the topology store makes, as an interface so that a test can make any
+/// of them fail; platform_durable_files() is the real one.
+class DurableFiles {
+ public:
+  virtual ~DurableFiles() = default;
+  /// See gatelink::write_file_atomically().
+  virtual Status write_file_atomically(const std::string& dir, const std::string& name,
+                                       std::string_view contents) = 0;
+};
+
+/// The platform's durable writes (the free functions above); stateless, lives forever.
+DurableFiles& platform_durable_files();
+
+}  // namespace gatelink

@@ -1,0 +1,136 @@
+// Durable writes on POSIX, after Icinga's lib/base/atomic-file.cpp: a temporary file in the same
+// folder (so the rename never crosses file systems), fsync of the file before the rename (or a
+// crash may leave the new name pointing at empty blocks, as ext4 with delalloc does), rename(2)
+// (atomic: the name holds the old or the new inode), fsync of the folder (makes the rename
+// itself durable before we report success).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "store/durable_file.hpp"
+
+namespace gatelink {
+namespace {
+
+Error errno_error(const std::string& what, const std::string& path, int error) {
+  return Error{"cannot " + what + " " + path + ": " + std::generic_category().message(error)};
+}
+
+/// Closes a descriptor on every path out; close() errors matter only where checked explicitly.
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+
+  int get() const { return fd_; }
+  /// Closes now and reports the error close() gives (NFS reports write errors only here).
+  int close() {
+    const int result = ::close(fd_);
+    fd_ = -1;
+    return result == 0 ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
+/// Writes all of `contents`, across short writes and signals.
+int write_all(int fd, std::string_view contents) {
+  while (!contents.empty()) {
+    const auto written = ::write(fd, contents.data(), contents.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    contents.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return 0;
+}
+
+int fsync_retrying(int fd) {
+  while (::fsync(fd) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+/// Writes the temporary file and renames it over `target`; `temp` names it for cleanup.
+Status write_and_rename(std::string& temp, const std::string& target, std::string_view contents) {
+  Descriptor file(::mkostemp(temp.data(), O_CLOEXEC));
+  if (file.get() < 0) {
+    const int error = errno;
+    temp.clear();  // nothing was created
+    return errno_error("create a temporary file for", target, error);
+  }
+  // mkstemp already uses 0600 on glibc and the BSDs; POSIX leaves it open before 2008.
+  if (::fchmod(file.get(), S_IRUSR | S_IWUSR) != 0) {
+    return errno_error("set the mode of", temp, errno);
+  }
+  if (const int error = write_all(file.get(), contents)) {
+    return errno_error("write", temp, error);
+  }
+  if (const int error = fsync_retrying(file.get())) return errno_error("flush", temp, error);
+  if (const int error = file.close()) return errno_error("close", temp, error);
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    return errno_error("rename " + temp + " to", target, errno);
+  }
+  temp.clear();  // renamed: nothing left to clean up
+  return Ok{};
+}
+
+}  // namespace
+
+Status write_file_atomically(const std::string& dir, const std::string& name,
+                             std::string_view contents) {
+  const auto target = dir + "/" + name;
+  auto temp = target + ".tmp.XXXXXX";
+  auto written = write_and_rename(temp, target, contents);
+  if (!written) {
+    if (!temp.empty()) ::unlink(temp.c_str());
+    return written;
+  }
+  return sync_directory(dir);
+}
+
+Status sync_directory(const std::string& dir) {
+  Descriptor folder(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (folder.get() < 0) return errno_error("open the folder", dir, errno);
+  if (const int error = fsync_retrying(folder.get())) {
+    return errno_error("flush the folder", dir, error);
+  }
+  return Ok{};
+}
+
+Status create_private_directory(const std::string& dir) {
+  if (::mkdir(dir.c_str(), S_IRWXU) == 0) return Ok{};
+  int error = errno;
+  if (error == ENOENT) {  // a parent is missing: create the parents with default modes
+    std::filesystem::path path(dir);
+    if (!path.has_filename()) path = path.parent_path();  // "a/b/" names the folder "a/b"
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) return Error{"cannot create the parents of " + dir + ": " + ec.message()};
+    if (::mkdir(dir.c_str(), S_IRWXU) == 0) return Ok{};
+    error = errno;
+  }
+  struct stat info {};
+  if (error == EEXIST && ::stat(dir.c_str(), &info) == 0) {
+    if (S_ISDIR(info.st_mode)) return Ok{};
+    return Error{"cannot use " + dir + " as the state folder: it exists and is not a folder"};
+  }
+  return errno_error("create the folder", dir, error);
+}
+
+}  // namespace gatelink

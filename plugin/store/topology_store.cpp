@@ -1,0 +1,176 @@
+// The topology store: two files, each only ever replaced by one atomic rename.
+//
+// Crash safety. save(N) while topology.xml holds C (valid) runs two durable writes, each a
+// temporary file that is written, fsynced, renamed over its name, and then the folder fsynced:
+//   1. C's bytes -> topology.lkg.xml    2. N -> topology.xml
+// write_file_atomically() returns only after the folder sync, so write 1 is on disk before
+// write 2 starts. A power cut or kill -9 at any instant therefore leaves one of:
+//   - before 1 renames:   xml = C, lkg = the older one (or none), maybe a stale temp  -> load C
+//   - between 1 and 2:    xml = C, lkg = C, maybe a stale temp                        -> load C
+//   - after 2 renames:    xml = N, lkg = C  (if the folder sync did not happen yet, a rename is
+//                         still all-or-nothing: xml = C or N)                         -> C or N
+// topology.xml, once it exists, is never removed nor written in place, only replaced by one
+// rename, so it always holds a complete file; lkg is only written with a copy of a topology.xml
+// that parsed. N counts as saved once save() returns Ok (after the last folder sync), and
+// nothing replaces it afterwards except a newer save. Temporary files a crash leaves are
+// removed by the next open(). A copy rather than a hard link makes topology.lkg.xml: links are
+// missing on some file systems, and the file is small (at most 64 KiB).
+//
+// If topology.xml is missing or does not parse, it is not copied: lkg keeps the last good one
+// and only topology.xml is written.
+
+#include "store/topology_store.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace gatelink {
+namespace {
+
+/// One file of the store as read: its bytes and what they parse to.
+struct StoredFile {
+  std::string bytes;
+  Result<PersistedTopology> parsed;
+};
+
+bool is_temp_name(std::string_view name) {
+  for (const auto file : {kTopologyFileName, kLastKnownGoodFileName}) {
+    const auto prefix = std::string(file) + ".tmp.";
+    if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+/// Reads at most kMaxTopologyDocumentBytes of `path`.
+Result<std::string> read_bounded(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file) {
+    const std::error_code error(errno, std::generic_category());
+    if (error == std::errc::no_such_file_or_directory) return Error{path + ": not found"};
+    return Error{path + ": cannot open: " + error.message()};
+  }
+  // One byte more than allowed tells a file at the limit from a larger one.
+  std::string text(kMaxTopologyDocumentBytes + 1, '\0');
+  const auto size = std::fread(text.data(), 1, text.size(), file.get());
+  if (std::ferror(file.get())) {
+    const std::error_code error(errno, std::generic_category());
+    return Error{path + ": cannot read: " + error.message()};
+  }
+  if (size > kMaxTopologyDocumentBytes) {
+    return Error{path + ": larger than " + std::to_string(kMaxTopologyDocumentBytes) +
+                 " bytes (64 KiB); refusing to parse it"};
+  }
+  text.resize(size);
+  return text;
+}
+
+StoredFile read_stored(const std::string& dir, std::string_view name) {
+  const auto path = dir + "/" + std::string(name);
+  auto bytes = read_bounded(path);
+  if (!bytes) return {{}, bytes.error()};
+  auto parsed = parse_topology_xml(*bytes, path);
+  return {std::move(*bytes), std::move(parsed)};
+}
+
+}  // namespace
+
+Result<TopologyStore> TopologyStore::open(std::string dir, DurableFiles& files) {
+  if (dir.empty()) return Error{"the state folder is not set"};
+  if (auto created = create_private_directory(dir); !created) return created.error();
+
+  std::vector<std::filesystem::path> stale;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!is_temp_name(it->path().filename().string())) continue;
+    const auto status = it->symlink_status(ec);
+    if (ec) break;
+    if (std::filesystem::is_regular_file(status) || std::filesystem::is_symlink(status)) {
+      stale.push_back(it->path());
+    }
+  }
+  if (ec) return Error{"cannot list the state folder " + dir + ": " + ec.message()};
+
+  // Removed after listing: unlinking while readdir() runs may skip or repeat entries.
+  std::vector<std::string> removed;
+  for (const auto& path : stale) {
+    if (!std::filesystem::remove(path, ec) && ec) {
+      // Removing and creating files need the same right on the folder: saving would fail too.
+      return Error{"cannot remove the stale temporary file " + path.string() + ": " + ec.message()};
+    }
+    removed.push_back(path.string());
+  }
+  return TopologyStore(std::move(dir), files, std::move(removed));
+}
+
+Result<TopologyStore::Loaded> TopologyStore::load() const {
+  auto current = read_stored(dir_, kTopologyFileName);
+  if (current.parsed) return Loaded{std::move(current.parsed).value(), Loaded::Source::current, {}};
+  auto lkg = read_stored(dir_, kLastKnownGoodFileName);
+  if (lkg.parsed) {
+    return Loaded{std::move(lkg.parsed).value(),
+                  Loaded::Source::last_known_good,
+                  {current.parsed.error().message}};
+  }
+  return Error{"no usable persisted topology in " + dir_ + ": " + current.parsed.error().message +
+               "; " + lkg.parsed.error().message};
+}
+
+Status TopologyStore::save(const PersistedTopology& persisted) {
+  const auto generation = std::to_string(persisted.topology.generation);
+  if (auto problem = validate_topology(persisted.topology)) {
+    return Error{"refusing to save topology generation " + generation + ": " + problem->message};
+  }
+  const auto text = render_topology_xml(persisted);
+  // A file this agent cannot read back would be skipped at the next start: check it first.
+  if (auto reread = parse_topology_xml(text, "generation " + generation); !reread) {
+    return Error{"refusing to save a topology that would not read back: " + reread.error().message};
+  }
+
+  // The newest topology on disk, as load() would return it.
+  auto current = read_stored(dir_, kTopologyFileName);
+  std::optional<StoredFile> lkg;
+  const PersistedTopology* newest = nullptr;
+  if (current.parsed) {
+    newest = &current.parsed.value();
+  } else {
+    lkg = read_stored(dir_, kLastKnownGoodFileName);
+    if (lkg->parsed) newest = &lkg->parsed.value();
+  }
+  if (newest) {
+    const auto& stored = newest->topology;
+    if (stored == persisted.topology) {
+      if (current.parsed) return Ok{};  // already the current one: nothing to write
+      // Only in lkg: rewrite topology.xml below, lkg stays as it is.
+    } else if (persisted.topology.generation <= stored.generation) {
+      return Error{"refusing to save topology generation " + generation + ": generation " +
+                   std::to_string(stored.generation) +
+                   (persisted.topology.generation == stored.generation
+                        ? " is already persisted with other gateways"
+                        : " is already persisted and the store never goes back")};
+    }
+  }
+
+  if (current.parsed) {
+    if (auto kept =
+            files_->write_file_atomically(dir_, std::string(kLastKnownGoodFileName), current.bytes);
+        !kept) {
+      return Error{"cannot keep the previous topology as last-known-good: " + kept.error().message};
+    }
+  }
+  if (auto written = files_->write_file_atomically(dir_, std::string(kTopologyFileName), text);
+      !written) {
+    return Error{"cannot save topology generation " + generation + ": " + written.error().message};
+  }
+  return Ok{};
+}
+
+}  // namespace gatelink

@@ -1,0 +1,75 @@
+// config/topology.xsd against what the agent writes and refuses (xmllint, when on PATH).
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "store/topology_document.hpp"
+#include "store_test_support.hpp"
+
+namespace gatelink {
+namespace {
+
+// std::system is fine here: the tests run on one thread.
+bool have_xmllint() {
+  return std::system("command -v xmllint >/dev/null 2>&1") == 0;  // NOLINT(concurrency-mt-unsafe)
+}
+
+int xmllint(const std::filesystem::path& xml) {
+  const auto xsd = test::source_dir() / "config" / "topology.xsd";
+  const auto command =
+      "xmllint --noout --schema '" + xsd.string() + "' '" + xml.string() + "' 2>/dev/null";
+  return std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
+}
+
+TEST(StoreSchema, rendered_documents_validate_against_the_xsd) {
+  if (!have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  test::ScratchDir dir;
+  auto bootstrap = test::sample_topology(0);
+  bootstrap.received_from.clear();
+  auto ipv6 = test::sample_topology(UINT64_MAX);
+  ipv6.topology.primary = test::gateway("::1", 15801, "gw1.example.test");
+  auto full = test::sample_topology(3);
+  full.topology.failover.clear();
+  for (int i = 1; i < 16; ++i) {
+    full.topology.failover.push_back(test::gateway("10.0.0." + std::to_string(i), 5723));
+  }
+  int index = 0;
+  for (const auto& persisted : {test::sample_topology(7), bootstrap, ipv6, full}) {
+    const auto path = dir.path() / ("topology" + std::to_string(index++) + ".xml");
+    test::write_file(path, render_topology_xml(persisted));
+    EXPECT_EQ(xmllint(path), 0) << test::read_file(path);
+  }
+}
+
+TEST(StoreSchema, xsd_refuses_what_the_store_refuses) {
+  if (!have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  test::ScratchDir dir;
+  const auto sample = render_topology_xml(test::sample_topology(7));
+  const std::pair<std::string, std::string> breakages[] = {
+      {"version=\"1\"", "version=\"2\""},
+      {"version=\"1\" ", ""},
+      {"generation=\"7\"", "generation=\"07\""},
+      {"generation=\"7\"", "generation=\"-7\""},
+      {"generation=\"7\"", "generation=\"7\" weight=\"1\""},
+      {"management-group=\"EXAMPLE\"", "management-group=\"EX AMPLE\""},
+      {"received-at=\"2026-11-25T16:15:16.130Z\"", "received-at=\"2026-11-25T16:15:16.130\""},
+      {"received-from=\"gw1.example.test@127.0.0.1:15801\"", "received-from=\"\""},
+      {"<primary address=\"127.0.0.1:15801\" server-name=\"gw1.example.test\"/>", ""},
+      {"<failover address=\"gw3.example.test:5723\"/>", "<secondary address=\"gw3:5723\"/>"},
+      {"server-name=\"gw2.example.test\"", "server-name=\"\""},
+      {"address=\"gw3.example.test:5723\"", "address=\"gw3 example:5723\""},
+  };
+  for (const auto& [from, to] : breakages) {
+    const auto broken = test::replaced(sample, from, to);
+    ASSERT_FALSE(parse_topology_xml(broken, "broken.xml")) << to;
+    test::write_file(dir.path() / "broken.xml", broken);
+    EXPECT_NE(xmllint(dir.path() / "broken.xml"), 0) << from << " -> " << to;
+  }
+}
+
+}  // namespace
+}  // namespace gatelink

@@ -1,0 +1,65 @@
+#pragma once
+// Helpers shared by the store tests: sample topologies, folder snapshots, file modes.
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "config_test_support.hpp"
+#include "store/topology_document.hpp"
+
+namespace gatelink::test {
+
+/// A fixed receive time, to the millisecond (what the document keeps).
+inline std::chrono::system_clock::time_point sample_time(std::int64_t offset_ms = 0) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::milliseconds(1'795'623'316'123 + offset_ms));  // 2026-11-25T16:15:16.123Z
+}
+
+inline GatewayAddress gateway(std::string host, std::uint16_t port, std::string server_name = {}) {
+  return GatewayAddress{std::move(host), port, std::move(server_name)};
+}
+
+/// A pushed topology: a primary and two failovers, all on 127.0.0.1 with server names.
+inline PersistedTopology sample_topology(std::uint64_t generation = 7) {
+  PersistedTopology persisted;
+  persisted.topology.generation = generation;
+  persisted.topology.management_group = "EXAMPLE";
+  persisted.topology.primary = gateway("127.0.0.1", 15801, "gw1.example.test");
+  persisted.topology.failover = {gateway("127.0.0.1", 15802, "gw2.example.test"),
+                                 gateway("gw3.example.test", 5723)};
+  persisted.received_from = "gw1.example.test@127.0.0.1:15801";
+  persisted.received_at = sample_time(static_cast<std::int64_t>(generation));
+  return persisted;
+}
+
+/// Every regular file in `dir` by name, with its content.
+inline std::map<std::string, std::string> snapshot(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    files[entry.path().filename().string()] = read_file(entry.path());
+  }
+  return files;
+}
+
+/// The permission bits of `path`.
+inline unsigned mode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return ~0u;
+  return static_cast<unsigned>(info.st_mode) & 07777u;
+}
+
+/// `text` with the first `from` replaced by `to`; fails the test when `from` is absent.
+inline std::string replaced(std::string text, std::string_view from, std::string_view to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "sample has no " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+}  // namespace gatelink::test
