@@ -1,6 +1,7 @@
 // The C ABI over the C++ API: no exception crosses it, every pointer is checked.
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -10,7 +11,7 @@
 
 struct gatelink_endpoint {
   std::unique_ptr<gatelink::Endpoint> endpoint;
-  bool started = false;
+  std::atomic<bool> started{false};
 };
 
 namespace {
@@ -43,7 +44,9 @@ gatelink_endpoint* gatelink_open(const char* config_path, char* error, size_t er
       return nullptr;
     }
     copy_out("", error, error_size);
-    return new gatelink_endpoint{std::move(*endpoint), false};
+    auto* handle = new gatelink_endpoint;
+    handle->endpoint = std::move(*endpoint);
+    return handle;
   } catch (const std::exception& e) {
     copy_out(std::string("internal error: ") + e.what(), error, error_size);
     return nullptr;
@@ -51,8 +54,7 @@ gatelink_endpoint* gatelink_open(const char* config_path, char* error, size_t er
 }
 
 int gatelink_start(gatelink_endpoint* h) {
-  if (h == nullptr || h->started) return -1;
-  h->started = true;
+  if (h == nullptr || h->started.exchange(true)) return -1;
   h->endpoint->start();
   return 0;
 }

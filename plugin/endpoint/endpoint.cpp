@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <future>
+#include <mutex>
 #include <map>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -36,6 +38,8 @@ constexpr int kAnswerDeadlineDivisor = 5;
 
 /// How long status() waits for the endpoint's thread before answering without it.
 constexpr std::chrono::milliseconds kStatusWait{1000};
+/// How often status() looks whether the thread ended while it waited.
+constexpr std::chrono::milliseconds kStatusSlice{20};
 
 tls::Files tls_files(const TlsFiles& files) {
   return tls::Files{.ca = files.ca, .cert = files.cert, .key = files.key, .crl = files.crl};
@@ -82,6 +86,14 @@ struct Endpoint::Impl {
   std::map<SessionId, SessionEntry> sessions;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
+
+  // Lifecycle, shared with the host's threads: start()/stop() are serialised by `lifecycle`;
+  // status() reads `life` and, once the thread has ended, the snapshot it left in `last`.
+  enum class Life { idle, running, stopped };
+  std::mutex lifecycle;
+  std::atomic<Life> life{Life::idle};
+  mutable std::mutex last_mutex;
+  std::optional<StatusSnapshot> last;  ///< taken on the endpoint's thread as it ends
 
   void dispatch(const failover::Event& event) {
     for (const auto& action : machine.handle(event, Clock::now())) {
@@ -309,19 +321,28 @@ Endpoint::Endpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Endpoint::~Endpoint() { stop(); }
 
 void Endpoint::start() {
-  if (impl_->thread.joinable()) return;
+  std::lock_guard lock(impl_->lifecycle);
+  if (impl_->life != Impl::Life::idle) return;
   impl_->work.emplace(impl_->io.get_executor());
   asio::post(impl_->io, [impl = impl_.get()] { impl->dispatch(failover::Start{}); });
+  impl_->life = Impl::Life::running;
   impl_->thread = std::thread([impl = impl_.get()] {
     try {
       impl->io.run();
     } catch (const std::exception& e) {
       spdlog::critical("event=endpoint-crashed error=\"{}\"", e.what());
     }
+    // Still on the endpoint's thread: nothing else touches its state any more.
+    impl->sessions.clear();
+    auto final_snapshot = impl->snapshot();
+    std::lock_guard last_lock(impl->last_mutex);
+    impl->last = std::move(final_snapshot);
+    impl->life = Impl::Life::stopped;
   });
 }
 
 void Endpoint::stop() {
+  std::lock_guard lock(impl_->lifecycle);
   if (!impl_->thread.joinable()) return;
   asio::post(impl_->io, [impl = impl_.get()] {
     impl->dispatch(failover::Stop{});
@@ -331,18 +352,28 @@ void Endpoint::stop() {
     impl->work.reset();
   });
   impl_->thread.join();
-  impl_->sessions.clear();
 }
 
 StatusSnapshot Endpoint::status() const {
-  if (!impl_->thread.joinable()) return impl_->snapshot();
-  std::promise<StatusSnapshot> promise;
-  auto future = promise.get_future();
-  auto promise_ptr = std::make_shared<std::promise<StatusSnapshot>>(std::move(promise));
-  asio::post(impl_->io,
-             [impl = impl_.get(), promise_ptr] { promise_ptr->set_value(impl->snapshot()); });
-  if (future.wait_for(kStatusWait) == std::future_status::ready) return future.get();
-  // The thread is stopping (or stuck): answer with what is known without touching its state.
+  if (impl_->life == Impl::Life::idle) {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->life == Impl::Life::idle) return impl_->snapshot();
+  }
+  const auto final_snapshot = [this]() -> std::optional<StatusSnapshot> {
+    std::lock_guard lock(impl_->last_mutex);
+    return impl_->last;
+  };
+  if (auto done = final_snapshot()) return *done;
+  auto promise = std::make_shared<std::promise<StatusSnapshot>>();
+  auto future = promise->get_future();
+  asio::post(impl_->io, [impl = impl_.get(), promise] { promise->set_value(impl->snapshot()); });
+  // Wait in slices: if the thread ends meanwhile, its final snapshot answers at once.
+  const auto until = std::chrono::steady_clock::now() + kStatusWait;
+  while (std::chrono::steady_clock::now() < until) {
+    if (future.wait_for(kStatusSlice) == std::future_status::ready) return future.get();
+    if (auto done = final_snapshot()) return *done;
+  }
+  // Stuck: answer with what is known without touching the endpoint's state.
   StatusSnapshot s;
   s.version = std::string(gatelink::version());
   s.agent = impl_->config.name;

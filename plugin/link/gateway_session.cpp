@@ -69,6 +69,8 @@ void GatewaySession::arm_deadline(Millis after, std::string reason) {
   deadline_.expires_after(after);
   deadline_.async_wait([self = shared_from_this(), reason = std::move(reason)](auto ec) {
     if (ec || self->phase_ == Phase::up || self->phase_ == Phase::closed) return;
+    // A completion queued before the deadline was re-armed for the next step is stale.
+    if (self->deadline_.expiry() > asio::steady_timer::clock_type::now()) return;
     // Closing the socket makes the pending step fail; establish() reports this reason.
     self->deadline_reason_ = reason;
     boost::system::error_code ignored;
@@ -96,7 +98,8 @@ asio::awaitable<void> GatewaySession::establish() {
     fail({.reason = deadline_reason_.empty() ? describe_error(connect_ec) : deadline_reason_});
     co_return;
   }
-  stream_.lowest_layer().set_option(tcp::no_delay(true));
+  boost::system::error_code nodelay_ec;  // best effort; a closed socket fails the next step
+  stream_.lowest_layer().set_option(tcp::no_delay(true), nodelay_ec);
 
   phase_ = Phase::handshaking;
   arm_deadline(options_.handshake_timeout, "handshake-timeout");
