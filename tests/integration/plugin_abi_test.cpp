@@ -25,15 +25,19 @@ TEST(PluginAbi, open_refuses_a_missing_configuration_with_a_reason) {
   EXPECT_STRNE(gatelink_abi_check_version(), "");
 }
 
-TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
+/// One gateway and the configuration of an agent that uses it as primary.
+struct OneGateway {
   TempDir dir;
-  auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  const auto config = write_agent_config(dir, setup);
+  GatewayProcess gw = start_gateway(dir, "gw1.example.test", "gw1");
+  fs::path config = write_agent_config(dir, AgentSetup{.gateways = {{gw.address,
+                                                                      "gw1.example.test"}}});
+};
 
+TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
+  OneGateway setup;
+  auto& gw = setup.gw;
   char error[512] = "";
-  gatelink_endpoint* endpoint = gatelink_open(config.c_str(), error, sizeof error);
+  gatelink_endpoint* endpoint = gatelink_open(setup.config.c_str(), error, sizeof error);
   ASSERT_NE(endpoint, nullptr) << error;
   EXPECT_EQ(gatelink_connected(endpoint), 0);
   ASSERT_EQ(gatelink_start(endpoint), 0);
@@ -64,13 +68,9 @@ TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
 }
 
 TEST(PluginAbi, status_from_another_thread_during_stop_is_safe) {
-  TempDir dir;
-  auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  const auto config = write_agent_config(dir, setup);
+  OneGateway setup;
   char error[512] = "";
-  gatelink_endpoint* endpoint = gatelink_open(config.c_str(), error, sizeof error);
+  gatelink_endpoint* endpoint = gatelink_open(setup.config.c_str(), error, sizeof error);
   ASSERT_NE(endpoint, nullptr) << error;
   ASSERT_EQ(gatelink_start(endpoint), 0);
   ASSERT_TRUE(wait_until([&] { return gatelink_connected(endpoint) == 1; }, 10s));
