@@ -23,37 +23,19 @@
 #include <vector>
 
 #include "config/config_schema.hpp"
+#include "xml/strict_xml.hpp"
 
 namespace gatelink {
 namespace {
 
-constexpr std::size_t kMaxEchoed = 60;  // longer attribute values are cut in messages
+using xml::echo;
+using xml::is_blank;
+using xml::located;
+using xml::tag;
+using xml::trimmed;
+
 
 /// An attribute value for a message: cut to a bounded length, control characters as '?'.
-std::string echo(std::string_view text) {
-  std::string out(text.substr(0, kMaxEchoed));
-  std::replace_if(
-      out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
-  return text.size() > kMaxEchoed ? out + "..." : out;
-}
-
-std::string tag(std::string_view name) { return "<" + std::string(name) + ">"; }
-
-/// "FILE:LINE: what": the form of every error about the file's content.
-Error located(std::string_view source, int line, const std::string& what) {
-  return Error{std::string(source) + ":" + std::to_string(std::max(line, 1)) + ": " + what};
-}
-
-constexpr std::string_view kXmlSpace = " \t\r\n";
-
-bool is_blank(std::string_view text) { return text.find_first_not_of(kXmlSpace) == text.npos; }
-
-/// Text without surrounding XML white space (tinyxml2 gives the line where the text begins).
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(kXmlSpace);
-  return first == text.npos ? "" : text.substr(first, text.find_last_not_of(kXmlSpace) - first + 1);
-}
-
 int line_of(std::string_view text, std::size_t offset) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
 }
@@ -300,42 +282,6 @@ class SchemaWalker {
   AgentConfig& config_;
 };
 
-/// Checks what surrounds the root element: one <agent>, an XML declaration, comments.
-Result<const tinyxml2::XMLElement*> find_root(const tinyxml2::XMLDocument& doc,
-                                              std::string_view source) {
-  const auto fail = [&](int line, const std::string& what) { return located(source, line, what); };
-  const tinyxml2::XMLElement* root = nullptr;
-  for (auto* node = doc.FirstChild(); node; node = node->NextSibling()) {
-    if (node->ToComment()) continue;
-    if (const auto* declaration = node->ToDeclaration()) {
-      const std::string_view value = declaration->Value();
-      const bool xml = value == "xml" || value.substr(0, 4) == "xml ";
-      if (!xml || node != doc.FirstChild()) {
-        return fail(node->GetLineNum(), "processing instructions are not allowed");
-      }
-      continue;
-    }
-    if (const auto* element = node->ToElement()) {
-      if (root) {
-        return fail(element->GetLineNum(), "second root element " + tag(echo(element->Name())) +
-                                               "; the file holds one <agent>");
-      }
-      if (std::string_view(element->Name()) != "agent") {
-        return fail(element->GetLineNum(),
-                    "root element is " + tag(echo(element->Name())) + "; expected <agent>");
-      }
-      root = element;
-      continue;
-    }
-    if (node->ToText() && is_blank(node->Value())) continue;
-    return fail(node->GetLineNum(), node->ToUnknown()
-                                        ? "DOCTYPE and other declarations are not allowed"
-                                        : "unexpected text outside <agent>");
-  }
-  if (!root) return fail(1, "no <agent> element");
-  return root;
-}
-
 Result<AgentConfig> parse(std::string_view text, std::string_view source,
                           const std::filesystem::path& base) {
   if (text.size() > kMaxConfigBytes) {
@@ -349,7 +295,7 @@ Result<AgentConfig> parse(std::string_view text, std::string_view source,
   if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
     return located(source, doc.ErrorLineNum(), "XML syntax error: " + syntax_problem(doc, text));
   }
-  auto root = find_root(doc, source);
+  auto root = xml::find_root(doc, source, "agent", "the file holds one <agent>");
   if (!root) return root.error();
   AgentConfig config;
   config.source = std::string(source);

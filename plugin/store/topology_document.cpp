@@ -19,14 +19,20 @@
 #include <vector>
 
 #include "status/status_time.hpp"
+#include "xml/strict_xml.hpp"
 
 namespace gatelink {
 namespace {
 
+using xml::echo;
+using xml::is_blank;
+using xml::located;
+using xml::tag;
+using xml::trimmed;
+
 constexpr std::string_view kRoot = "topology";
 constexpr std::string_view kPrimary = "primary";
 constexpr std::string_view kFailover = "failover";
-constexpr std::size_t kMaxEchoed = 60;  // longer values are cut in messages
 
 /// An attribute an element may carry.
 struct AttributeRule {
@@ -39,25 +45,6 @@ constexpr AttributeRule kRootAttributes[] = {
     {"received-at", true}, {"received-from", false},
 };
 constexpr AttributeRule kGatewayAttributes[] = {{"address", true}, {"server-name", false}};
-
-/// A value for a message: cut to a bounded length, control characters as '?'.
-std::string echo(std::string_view text) {
-  std::string out(text.substr(0, kMaxEchoed));
-  std::replace_if(
-      out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
-  return text.size() > kMaxEchoed ? out + "..." : out;
-}
-
-std::string tag(std::string_view name) { return "<" + std::string(name) + ">"; }
-
-constexpr std::string_view kXmlSpace = " \t\r\n";
-
-bool is_blank(std::string_view text) { return text.find_first_not_of(kXmlSpace) == text.npos; }
-
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(kXmlSpace);
-  return first == text.npos ? "" : text.substr(first, text.find_last_not_of(kXmlSpace) - first + 1);
-}
 
 int line_of(std::string_view text, std::size_t offset) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
@@ -317,43 +304,6 @@ class DocumentReader {
   std::vector<int> failover_lines_;
 };
 
-/// Checks what surrounds the root element: one <topology>, an XML declaration, comments.
-Result<const tinyxml2::XMLElement*> find_root(const tinyxml2::XMLDocument& doc,
-                                              std::string_view source) {
-  const auto fail = [&](int line, const std::string& what) {
-    return Error{std::string(source) + ":" + std::to_string(std::max(line, 1)) + ": " + what};
-  };
-  const tinyxml2::XMLElement* root = nullptr;
-  for (const auto* node = doc.FirstChild(); node; node = node->NextSibling()) {
-    if (node->ToComment()) continue;
-    if (const auto* declaration = node->ToDeclaration()) {
-      const std::string_view value = declaration->Value();
-      if ((value != "xml" && value.substr(0, 4) != "xml ") || node != doc.FirstChild()) {
-        return fail(node->GetLineNum(), "processing instructions are not allowed");
-      }
-      continue;
-    }
-    if (const auto* element = node->ToElement()) {
-      if (root) {
-        return fail(element->GetLineNum(),
-                    "second root element " + tag(echo(element->Name())) + "; expected one");
-      }
-      if (std::string_view(element->Name()) != kRoot) {
-        return fail(element->GetLineNum(),
-                    "root element is " + tag(echo(element->Name())) + "; expected <topology>");
-      }
-      root = element;
-      continue;
-    }
-    if (node->ToText() && is_blank(node->Value())) continue;
-    return fail(node->GetLineNum(), node->ToUnknown()
-                                        ? "DOCTYPE and other declarations are not allowed"
-                                        : "unexpected text outside <topology>");
-  }
-  if (!root) return fail(1, "no <topology> element");
-  return root;
-}
-
 void render_gateway(std::string& out, std::string_view element, const GatewayAddress& address) {
   out += "  <" + std::string(element) + " address=\"" + escaped(address.endpoint()) + "\"";
   if (!address.server_name.empty()) {
@@ -399,7 +349,7 @@ Result<PersistedTopology> parse_topology_xml(std::string_view text, std::string_
     return Error{source + ":" + std::to_string(std::max(doc.ErrorLineNum(), 1)) +
                  ": XML syntax error: " + syntax_problem(doc)};
   }
-  auto root = find_root(doc, source);
+  auto root = xml::find_root(doc, source, kRoot, "expected one");
   if (!root) return root.error();
   return DocumentReader(source).read(**root);
 }
