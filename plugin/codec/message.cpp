@@ -26,12 +26,6 @@ std::string_view to_string(MessageType type) {
   return name_of(type, 1, kNames);
 }
 
-std::string_view to_string(TopologyOutcome outcome) {
-  static constexpr std::array<std::string_view, 4> kNames = {"applied", "pending", "ignored",
-                                                             "rejected"};
-  return name_of(outcome, 0, kNames);
-}
-
 std::string_view to_string(ErrorCode code) {
   static constexpr std::array<std::string_view, 5> kNames = {
       "protocol", "unsupported_version", "unauthorized", "bad_request", "internal"};

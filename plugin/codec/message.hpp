@@ -36,9 +36,9 @@ enum class MessageType : std::uint8_t {
 /// Lower-case name used in logs and error messages ("topology_push"); "unknown" otherwise.
 std::string_view to_string(MessageType type);
 
-/// What an agent did with a pushed topology.
-enum class TopologyOutcome : std::uint8_t { applied = 0, pending = 1, ignored = 2, rejected = 3 };
-std::string_view to_string(TopologyOutcome outcome);
+/// What an agent did with a pushed topology: the topology model's outcome, on the wire as u8.
+using ::gatelink::TopologyOutcome;
+using ::gatelink::to_string;
 
 /// Why a peer refuses to go on; sent in ErrorMessage before closing.
 enum class ErrorCode : std::uint16_t {

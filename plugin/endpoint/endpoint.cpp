@@ -14,8 +14,11 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "codec/codec.hpp"
 #include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
+#include "status/status_time.hpp"
+#include "store/startup_topology.hpp"
 #include "tls/certificate_info.hpp"
 #include "tls/reloading_context.hpp"
 #include "tls/tls_context.hpp"
@@ -45,6 +48,32 @@ tls::Files tls_files(const TlsFiles& files) {
   return tls::Files{.ca = files.ca, .cert = files.cert, .key = files.key, .crl = files.crl};
 }
 
+/// `text` cut to the protocol's bound on free text, never inside a UTF-8 sequence.
+std::string bounded_text(std::string text) {
+  if (text.size() <= codec::kMaxTextLength) return text;
+  std::size_t end = codec::kMaxTextLength;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  text.resize(end);
+  return text;
+}
+
+/// Opens the state folder and picks the topology to start with, logging every fallback.
+Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfig& config) {
+  auto store = TopologyStore::open(config.state_dir);
+  if (!store) return Error{"state folder " + config.state_dir + ": " + store.error().message};
+  for (const auto& removed : store->removed_temp_files()) {
+    spdlog::warn("event=stale-temp-removed file={}", removed);
+  }
+  auto chosen = choose_startup_topology(*store, config.bootstrap);
+  for (const auto& problem : chosen.fallbacks) {
+    spdlog::warn("event=topology-skipped reason=\"{}\"", problem);
+  }
+  spdlog::info("event=topology-loaded source={} generation={} primary={} gateways={}",
+               to_string(chosen.origin), chosen.topology.generation,
+               chosen.topology.primary.to_string(), chosen.topology.ordered().size());
+  return std::pair{std::move(*store), std::move(chosen)};
+}
+
 failover::Settings machine_settings(const AgentConfig& config) {
   return failover::Settings{.heartbeat_interval = config.heartbeat_interval,
                             .heartbeat_misses = config.heartbeat_misses,
@@ -57,13 +86,15 @@ failover::Settings machine_settings(const AgentConfig& config) {
 }  // namespace
 
 struct Endpoint::Impl {
-  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context, tls::CertificateInfo cert)
+  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context, tls::CertificateInfo cert,
+       TopologyStore topology_store, StartupTopology startup)
       : config(std::move(cfg)),
         tls(std::move(context)),
         certificate(std::move(cert)),
-        gateways(config.bootstrap.ordered()),
+        store(std::move(topology_store)),
+        last_known_good(startup.last_known_good),
         rng(std::random_device{}()),
-        machine(machine_settings(config), gateways.size(),
+        machine(machine_settings(config), std::move(startup.topology),
                 [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
         tick(io) {}
 
@@ -73,7 +104,10 @@ struct Endpoint::Impl {
   std::shared_ptr<tls::ReloadingContext> tls;  ///< follows renewed certificate files
   tls::ContextPtr last_context;                ///< the context the last connection used
   tls::CertificateInfo certificate;
-  std::vector<GatewayAddress> gateways;  ///< the order the machine's indexes refer to
+  TopologyStore store;  ///< topology.xml and its last-known-good in the state folder
+  std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
+  /// A generation the machine applied but the store could not save: its ack says so.
+  std::optional<std::pair<std::uint64_t, std::string>> unsaved;
   std::mt19937_64 rng;
   failover::Machine machine;
   asio::steady_timer tick;
@@ -102,14 +136,14 @@ struct Endpoint::Impl {
   }
 
   void execute(const failover::Connect& c) {
-    const auto& address = gateways.at(c.gateway);
+    const GatewayAddress address = machine.session_address(c.session).value();
     spdlog::info("event=connecting gateway={} position={} purpose={}", address.to_string(),
-                 c.gateway, c.purpose == failover::Purpose::probe ? "probe" : "active");
+                 c.gateway, failover::to_string(c.purpose));
     link::GatewaySession::Options options{
         .address = address,
         .agent_name = config.name,
         .management_group = config.management_group,
-        .topology_generation = config.bootstrap.generation,
+        .topology_generation = machine.topology().generation,
         .connect_timeout = config.connect_timeout,
         .handshake_timeout = config.handshake_timeout,
         .heartbeat_interval = config.heartbeat_interval,
@@ -183,8 +217,39 @@ struct Endpoint::Impl {
     });
   }
 
+  void execute(const failover::Persist& p) {
+    const auto generation = p.topology.generation;
+    const auto previous = machine_persisted_generation;
+    auto saved = store.save(PersistedTopology{.topology = p.topology,
+                                              .received_from = p.received_from.to_string(),
+                                              .received_at = wall_time(p.received_at)});
+    if (!saved) {
+      // The agent uses it all the same (it was validated); it is lost only to a restart.
+      spdlog::error("event=topology-persist-failed generation={} error=\"{}\"", generation,
+                    saved.error().message);
+      unsaved.emplace(generation, saved.error().message);
+      return;
+    }
+    machine_persisted_generation = generation;
+    if (previous) last_known_good = previous;
+    spdlog::info("event=topology-persisted generation={} file={}/{}", generation, store.dir(),
+                 kTopologyFileName);
+  }
+
+  void execute(const failover::Acknowledge& a) {
+    auto it = sessions.find(a.session);
+    if (it == sessions.end()) return;
+    std::string message = a.message;
+    if (unsaved && unsaved->first == a.generation) {
+      message = "in use but not persisted: " + unsaved->second;
+    }
+    it->second.session->send(codec::TopologyAck{
+        .generation = a.generation, .outcome = a.outcome, .message = bounded_text(message)});
+  }
+
   void execute(const failover::Report& r) {
     auto name = [this](const std::optional<std::size_t>& i) {
+      const auto& gateways = machine.ordered();
       return i && *i < gateways.size() ? gateways[*i].to_string() : std::string("none");
     };
     switch (r.kind) {
@@ -209,19 +274,50 @@ struct Endpoint::Impl {
       case failover::Report::Kind::dead:
         spdlog::warn("event=gateway-dead gateway={} reason={}", name(r.from), r.reason);
         break;
+      case failover::Report::Kind::applied:
+      case failover::Report::Kind::committed:
+        spdlog::info("event=topology-{} generation={} primary={} gateways={} gateway={} reason={}",
+                     failover::to_string(r.kind), r.generation.value_or(0),
+                     machine.topology().primary.to_string(), machine.ordered().size(),
+                     name(r.to), r.reason);
+        break;
+      case failover::Report::Kind::pending:
+        spdlog::warn("event=topology-pending generation={} reason=\"{}\" gateway={}",
+                     r.generation.value_or(0), r.reason, name(r.from));
+        break;
+      case failover::Report::Kind::handover_failed:
+        spdlog::warn("event=topology-handover-failed generation={} reason={} retry_at={}",
+                     r.generation.value_or(0), r.reason,
+                     machine.pending() && machine.pending()->retry_at
+                         ? format_utc_time(wall_time(*machine.pending()->retry_at))
+                         : std::string("-"));
+        break;
+      case failover::Report::Kind::ignored:
+        spdlog::info("event=topology-ignored generation={} reason=\"{}\"",
+                     r.generation.value_or(0), r.reason);
+        break;
+      case failover::Report::Kind::rejected:
+        spdlog::warn("event=topology-rejected generation={} reason=\"{}\"",
+                     r.generation.value_or(0), r.reason);
+        break;
     }
   }
 
+  /// The wall-clock time of a steady-clock instant (for files and status).
+  static WallTime wall_time(Clock::time_point t) {
+    return std::chrono::system_clock::now() -
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
+  }
+
+  /// Generation of the topology.xml this endpoint saw or wrote; nullopt: bootstrap, nothing saved.
+  std::optional<std::uint64_t> machine_persisted_generation;
+
   void on_message(SessionId id, const codec::Message& message) {
     if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
-      // Applying pushed topologies comes with the topology issue; until then say so honestly.
-      spdlog::info("event=topology-ignored gateway={} generation={} reason=not-supported",
-                   session_address(id), push->generation);
-      if (auto it = sessions.find(id); it != sessions.end()) {
-        it->second.session->send(codec::TopologyAck{.generation = push->generation,
-                                            .outcome = codec::TopologyOutcome::ignored,
-                                            .message = "topology push not supported yet"});
-      }
+      spdlog::info("event=topology-received gateway={} generation={} primary={} failovers={}",
+                   session_address(id), push->generation, push->primary.to_string(),
+                   push->failover.size());
+      dispatch(failover::TopologyPushed{id, codec::to_topology(*push)});
       return;
     }
     spdlog::debug("event=message-ignored gateway={} type={}", session_address(id),
@@ -244,6 +340,7 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
     return wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady_now - t);
   };
   auto role_of = [](std::size_t i) { return std::string(i == 0 ? "primary" : "failover"); };
+  const auto& gateways = machine.ordered();
 
   StatusSnapshot s;
   s.version = std::string(gatelink::version());
@@ -279,10 +376,20 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
   s.heartbeat.interval_ms = static_cast<std::uint32_t>(config.heartbeat_interval.count());
   s.heartbeat.missed = machine.consecutive_misses();
 
-  s.topology.generation = config.bootstrap.generation;
-  s.topology.source = config.bootstrap.generation == 0 ? "bootstrap" : "pushed";
-  s.topology.primary = config.bootstrap.primary.to_string();
-  for (const auto& f : config.bootstrap.failover) s.topology.failover.push_back(f.to_string());
+  const Topology& topology = machine.topology();
+  s.topology.generation = topology.generation;
+  s.topology.source = topology.generation == 0 ? "bootstrap" : "pushed";
+  s.topology.primary = topology.primary.to_string();
+  for (const auto& f : topology.failover) s.topology.failover.push_back(f.to_string());
+  s.topology.last_known_good = last_known_good;
+  if (const auto& pending = machine.pending()) {
+    PendingTopologyStatus p{.generation = pending->topology.generation,
+                            .primary = pending->topology.primary.to_string(),
+                            .since = wall(pending->received_at),
+                            .last_error = pending->last_error};
+    for (const auto& f : pending->topology.failover) p.failover.push_back(f.to_string());
+    s.topology.pending = std::move(p);
+  }
 
   const auto& records = machine.gateways();
   for (std::size_t i = 0; i < gateways.size(); ++i) {
@@ -312,7 +419,12 @@ Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
   if (!context) return Error{context.error().message};
   auto cert = tls::read_certificate_info(config.tls.cert);
   if (!cert) return Error{cert.error().message};
-  auto impl = std::make_unique<Impl>(std::move(config), std::move(*context), std::move(*cert));
+  auto topology = open_topology(config);
+  if (!topology) return topology.error();
+  const bool persisted = topology->second.origin == StartupTopology::Origin::persisted;
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(*context), std::move(*cert),
+                                     std::move(topology->first), std::move(topology->second));
+  if (persisted) impl->machine_persisted_generation = impl->machine.topology().generation;
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
 

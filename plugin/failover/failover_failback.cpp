@@ -78,7 +78,8 @@ SessionRecord* Machine::promotable() {
   // The welcomed non-active session on the earliest gateway: today a probe, later a warm standby.
   SessionRecord* best = nullptr;
   for (SessionRecord& session : sessions_) {
-    if (session.purpose == Purpose::active || session.phase == Phase::connecting) continue;
+    // A handover's gateway belongs to a topology not in use yet: it is committed, not promoted.
+    if (session.purpose != Purpose::probe || session.phase == Phase::connecting) continue;
     if (best == nullptr || session.gateway < best->gateway) best = &session;
   }
   return best;

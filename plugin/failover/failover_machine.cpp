@@ -45,20 +45,27 @@ std::string_view to_string(State state) {
 }
 
 std::string_view to_string(Purpose purpose) {
-  static constexpr std::array<std::string_view, 2> kNames{"active", "probe"};
-  static_assert(kNames.size() == static_cast<std::size_t>(Purpose::probe) + 1);
+  static constexpr std::array<std::string_view, 3> kNames{"active", "probe", "handover"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Purpose::handover) + 1);
   return name_of(purpose, kNames);
 }
 
 std::string_view to_string(Report::Kind kind) {
-  static constexpr std::array<std::string_view, 6> kNames{"connected", "failover", "failback",
-                                                          "reconnect", "backoff",  "dead"};
-  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::dead) + 1);
+  static constexpr std::array<std::string_view, 12> kNames{
+      "connected", "failover", "failback",  "reconnect",       "backoff", "dead",
+      "applied",   "pending",  "committed", "handover-failed", "ignored", "rejected"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::rejected) + 1);
   return name_of(kind, kNames);
 }
 
-Machine::Machine(Settings settings, std::size_t gateway_count, Random random)
-    : settings_(settings), random_(std::move(random)), gateways_(gateway_count) {}
+Machine::Machine(Settings settings, Topology topology, Random random)
+    : settings_(settings),
+      random_(std::move(random)),
+      topology_(std::move(topology)),
+      // No primary, no gateways: the machine waits instead of dialling an empty host.
+      ordered_(topology_.primary.host.empty() ? std::vector<GatewayAddress>{}
+                                              : topology_.ordered()),
+      gateways_(ordered_.size()) {}
 
 std::vector<Action> Machine::handle(const Event& event, TimePoint now) {
   if (state_ == State::stopped) return {};
@@ -93,10 +100,17 @@ std::optional<TimePoint> Machine::next_probe() const {
   return state_ == State::connected ? next_probe_ : std::nullopt;
 }
 
+std::optional<GatewayAddress> Machine::session_address(SessionId id) const {
+  const SessionRecord* session = find_if([id](const SessionRecord& s) { return s.id == id; });
+  if (session == nullptr) return std::nullopt;
+  if (session->purpose == Purpose::handover) return pending_->topology.primary;
+  return ordered_.at(session->gateway);
+}
+
 // ---- events -------------------------------------------------------------------------------
 
 void Machine::on(const Start& /*event*/, Step& step) {
-  if (state_ != State::idle || gateways_.empty()) return;
+  if (state_ != State::idle || ordered_.empty()) return;
   start_pass(step);
 }
 
@@ -104,6 +118,8 @@ void Machine::on(const Connected& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr || session->phase != Phase::connecting) return;
   session->phase = Phase::up;
+  // A handover's gateway is not in the list in use; it counts once committed.
+  if (session->purpose == Purpose::handover) return;
   gateways_[session->gateway].last_seen = step.now;
   // A probe is not healthy yet: it must also answer a heartbeat (probe_healthy).
   if (session->purpose != Purpose::active) return;
@@ -115,6 +131,7 @@ void Machine::on(const HeartbeatAnswered& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr || session->phase == Phase::connecting) return;
   session->phase = Phase::healthy;
+  if (session->purpose == Purpose::handover) return commit(*session, event.rtt, step);
   gateways_[session->gateway].last_seen = step.now;
   if (session->purpose == Purpose::probe) return probe_healthy(*session, event.rtt, step);
   misses_ = 0;
@@ -128,6 +145,9 @@ void Machine::on(const HeartbeatMissed& event, Step& step) {
   if (session->purpose == Purpose::probe) {
     return probe_failed(*session, "probe-heartbeat-missed", true, step);
   }
+  if (session->purpose == Purpose::handover) {
+    return handover_failed(*session, "heartbeat-missed", true, std::nullopt, step);
+  }
   ++misses_;
   ++counters_.heartbeats_missed;
   if (misses_ < std::max(1U, settings_.heartbeat_misses)) return;
@@ -140,6 +160,9 @@ void Machine::on(const Closed& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr) return;
   if (session->purpose == Purpose::probe) return probe_failed(*session, event.reason, false, step);
+  if (session->purpose == Purpose::handover) {
+    return handover_failed(*session, event.reason, false, std::nullopt, step);
+  }
   const std::size_t gateway = session->gateway;
   forget(event.session);
   active_died(gateway, event.reason, step);
@@ -148,6 +171,9 @@ void Machine::on(const Closed& event, Step& step) {
 void Machine::on(const GoodbyeReceived& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr) return;
+  if (session->purpose == Purpose::handover) {
+    return handover_failed(*session, "goodbye:" + event.reason, true, event.retry_after, step);
+  }
   const std::size_t gateway = session->gateway;
   if (event.retry_after) {
     gateways_[gateway].retry_not_before =
@@ -162,6 +188,8 @@ void Machine::on(const GoodbyeReceived& event, Step& step) {
 }
 
 void Machine::on(const Tick& /*event*/, Step& step) {
+  // The new primary of a pending topology is tried whatever the list in use is doing.
+  if (pending_ && pending_->retry_at && step.now >= *pending_->retry_at) open_handover(step);
   if (state_ == State::backoff && retry_at_ && step.now >= *retry_at_) return start_pass(step);
   if (state_ != State::connected) return;
   if (SessionRecord* pending = probe()) {
@@ -196,7 +224,9 @@ void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
     standby->purpose = Purpose::active;
     standby->deadline.reset();
     for (std::size_t i = sessions_.size(); i-- > 0;) {
-      if (sessions_[i].id != promoted) close(sessions_[i].id, "superseded", step);
+      if (sessions_[i].id != promoted && sessions_[i].purpose != Purpose::handover) {
+        close(sessions_[i].id, "superseded", step);
+      }
     }
     ++counters_.failovers;
     step.out.emplace_back(Promote{promoted});
@@ -204,8 +234,11 @@ void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
     return now_connected(*find(promoted), step);
   }
 
-  // Whatever else is open (a probe still connecting) belonged to the dead session's state.
-  while (!sessions_.empty()) close(sessions_.front().id, "superseded", step);
+  // Whatever else is open (a probe still connecting) belonged to the dead session's state; the
+  // handover to a pending topology's new primary goes on: it is how that topology takes effect.
+  for (std::size_t i = sessions_.size(); i-- > 0;) {
+    if (sessions_[i].purpose != Purpose::handover) close(sessions_[i].id, "superseded", step);
+  }
   const std::optional<std::size_t> next = next_eligible(gateway + 1, step.now);
   if (!next) return enter_backoff(gateway, reason, step);
   if (was_connected) ++counters_.failovers;
@@ -288,6 +321,11 @@ SessionRecord* Machine::probe() {
       find_if([](const SessionRecord& s) { return s.purpose == Purpose::probe; }));
 }
 
+SessionRecord* Machine::handover() {
+  return const_cast<SessionRecord*>(
+      find_if([](const SessionRecord& s) { return s.purpose == Purpose::handover; }));
+}
+
 SessionId Machine::open(std::size_t gateway, Purpose purpose, Step& step) {
   const SessionId id = next_id_++;
   sessions_.push_back(SessionRecord{id, gateway, purpose, Phase::connecting, std::nullopt});
@@ -323,6 +361,7 @@ std::optional<TimePoint> Machine::earliest_deadline() const {
     if (at && (!due || *at < *due)) due = at;
   };
   consider(next_probe_);
+  if (pending_) consider(pending_->retry_at);
   for (const SessionRecord& session : sessions_) consider(session.deadline);
   return due;
 }

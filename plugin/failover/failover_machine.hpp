@@ -1,6 +1,7 @@
 #pragma once
 // The failover state machine: every decision about which gateway to use, when one is dead,
-// when to back off, probe and fail back. Pure: events and the current time in, actions out.
+// when to back off, probe and fail back, and when a pushed topology takes effect. Pure: events
+// and the current time in, actions out.
 // The networking layer carries the actions out; it never decides on its own.
 
 #include <chrono>
@@ -11,6 +12,8 @@
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "topology/topology.hpp"
 
 namespace gatelink::failover {
 
@@ -32,9 +35,10 @@ struct Settings {
 enum class State { idle, connecting, connected, backoff, stopped };
 std::string_view to_string(State state);
 
-/// Why a session exists: the one carrying traffic, or a failback probe. A later warm standby
-/// (DESIGN "Heartbeats and failover") becomes one more purpose in the same session table.
-enum class Purpose { active, probe };
+/// Why a session exists: the one carrying traffic, a failback probe, or the handover to the new
+/// primary of a pending topology. A later warm standby (DESIGN "Heartbeats and failover")
+/// becomes one more purpose in the same session table.
+enum class Purpose { active, probe, handover };
 std::string_view to_string(Purpose purpose);
 
 /// How far a session has come: opened, welcomed (Connected), or has answered a heartbeat.
@@ -67,11 +71,16 @@ struct GoodbyeReceived {
   std::string reason;
   std::optional<Duration> retry_after;
 };
+/// The gateway of `session` pushed a topology (not validated yet: the machine does that).
+struct TopologyPushed {
+  SessionId session;
+  Topology topology;
+};
 /// Time has passed; the machine acts on whatever deadline is due.
 struct Tick {};
 struct Stop {};
 using Event = std::variant<Start, Connected, HeartbeatAnswered, HeartbeatMissed, Closed,
-                           GoodbyeReceived, Tick, Stop>;
+                           GoodbyeReceived, TopologyPushed, Tick, Stop>;
 
 // ---- actions ------------------------------------------------------------------------------
 /// Open a session to gateway `gateway` (index in the ordered list) under this id.
@@ -97,19 +106,53 @@ struct Schedule {
   TimePoint at;
   bool operator==(const Schedule&) const = default;
 };
-/// Something an operator wants in the log: one line per failover, failback, reconnect, backoff.
-/// `failover` is every move down the list (counted in Counters only when leaving a connected
-/// gateway); `dead` is a failback probe that failed; `connected` is an active session welcomed.
+/// Make `topology` the persisted one. Comes before the Acknowledge that announces it: a topology
+/// is on disk before the management group hears it applied.
+struct Persist {
+  Topology topology;
+  GatewayAddress received_from;  ///< the gateway that pushed it
+  TimePoint received_at;
+  bool operator==(const Persist&) const = default;
+};
+/// Tell the gateway of `session` what became of its push of `generation`.
+struct Acknowledge {
+  SessionId session;
+  std::uint64_t generation;
+  TopologyOutcome outcome;
+  std::string message;  ///< why, for the management group's log
+  bool operator==(const Acknowledge&) const = default;
+};
+/// Something an operator wants in the log: one line per failover, failback, reconnect, backoff
+/// and topology decision. `failover` is every move down the list (counted in Counters only when
+/// leaving a connected gateway); `dead` is a failback probe that failed; `connected` is an active
+/// session welcomed. Gateway indexes are positions in the list in use once the actions are
+/// carried out. The topology kinds carry the pushed generation: `applied` at once, `pending`
+/// (waiting for the new primary), `committed` (the new primary answered), `handover_failed` (an
+/// attempt to reach the new primary failed), `ignored` (not newer), `rejected` (invalid).
 struct Report {
-  enum class Kind { connected, failover, failback, reconnect, backoff, dead };
+  enum class Kind {
+    connected,
+    failover,
+    failback,
+    reconnect,
+    backoff,
+    dead,
+    applied,
+    pending,
+    committed,
+    handover_failed,
+    ignored,
+    rejected,
+  };
   Kind kind;
   std::optional<std::size_t> from;
   std::optional<std::size_t> to;
   std::string reason;
+  std::optional<std::uint64_t> generation;  ///< topology kinds only
   bool operator==(const Report&) const = default;
 };
 std::string_view to_string(Report::Kind kind);
-using Action = std::variant<Connect, Close, Promote, Schedule, Report>;
+using Action = std::variant<Connect, Close, Promote, Schedule, Persist, Acknowledge, Report>;
 
 /// Uniform random number in [0, 1); injected so tests are deterministic.
 using Random = std::function<double()>;
@@ -125,10 +168,21 @@ struct GatewayRecord {
 /// One session the machine opened and has not closed or seen close.
 struct SessionRecord {
   SessionId id = 0;
-  std::size_t gateway = 0;
+  std::size_t gateway = 0;  ///< in the list in use; for a handover, in the pending topology
   Purpose purpose = Purpose::active;
   Phase phase = Phase::connecting;
   std::optional<TimePoint> deadline;  ///< when the machine gives up on it (probes only, for now)
+};
+
+/// A pushed topology that waits for its new primary to answer a heartbeat (DESIGN "Topology:
+/// push, change, persistence"): until then the last topology that worked stays in use.
+struct PendingTopology {
+  Topology topology;
+  GatewayAddress received_from;
+  TimePoint received_at;            ///< also when it became pending
+  std::optional<std::string> last_error;  ///< why the last attempt to reach the new primary failed
+  unsigned failures = 0;            ///< failed attempts in a row: the backoff exponent
+  std::optional<TimePoint> retry_at;  ///< next attempt, while no handover session is open
 };
 
 struct Counters {
@@ -140,7 +194,8 @@ struct Counters {
 
 class Machine {
  public:
-  Machine(Settings settings, std::size_t gateway_count, Random random);
+  /// Starts with `topology` in use: the persisted one, or the configuration's bootstrap list.
+  Machine(Settings settings, Topology topology, Random random);
 
   /// Feeds one event at time `now`; returns what the I/O layer must do, in order.
   ///
@@ -168,6 +223,14 @@ class Machine {
   std::optional<TimePoint> next_probe() const;
   /// Every session the machine holds open, the active one included.
   const std::vector<SessionRecord>& sessions() const { return sessions_; }
+  /// The topology in use: the last one that worked (or the starting one).
+  const Topology& topology() const { return topology_; }
+  /// Its gateways in order (primary first): what gateway indexes refer to.
+  const std::vector<GatewayAddress>& ordered() const { return ordered_; }
+  /// The pushed topology waiting for its new primary, if any.
+  const std::optional<PendingTopology>& pending() const { return pending_; }
+  /// The gateway a session the machine holds is opened to (handover sessions included).
+  std::optional<GatewayAddress> session_address(SessionId id) const;
 
  private:
   // Implementation-owned; see failover_machine.cpp (states, sessions, failover),
@@ -183,6 +246,7 @@ class Machine {
   void on(const HeartbeatMissed& event, Step& step);
   void on(const Closed& event, Step& step);
   void on(const GoodbyeReceived& event, Step& step);
+  void on(const TopologyPushed& event, Step& step);
   void on(const Tick& event, Step& step);
   void on(const Stop& event, Step& step);
 
@@ -208,11 +272,26 @@ class Machine {
   void probe_failed(SessionRecord& session, std::string reason, bool close_it, Step& step);
   SessionRecord* promotable();
 
+  // Pushed topologies: failover_topology.cpp.
+  void refuse(SessionId session, std::uint64_t generation, TopologyOutcome outcome,
+              std::string message, Step& step);
+  void adopt(Topology topology, Step& step);
+  void make_pending(PendingTopology pending, SessionId from, Step& step);
+  void drop_pending(const std::string& reason, Step& step);
+  void open_handover(Step& step);
+  void handover_failed(SessionRecord& session, std::string reason, bool close_it,
+                       std::optional<Duration> retry_after, Step& step);
+  void commit(SessionRecord& session, Duration rtt, Step& step);
+  SessionRecord* handover();
+
   std::optional<TimePoint> earliest_deadline() const;
   double draw();
 
   Settings settings_;
   Random random_;
+  Topology topology_;                  ///< in use
+  std::vector<GatewayAddress> ordered_;  ///< topology_.ordered(), what indexes refer to
+  std::optional<PendingTopology> pending_;
   State state_ = State::idle;
   TimePoint since_{};
   unsigned misses_ = 0;
@@ -220,7 +299,7 @@ class Machine {
   std::vector<GatewayRecord> gateways_;
   Counters counters_;
 
-  std::vector<SessionRecord> sessions_;  ///< small: the active session and at most one probe
+  std::vector<SessionRecord> sessions_;  ///< small: active, at most one probe and one handover
   SessionId next_id_ = 1;                ///< ids are never reused, so late events stay stale
   unsigned failed_passes_ = 0;  ///< full passes in a row without a connect: the backoff exponent
   std::optional<TimePoint> retry_at_;    ///< end of the backoff

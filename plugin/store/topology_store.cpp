@@ -124,6 +124,10 @@ Result<TopologyStore::Loaded> TopologyStore::load() const {
                "; " + lkg.parsed.error().message};
 }
 
+Result<PersistedTopology> TopologyStore::load_last_known_good() const {
+  return read_stored(dir_, kLastKnownGoodFileName).parsed;
+}
+
 Status TopologyStore::save(const PersistedTopology& persisted) {
   const auto generation = std::to_string(persisted.topology.generation);
   if (auto problem = validate_topology(persisted.topology)) {

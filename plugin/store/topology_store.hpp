@@ -38,6 +38,9 @@ class TopologyStore {
   /// why each was skipped (missing, unreadable, invalid) and the caller uses its bootstrap list.
   Result<Loaded> load() const;
 
+  /// topology.lkg.xml alone (status shows its generation); an Error when missing or invalid.
+  Result<PersistedTopology> load_last_known_good() const;
+
   /// Makes `persisted` the current topology and the previous current one last-known-good.
   /// Refuses an invalid topology, and a generation lower than or equal to the one load() returns
   /// (the store never goes back); saving that same topology again is Ok and writes nothing.

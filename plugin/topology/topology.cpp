@@ -42,6 +42,20 @@ std::optional<std::string> address_problem(const GatewayAddress& address) {
 
 }  // namespace
 
+std::string_view to_string(TopologyOutcome outcome) {
+  switch (outcome) {
+    case TopologyOutcome::applied:
+      return "applied";
+    case TopologyOutcome::pending:
+      return "pending";
+    case TopologyOutcome::ignored:
+      return "ignored";
+    case TopologyOutcome::rejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
 std::vector<GatewayAddress> Topology::ordered() const {
   std::vector<GatewayAddress> all;
   all.reserve(failover.size() + 1);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -26,6 +27,17 @@ struct Topology {
 
   friend bool operator==(const Topology&, const Topology&) = default;
 };
+
+/// What an agent did with a pushed topology (sent back to the gateway in its acknowledgement).
+/// The numbers are the wire format: never renumber.
+enum class TopologyOutcome : std::uint8_t {
+  applied = 0,   ///< in use (and persisted)
+  pending = 1,   ///< waiting for the new primary to answer a heartbeat
+  ignored = 2,   ///< generation not newer than the one held
+  rejected = 3,  ///< invalid
+};
+/// `applied`, `pending`, `ignored`, `rejected`; "unknown" for any other value.
+std::string_view to_string(TopologyOutcome outcome);
 
 /// Checks a topology before anything else happens to it: a primary, no duplicate gateway
 /// (same host:port), at most kMaxGateways, well-formed addresses. Empty optional: valid.

@@ -6,5 +6,6 @@ gatelink_test(failover_tests
     unit/failover_failback_tests.cpp
     unit/failover_backoff_tests.cpp
     unit/failover_lifecycle_tests.cpp
+    unit/failover_topology_tests.cpp
   LIBS gatelink_failover
   LABELS unit)

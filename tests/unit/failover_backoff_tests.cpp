@@ -96,7 +96,7 @@ TEST(FailoverBackoff, machine_backoff_grows_per_failed_pass_and_is_capped) {
   std::mt19937_64 generator(7);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const Settings settings;
-  Machine machine(settings, 1, [&] { return unit(generator); });
+  Machine machine(settings, numbered_topology(1), [&] { return unit(generator); });
   TimePoint now = t0;
   SessionId s = std::get<Connect>(machine.handle(Start{}, now)[0]).session;
   std::set<Duration::rep> distinct_capped;

@@ -31,7 +31,17 @@ inline void PrintTo(const Schedule& a, std::ostream* os) {
 }
 inline void PrintTo(const Report& a, std::ostream* os) {
   *os << "Report{" << to_string(a.kind) << ", from " << (a.from ? std::to_string(*a.from) : "-")
-      << ", to " << (a.to ? std::to_string(*a.to) : "-") << ", " << a.reason << "}";
+      << ", to " << (a.to ? std::to_string(*a.to) : "-") << ", " << a.reason;
+  if (a.generation) *os << ", generation " << *a.generation;
+  *os << "}";
+}
+inline void PrintTo(const Persist& a, std::ostream* os) {
+  *os << "Persist{generation " << a.topology.generation << ", primary "
+      << a.topology.primary.to_string() << ", from " << a.received_from.to_string() << "}";
+}
+inline void PrintTo(const Acknowledge& a, std::ostream* os) {
+  *os << "Acknowledge{" << a.session << ", generation " << a.generation << ", "
+      << to_string(a.outcome) << ", \"" << a.message << "\"}";
 }
 
 namespace testing_support {
@@ -42,12 +52,42 @@ using Actions = std::vector<Action>;
 /// Virtual time zero; tests speak of `t0 + 1500ms`.
 inline const TimePoint t0 = TimePoint{} + std::chrono::hours(1000);
 
+/// The management group every test topology belongs to.
+inline constexpr const char* kGroup = "TEST";
+
+/// Gateway `name` (e.g. "gw3") as `name.test:5723`.
+inline GatewayAddress gateway(const std::string& name) {
+  return GatewayAddress{.host = name + ".test"};
+}
+
+/// A topology of the named gateways, the first the primary.
+inline Topology topology_of(std::uint64_t generation, const std::vector<std::string>& names) {
+  Topology t{.generation = generation, .management_group = kGroup};
+  for (const std::string& name : names) {
+    if (t.primary.host.empty()) {
+      t.primary = gateway(name);
+    } else {
+      t.failover.push_back(gateway(name));
+    }
+  }
+  return t;
+}
+
+/// The bootstrap topology gw0 (primary), gw1 ... gw<n-1>.
+inline Topology numbered_topology(std::size_t n) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < n; ++i) names.push_back("gw" + std::to_string(i));
+  return topology_of(0, names);
+}
+
 /// A machine with a scripted random source: every draw must be scripted, or the test fails.
 struct Rig {
   explicit Rig(std::size_t gateways, Settings s = {}, std::deque<double> script = {})
+      : Rig(numbered_topology(gateways), s, std::move(script)) {}
+  explicit Rig(Topology topology, Settings s = {}, std::deque<double> script = {})
       : settings(s),
         draws(std::make_shared<std::deque<double>>(std::move(script))),
-        machine(s, gateways, [d = draws]() {
+        machine(s, std::move(topology), [d = draws]() {
           if (d->empty()) {
             ADD_FAILURE() << "the machine drew a random number the test did not script";
             return 0.0;

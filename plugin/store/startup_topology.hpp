@@ -1,0 +1,32 @@
+#pragma once
+// Which topology the agent starts with: the persisted one if it is valid and of this agent's
+// management group, else last-known-good, else the configuration's bootstrap list, with the
+// reason for every fallback so that the caller can log it (DESIGN "Topology: push, change,
+// persistence").
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/topology_store.hpp"
+
+namespace gatelink {
+
+struct StartupTopology {
+  enum class Origin { persisted, last_known_good, bootstrap };
+  Topology topology;
+  Origin origin = Origin::bootstrap;
+  /// Why the files before the chosen one were skipped; empty when the first choice was taken.
+  /// A store with no file yet (first start) is not a problem and leaves this empty.
+  std::vector<std::string> fallbacks;
+  /// Generation of a valid topology.lkg.xml, for status.
+  std::optional<std::uint64_t> last_known_good;
+};
+/// `persisted`, `last-known-good`, `bootstrap`.
+std::string_view to_string(StartupTopology::Origin origin);
+
+/// Chooses from `store` and `bootstrap` (whose management group is the agent's).
+StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap);
+
+}  // namespace gatelink

@@ -1,0 +1,94 @@
+// The topology the agent starts with: persisted, else last-known-good, else bootstrap, each
+// fallback with its reason; a first start (no file yet) is no problem, a file of another
+// management group is not this agent's.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/startup_topology.hpp"
+#include "store_test_support.hpp"
+
+namespace gatelink {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Origin = StartupTopology::Origin;
+
+class StoreStartup : public ::testing::Test {
+ protected:
+  StoreStartup() {
+    bootstrap_.management_group = "EXAMPLE";
+    bootstrap_.primary = test::gateway("gw9.example.test", 5723);
+  }
+  TopologyStore open() const {
+    auto store = TopologyStore::open((scratch_.path() / "state").string());
+    EXPECT_TRUE(store) << store.error().message;
+    return std::move(store).value();
+  }
+  void put(std::string_view name, const std::string& text) const {
+    test::write_file(scratch_.path() / "state" / name, text);
+  }
+
+  test::ScratchDir scratch_;
+  Topology bootstrap_;
+};
+
+TEST_F(StoreStartup, first_start_uses_the_bootstrap_list_without_complaint) {
+  const auto chosen = choose_startup_topology(open(), bootstrap_);
+  EXPECT_EQ(chosen.origin, Origin::bootstrap);
+  EXPECT_EQ(chosen.topology, bootstrap_);
+  EXPECT_TRUE(chosen.fallbacks.empty());
+  EXPECT_EQ(chosen.last_known_good, std::nullopt);
+}
+
+TEST_F(StoreStartup, persisted_topology_wins_and_last_known_good_is_reported) {
+  auto store = open();
+  ASSERT_TRUE(store.save(test::sample_topology(3)));
+  ASSERT_TRUE(store.save(test::sample_topology(4)));
+  const auto chosen = choose_startup_topology(store, bootstrap_);
+  EXPECT_EQ(chosen.origin, Origin::persisted);
+  EXPECT_EQ(chosen.topology, test::sample_topology(4).topology);
+  EXPECT_EQ(chosen.last_known_good, 3U);
+  EXPECT_TRUE(chosen.fallbacks.empty());
+}
+
+TEST_F(StoreStartup, corrupt_topology_falls_back_to_last_known_good_with_the_reason) {
+  auto store = open();
+  ASSERT_TRUE(store.save(test::sample_topology(3)));
+  ASSERT_TRUE(store.save(test::sample_topology(4)));
+  put(kTopologyFileName, "<topology version=\"1\"");  // torn by hand
+  const auto chosen = choose_startup_topology(store, bootstrap_);
+  EXPECT_EQ(chosen.origin, Origin::last_known_good);
+  EXPECT_EQ(chosen.topology.generation, 3U);
+  EXPECT_THAT(chosen.fallbacks, ElementsAre(HasSubstr("topology.xml")));
+}
+
+TEST_F(StoreStartup, both_files_corrupt_fall_back_to_bootstrap_naming_both) {
+  auto store = open();
+  put(kTopologyFileName, "");
+  put(kLastKnownGoodFileName, "<nonsense/>");
+  const auto chosen = choose_startup_topology(store, bootstrap_);
+  EXPECT_EQ(chosen.origin, Origin::bootstrap);
+  EXPECT_EQ(chosen.topology, bootstrap_);
+  ASSERT_EQ(chosen.fallbacks.size(), 1U);
+  EXPECT_THAT(chosen.fallbacks[0], HasSubstr("topology.xml"));
+  EXPECT_THAT(chosen.fallbacks[0], HasSubstr("topology.lkg.xml"));
+}
+
+TEST_F(StoreStartup, topology_of_another_management_group_is_not_used) {
+  auto store = open();
+  ASSERT_TRUE(store.save(test::sample_topology(3)));
+  bootstrap_.management_group = "OTHER";
+  const auto chosen = choose_startup_topology(store, bootstrap_);
+  EXPECT_EQ(chosen.origin, Origin::bootstrap);
+  EXPECT_EQ(chosen.topology, bootstrap_);
+  EXPECT_THAT(chosen.fallbacks, ElementsAre(HasSubstr("management group EXAMPLE")));
+  EXPECT_EQ(chosen.last_known_good, std::nullopt);
+}
+
+}  // namespace
+}  // namespace gatelink
