@@ -54,8 +54,13 @@ int check_config(const gatelink::AgentConfig& config) {
   std::printf("configuration %s is valid\n", config.source.c_str());
   std::printf("agent %s, management group %s\n", config.name.c_str(),
               config.management_group.c_str());
-  std::printf("gateways: %zu (primary %s)\n", config.bootstrap.ordered().size(),
+  std::printf("bootstrap gateways: %zu (primary %s)\n", config.bootstrap.ordered().size(),
               config.bootstrap.primary.to_string().c_str());
+  // What the agent would start with: the persisted topology beats the bootstrap list.
+  std::printf("topology in use: generation %llu (%s), primary %s, %zu failover\n",
+              static_cast<unsigned long long>(status.topology.generation),
+              status.topology.source.c_str(), status.topology.primary.c_str(),
+              status.topology.failover.size());
   std::printf("certificate %s, %lld days left\n", status.certificate.subject.c_str(),
               static_cast<long long>(status.certificate.days_left.value_or(0)));
   if (status.certificate.days_left.value_or(0) < 0) {

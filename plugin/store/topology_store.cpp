@@ -149,6 +149,11 @@ Status TopologyStore::save(const PersistedTopology& persisted) {
     lkg = read_stored(dir_, kLastKnownGoodFileName);
     if (lkg->parsed) newest = &lkg->parsed.value();
   }
+  // Generations count within one management group: an agent moved to another group starts
+  // over at that group's numbers, and the old group's file is no longer its topology.
+  if (newest && newest->topology.management_group != persisted.topology.management_group) {
+    newest = nullptr;
+  }
   if (newest) {
     const auto& stored = newest->topology;
     if (stored == persisted.topology) {

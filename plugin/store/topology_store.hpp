@@ -43,7 +43,8 @@ class TopologyStore {
 
   /// Makes `persisted` the current topology and the previous current one last-known-good.
   /// Refuses an invalid topology, and a generation lower than or equal to the one load() returns
-  /// (the store never goes back); saving that same topology again is Ok and writes nothing.
+  /// (the store never goes back) when that one is of the same management group; saving that
+  /// same topology again is Ok and writes nothing.
   /// On error the files hold what they held before, or `persisted` already.
   Status save(const PersistedTopology& persisted);
 

@@ -90,5 +90,18 @@ TEST_F(StoreStartup, topology_of_another_management_group_is_not_used) {
   EXPECT_EQ(chosen.last_known_good, std::nullopt);
 }
 
+TEST_F(StoreStartup, agent_moved_to_another_group_persists_that_groups_generations) {
+  auto store = open();
+  ASSERT_TRUE(store.save(test::sample_topology(10)));
+  bootstrap_.management_group = "OTHER";
+  auto pushed = test::sample_topology(1);
+  pushed.topology.management_group = "OTHER";
+  ASSERT_TRUE(store.save(pushed));
+  const auto chosen = choose_startup_topology(store, bootstrap_);
+  EXPECT_EQ(chosen.origin, Origin::persisted);
+  EXPECT_EQ(chosen.topology, pushed.topology);
+  EXPECT_EQ(chosen.last_known_good, std::nullopt) << "the old group's file is not ours";
+}
+
 }  // namespace
 }  // namespace gatelink
