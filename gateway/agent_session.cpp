@@ -115,6 +115,8 @@ asio::awaitable<void> AgentSession::run() {
       .heartbeat_misses = static_cast<std::uint16_t>(settings_.heartbeat_misses)});
   spdlog::info("event=agent-connected agent={} peer={} generation={}", agent_name_, peer_,
                greeting->topology_generation);
+  known_generation_ = greeting->topology_generation;
+  greeted();
 
   while (phase_ == Phase::up) {
     watch(settings_.idle_timeout, "idle-timeout");
@@ -167,8 +169,7 @@ void AgentSession::handle(const codec::Message& message) {
     return;
   }
   if (const auto* ack = std::get_if<codec::TopologyAck>(&message)) {
-    spdlog::info("event=topology-ack agent={} generation={} outcome={} message=\"{}\"",
-                 agent_name_, ack->generation, static_cast<int>(ack->outcome), ack->message);
+    topology_acknowledged(*ack);
     return;
   }
   if (std::holds_alternative<codec::HeartbeatAck>(message)) return;
@@ -208,6 +209,10 @@ void AgentSession::admitted() {
   if (auto callback = std::exchange(hooks_.on_admitted, nullptr)) callback(this);
 }
 
+void AgentSession::greeted() {
+  if (auto callback = std::exchange(hooks_.on_greeted, nullptr)) callback(this);
+}
+
 void AgentSession::end(const std::string& reason) {
   boost::system::error_code ignored;
   if (phase_ == Phase::closing) {
@@ -231,6 +236,7 @@ void AgentSession::end(const std::string& reason) {
     stream_.lowest_layer().close(ignored);
   }
   admitted();
+  hooks_.on_greeted = nullptr;  // a session that ends before its welcome is never greeted
   if (auto callback = std::exchange(hooks_.on_ended, nullptr)) callback(this);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The gateway's side of one agent's session: TLS handshake, hello checked against the client
-// certificate, welcome, then heartbeats answered until the agent leaves, goes idle or the
-// gateway drains.
+// certificate, welcome, then heartbeats answered and topologies pushed until the agent leaves,
+// goes idle or the gateway drains.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -32,9 +32,10 @@ struct SessionSettings {
 class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
   /// Called on the session's strand: once when its handshake phase is over (greeted or not),
-  /// once when it ends.
+  /// once after the welcome (agent_name() is then the hello's), once when it ends.
   struct Hooks {
     std::function<void(AgentSession*)> on_admitted;
+    std::function<void(AgentSession*)> on_greeted;
     std::function<void(AgentSession*)> on_ended;
   };
 
@@ -44,6 +45,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void start();
   /// Says goodbye with this reason (and retry-after, 0 = none) and closes. Idempotent.
   void say_goodbye(std::string reason, std::uint32_t retry_after_ms);
+
+  /// Pushes `topology` unless the agent holds that generation or a newer one (hello, applied
+  /// acks) or this session was already offered it; `reason` goes in the log. Posts to the strand.
+  void offer_topology(std::shared_ptr<const Topology> topology, std::string reason);
 
   const std::string& agent_name() const { return agent_name_; }
   const std::string& peer() const { return peer_; }
@@ -59,6 +64,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void watch(Millis after, std::string reason);
   bool accept_hello(const codec::Hello& hello);
   void handle(const codec::Message& message);
+  void push_topology(const Topology& topology, const std::string& reason);
+  void topology_acknowledged(const codec::TopologyAck& ack);
+  void greeted();
   void end(const std::string& reason);
 
   std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
@@ -72,6 +80,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   std::string watchdog_reason_;
   std::string agent_name_ = "-";
   std::string peer_;
+  std::uint64_t known_generation_ = 0;   ///< the agent's topology: its hello, raised by "applied"
+  std::uint64_t pushed_generation_ = 0;  ///< newest pushed on this session (maybe pending there)
 };
 
 }  // namespace gatelink::gateway

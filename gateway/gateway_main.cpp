@@ -1,5 +1,5 @@
 // gatelink-gateway: the reference gateway. Accepts agents over mutual TLS, answers heartbeats,
-// drains with a goodbye on SIGTERM.
+// delivers topologies from the management group's store, drains with a goodbye on SIGTERM.
 
 #include <systemd/sd-daemon.h>
 
@@ -27,6 +27,7 @@ struct Options {
   std::string listen;
   std::string cert, key, ca, crl;
   std::string store;
+  unsigned store_poll_ms = 500;
   std::string ready_file;
   unsigned heartbeat_interval_ms = 1000;
   unsigned heartbeat_misses = 3;
@@ -97,7 +98,8 @@ int run(const Options& o) {
   boost::asio::io_context io(1);
   gatelink::gateway::GatewayServer server(
       io, std::move(*context), settings,
-      {.max_handshakes = o.max_handshakes, .busy_retry_after = Millis(o.busy_retry_after_ms)});
+      {.max_handshakes = o.max_handshakes, .busy_retry_after = Millis(o.busy_retry_after_ms)},
+      {.dir = o.store, .poll_period = Millis(o.store_poll_ms)});
   auto bound = server.listen(listen->host, listen->port);
   if (!bound) {
     spdlog::error("event=listen-failed error=\"{}\"", bound.error().message);
@@ -148,7 +150,13 @@ int main(int argc, char** argv) {
   app.add_option("--key", o.key, "gateway private key (PEM, mode 0600)")->required();
   app.add_option("--ca", o.ca, "CA that agents' certificates must chain to")->required();
   app.add_option("--crl", o.crl, "CRL of that CA (optional)");
-  app.add_option("--store", o.store, "folder the management group writes topologies to");
+  app.add_option("--store", o.store,
+                 "folder the management group writes topologies to (gatelink-mg --store)");
+  // At most a second: an admin who ran gatelink-mg expects the agents to have it at once.
+  app.add_option("--store-poll-ms", o.store_poll_ms,
+                 "how often the store is checked for changed topologies of connected agents")
+      ->check(CLI::Range(10u, 1000u))
+      ->capture_default_str();
   app.add_option("--heartbeat-interval-ms", o.heartbeat_interval_ms,
                  "heartbeat interval advertised to agents")
       ->check(CLI::Range(50u, 600000u))

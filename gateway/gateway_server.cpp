@@ -10,12 +10,16 @@
 namespace gatelink::gateway {
 
 GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::ReloadingContext> tls,
-                             SessionSettings settings, Limits limits)
+                             SessionSettings settings, Limits limits, const Store& store)
     : io_(io),
       tls_(std::move(tls)),
       settings_(std::move(settings)),
       limits_(limits),
-      acceptor_(io) {}
+      acceptor_(io) {
+  if (!store.dir.empty()) {
+    delivery_ = std::make_unique<TopologyDelivery>(io, store.dir, store.poll_period);
+  }
+}
 
 Result<link::tcp::endpoint> GatewayServer::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
@@ -33,7 +37,10 @@ Result<link::tcp::endpoint> GatewayServer::listen(const std::string& host, std::
   return acceptor_.local_endpoint();
 }
 
-void GatewayServer::start() { accept(); }
+void GatewayServer::start() {
+  accept();
+  if (delivery_) delivery_->start();
+}
 
 void GatewayServer::accept() {
   // Each agent's socket gets its own strand, so sessions never need locks.
@@ -56,6 +63,10 @@ void GatewayServer::accept() {
     auto session = AgentSession::create(
         std::move(socket), tls_->current(), settings_,
         {.on_admitted = [this](AgentSession*) { --handshaking_; },
+         .on_greeted =
+             [this](AgentSession* s) {
+               if (delivery_) delivery_->attach(s);
+             },
          .on_ended = [this](AgentSession* s) { ended(s); }});
     sessions_.emplace(session.get(), session);
     session->start();
@@ -82,6 +93,7 @@ void GatewayServer::refuse_busy(link::tcp::socket socket) {
 }
 
 void GatewayServer::ended(AgentSession* session) {
+  if (delivery_) delivery_->detach(session);
   sessions_.erase(session);
   if (draining_ && sessions_.empty() && on_drained_) std::exchange(on_drained_, nullptr)();
 }
@@ -90,6 +102,7 @@ void GatewayServer::drain(const std::string& reason, std::function<void()> on_dr
   if (draining_) return;
   draining_ = true;
   on_drained_ = std::move(on_drained);
+  if (delivery_) delivery_->stop();  // or its timer would keep run() from returning
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   spdlog::info("event=draining agents={} reason={}", sessions_.size(), reason);

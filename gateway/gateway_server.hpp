@@ -1,7 +1,8 @@
 #pragma once
 // The reference gateway: accepts agents over mutual TLS on one io_context and keeps their
-// sessions; on drain it stops accepting and says goodbye to every agent. Runs on one thread:
-// the session table is touched only from the io_context's single run() loop.
+// sessions, delivering topologies from the management group's store when it has one; on drain
+// it stops accepting and says goodbye to every agent. Runs on one thread: the session table is
+// touched only from the io_context's single run() loop.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +15,7 @@
 #include "agent_session.hpp"
 #include "common/result.hpp"
 #include "tls/reloading_context.hpp"
+#include "topology_delivery.hpp"
 
 namespace gatelink::gateway {
 
@@ -26,8 +28,14 @@ class GatewayServer {
     Millis busy_retry_after{5000};
   };
 
+  /// The management group's store that topologies are delivered from (gatelink-mg writes it).
+  struct Store {
+    std::string dir;          ///< empty: no store, nothing is delivered
+    Millis poll_period{500};  ///< how soon a change reaches connected agents
+  };
+
   GatewayServer(asio::io_context& io, std::shared_ptr<tls::ReloadingContext> tls,
-                SessionSettings settings, Limits limits);
+                SessionSettings settings, Limits limits, const Store& store);
 
   /// Binds and listens; port 0 picks a free port. Returns the bound endpoint.
   Result<link::tcp::endpoint> listen(const std::string& host, std::uint16_t port);
@@ -50,6 +58,7 @@ class GatewayServer {
   std::size_t handshaking_ = 0;  ///< sessions admitted but not yet through hello/welcome
   link::tcp::acceptor acceptor_;
   std::unordered_map<AgentSession*, std::shared_ptr<AgentSession>> sessions_;
+  std::unique_ptr<TopologyDelivery> delivery_;  ///< null without a store
   bool draining_ = false;
   std::function<void()> on_drained_;
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The live demo: a lab CA, three reference gateways and an agent on 127.0.0.1; the primary is
-# killed and the agent's failover is seen through `gatelinkctl status`.
+# killed and the agent's failover is seen through `gatelinkctl status`; then the management group
+# moves the agent to a new primary with `gatelink-mg set-parent`.
 # Usage: scripts/demo.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,8 @@ build=${1:-build}
 
 bash scripts/deps.sh
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build "$build" -j "$(nproc)" --target gatelink-agent gatelink-gateway gatelinkctl
+cmake --build "$build" -j "$(nproc)" --target gatelink-agent gatelink-gateway gatelinkctl \
+  gatelink-mg
 bin="$root/$build/bin"
 
 work=$(mktemp -d /tmp/gatelink-demo-XXXXXX)
@@ -50,10 +52,11 @@ start_gateway() {
   rm -f "$work/gw$i.ready"
   "$bin/gatelink-gateway" --name "gw$i.example.test" --listen "127.0.0.1:1580$i" \
     --cert "$work/pki/gw$i.pem" --key "$work/pki/gw$i.key" --ca "$work/pki/ca.pem" \
-    --ready-file "$work/gw$i.ready" >> "$work/gw$i.log" 2>&1 &
+    --store "$work/store" --ready-file "$work/gw$i.ready" >> "$work/gw$i.log" 2>&1 &
   pids+=($!)
   eval "gw${i}_pid=$!"
 }
+mkdir -p "$work/store"   # the management group's store, which every gateway delivers from
 for i in 1 2 3; do start_gateway "$i"; done
 for i in 1 2 3; do wait_for "gateway gw$i" test -s "$work/gw$i.ready"; done
 echo "gw1, gw2, gw3 listening"
@@ -90,8 +93,21 @@ wait_for "gateway gw1" test -s "$work/gw1.ready"
 wait_for "the agent to fail back" on_gateway "gw1.example.test@127.0.0.1:15801"
 ctl status
 
-step "What the agent logged"
-grep -E "event=(connected|failover|failback|closed|goodbye|backoff|promoted)" "$work/agent.log" \
-  || true
+step "The management group moves the agent to gw3 (Set-SCOMParentManagementServer, one command)"
+mg() { "$bin/gatelink-mg" --store "$work/store" "$@"; }
+mg set-parent --agent web01.example.test --management-group DEMO \
+  --primary gw3.example.test@127.0.0.1:15803 \
+  --failover gw2.example.test@127.0.0.1:15802,gw1.example.test@127.0.0.1:15801
+# gw1 pushes it within half a second; the agent keeps gw1 until gw3 has answered a heartbeat.
+wait_for "the agent to commit the new topology" on_gateway "gw3.example.test@127.0.0.1:15803"
+ctl status
 echo
-echo "demo finished: the agent failed over from gw1 to gw2 and back to gw1."
+echo "persisted in the agent's state folder:"
+cat "$work/state/topology.xml"
+
+step "What the agent logged"
+grep -E "event=(connected|failover|failback|closed|goodbye|backoff|promoted|topology-[a-z]+)" \
+  "$work/agent.log" || true
+echo
+echo "demo finished: the agent failed over from gw1 to gw2, back to gw1, and moved to its new"
+echo "primary gw3 once gw3 had answered."

@@ -282,7 +282,8 @@ struct Endpoint::Impl {
                      name(r.to), r.reason);
         break;
       case failover::Report::Kind::pending:
-        spdlog::warn("event=topology-pending generation={} reason=\"{}\" gateway={}",
+        // Expected on every primary change; what goes wrong while pending is handover-failed.
+        spdlog::info("event=topology-pending generation={} reason=\"{}\" gateway={}",
                      r.generation.value_or(0), r.reason, name(r.from));
         break;
       case failover::Report::Kind::handover_failed:

@@ -318,8 +318,8 @@ std::string render_topology_xml(const PersistedTopology& persisted) {
   const auto& topology = persisted.topology;
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<!-- The topology the management group gave this agent (schema: topology.xsd).\n"
-      "     Written by gatelink-agent; the next push replaces it. -->\n";
+      "<!-- An agent's topology as the management group gave it (schema: topology.xsd).\n"
+      "     Written by gatelink; only a newer generation replaces it. Do not edit. -->\n";
   out += "<topology version=\"" + std::to_string(kTopologyDocumentVersion) +
          "\" management-group=\"" + escaped(topology.management_group) + "\" generation=\"" +
          std::to_string(topology.generation) + "\" received-at=\"" +

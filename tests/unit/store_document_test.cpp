@@ -24,8 +24,8 @@ constexpr std::string_view kSource = "state/topology.xml";
 // Line 4 holds <topology>, line 5 <primary>, lines 6 and 7 the failovers.
 constexpr std::string_view kSample =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<!-- The topology the management group gave this agent (schema: topology.xsd).\n"
-    "     Written by gatelink-agent; the next push replaces it. -->\n"
+    "<!-- An agent's topology as the management group gave it (schema: topology.xsd).\n"
+    "     Written by gatelink; only a newer generation replaces it. Do not edit. -->\n"
     "<topology version=\"1\" management-group=\"EXAMPLE\" generation=\"7\" "
     "received-at=\"2026-11-25T16:15:16.130Z\" received-from=\"gw1.example.test@127.0.0.1:15801\">\n"
     "  <primary address=\"127.0.0.1:15801\" server-name=\"gw1.example.test\"/>\n"

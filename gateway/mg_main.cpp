@@ -1,0 +1,154 @@
+// gatelink-mg: the management group's side of topology, the counterpart of SCOM's
+// Set-SCOMParentManagementServer. Writes an agent's primary and failover gateways to the store
+// that gateways deliver from (gateway/topology_registry.hpp), and shows what is stored.
+//   gatelink-mg --store DIR set-parent --agent NAME --primary ADDR [--failover ADDR[,ADDR...]]
+//               [--management-group MG]
+//   gatelink-mg --store DIR get-parent --agent NAME [--json]
+// Exit status: 0 done (or found), 1 refused, not found or failed; the store is then unchanged.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <exception>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "status/status_time.hpp"
+#include "topology_registry.hpp"
+
+namespace {
+
+using gatelink::PersistedTopology;
+using gatelink::gateway::TopologyRegistry;
+using Json = nlohmann::ordered_json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+
+int fail(const std::string& message) {
+  std::cerr << "gatelink-mg: " << message << '\n';
+  return kExitFailed;
+}
+
+struct SetParentOptions {
+  std::string agent;
+  std::string primary;
+  std::vector<std::string> failover;  ///< each --failover, comma lists split, in order
+  std::optional<std::string> management_group;
+};
+
+/// One stored entry as people read it: the same block for set-parent and get-parent.
+void print_text(const std::string& agent, const PersistedTopology& stored,
+                const std::string& file) {
+  const auto& topology = stored.topology;
+  std::cout << "agent             " << agent << '\n'
+            << "management-group  " << topology.management_group << '\n'
+            << "generation        " << topology.generation << '\n'
+            << "primary           " << topology.primary.to_string() << '\n';
+  for (std::size_t i = 0; i < topology.failover.size(); ++i) {
+    std::cout << "failover " << i + 1 << std::string(i + 1 < 10 ? 8 : 7, ' ')
+              << topology.failover[i].to_string() << '\n';
+  }
+  std::cout << "written-at        " << gatelink::format_utc_time(stored.received_at) << '\n'
+            << "file              " << file << '\n';
+}
+
+void print_json(const std::string& agent, const PersistedTopology& stored,
+                const std::string& file) {
+  const auto& topology = stored.topology;
+  Json failover = Json::array();
+  for (const auto& address : topology.failover) failover.push_back(address.to_string());
+  const Json document = {{"agent", agent},
+                         {"management_group", topology.management_group},
+                         {"generation", topology.generation},
+                         {"primary", topology.primary.to_string()},
+                         {"failover", failover},
+                         {"written_at", gatelink::format_utc_time(stored.received_at)},
+                         {"file", file}};
+  std::cout << document.dump(2) << '\n';
+}
+
+int set_parent(TopologyRegistry& registry, const SetParentOptions& options) {
+  gatelink::gateway::SetParentRequest request{.agent = options.agent,
+                                              .management_group = options.management_group};
+  auto primary = gatelink::parse_gateway_address(options.primary);
+  if (!primary) return fail("--primary \"" + options.primary + "\": " + primary.error().message);
+  request.primary = std::move(*primary);
+  for (const auto& text : options.failover) {
+    auto address = gatelink::parse_gateway_address(text);
+    if (!address) return fail("--failover \"" + text + "\": " + address.error().message);
+    request.failover.push_back(std::move(*address));
+  }
+  auto written = registry.set_parent(request, std::chrono::system_clock::now());
+  if (!written) return fail(written.error().message);
+  std::cout << "wrote generation " << written->topology.generation << " for agent " << options.agent
+            << "; gateways deliver it to the agent\n";
+  print_text(options.agent, *written, registry.path_of(options.agent));
+  return kExitOk;
+}
+
+int get_parent(const TopologyRegistry& registry, const std::string& agent, bool as_json) {
+  if (auto missing = registry.check_folder()) return fail(missing->message);
+  auto stored = registry.get(agent);
+  if (!stored) return fail(stored.error().message);
+  if (!*stored) return fail("no topology stored for agent " + agent + " (none)");
+  if (as_json) {
+    print_json(agent, **stored, registry.path_of(agent));
+  } else {
+    print_text(agent, **stored, registry.path_of(agent));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app{
+        "The management group's side of topology: writes each agent's primary and "
+        "failover gateways to the store that gateways deliver from.",
+        "gatelink-mg"};
+    app.set_version_flag("--version", std::string("gatelink-mg ") + GATELINK_VERSION);
+    std::string store;
+    app.add_option("--store", store, "the store folder (gatelink-gateway --store)")->required();
+    app.require_subcommand(1);
+    app.footer("Exit status: 0 done or found, 1 refused, not found or failed (store unchanged).");
+
+    SetParentOptions set;
+    auto* set_command = app.add_subcommand(
+        "set-parent", "write the agent's next topology generation (one atomic step)");
+    set_command->add_option("--agent", set.agent, "the agent's name (as in its certificate)")
+        ->required();
+    set_command
+        ->add_option("--primary", set.primary,
+                     "primary gateway: host:port or server-name@host:port (port 5723 by default)")
+        ->required();
+    set_command
+        ->add_option("--failover", set.failover,
+                     "failover gateways in order; a comma list, and may be repeated")
+        ->delimiter(',');
+    set_command->add_option("--management-group", set.management_group,
+                            "the agent's management group; needed for its first topology");
+
+    std::string get_agent;
+    bool as_json = false;
+    auto* get_command = app.add_subcommand("get-parent", "show the agent's stored topology");
+    get_command->add_option("--agent", get_agent, "the agent's name")->required();
+    get_command->add_flag("--json", as_json, "print it as one JSON object");
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+      return fail(std::string(e.what()) + " (see --help)");
+    }
+
+    TopologyRegistry registry(store);
+    if (set_command->parsed()) return set_parent(registry, set);
+    return get_parent(registry, get_agent, as_json);
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what());
+  }
+}

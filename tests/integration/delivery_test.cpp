@@ -1,0 +1,146 @@
+// Topology delivery end to end: gatelink-mg writes the store, a real gatelink-gateway --store
+// pushes to a real agent over real TLS on 127.0.0.1, after its hello and, without a restart,
+// when the store changes while it is connected. What the agent does with a push is its side's
+// business: these tests look at what the gateway pushed and that the agent answered.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "integration/harness.hpp"
+
+namespace gatelink::test {
+namespace {
+
+constexpr char kAgent[] = "agent1.example.test";
+
+class TopologyDelivery : public ::testing::Test {
+ protected:
+  TopologyDelivery() { fs::create_directories(store_); }
+
+  GatewayProcess start_gateway_with_store() {
+    return start_gateway(dir_, "gw1.example.test", "gw1", 0,
+                         {"--store", store_.string(), "--store-poll-ms", "50"});
+  }
+  /// gatelink-mg set-parent for the test's agent; must succeed.
+  void set_parent(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {(bin_dir() / "gatelink-mg").string(),
+                                     "--store",
+                                     store_.string(),
+                                     "set-parent",
+                                     "--agent",
+                                     kAgent};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_program(argv);
+    ASSERT_EQ(r.exit_status, 0) << r.out;
+  }
+  std::unique_ptr<Process> start_agent_on(const GatewayProcess& gateway) const {
+    AgentSetup setup;
+    setup.name = kAgent;
+    setup.gateways = {{gateway.address, gateway.name}};
+    return start_agent(dir_, write_agent_config(dir_, setup));
+  }
+  static bool logged(const GatewayProcess& gateway, const std::string& text) {
+    return wait_until([&] { return gateway.process->log().find(text) != std::string::npos; }, 10s);
+  }
+  static std::size_t count(const std::string& log, const std::string& text) {
+    std::size_t n = 0;
+    for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+    return n;
+  }
+
+  TempDir dir_;
+  fs::path store_ = dir_ / "store";
+};
+
+TEST_F(TopologyDelivery, pushed_after_hello_and_again_when_the_store_changes) {
+  auto gw1 = start_gateway_with_store();
+  const auto primary = "gw1.example.test@" + gw1.address;
+  set_parent({"--management-group", "TEST", "--primary", primary});
+  auto agent = start_agent_on(gw1);
+
+  const std::string pushed = std::string("event=topology-pushed agent=") + kAgent;
+  ASSERT_TRUE(logged(gw1, pushed + " generation=1 reason=hello"))
+      << gw1.process->log() << agent->log();
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent + " generation=1"))
+      << gw1.process->log() << agent->log();
+
+  // While the agent is connected: delivered by the gateway's poll, no restart.
+  set_parent({"--primary", primary, "--failover", "gw2.example.test@127.0.0.1:1"});
+  ASSERT_TRUE(logged(gw1, pushed + " generation=2 reason=store-changed"))
+      << gw1.process->log() << agent->log();
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent + " generation=2"))
+      << gw1.process->log() << agent->log();
+  EXPECT_EQ(count(gw1.process->log(), pushed + " generation=1 "), 1u) << gw1.process->log();
+}
+
+TEST_F(TopologyDelivery, corrupt_store_file_is_logged_once_and_nothing_is_pushed) {
+  auto gw1 = start_gateway_with_store();
+  const auto primary = "gw1.example.test@" + gw1.address;
+  auto agent = start_agent_on(gw1);
+  ASSERT_TRUE(logged(gw1, std::string("event=agent-connected agent=") + kAgent))
+      << gw1.process->log() << agent->log();
+
+  // Replaced whole, as any writer should: the poll sees the torn-free bad file, once.
+  const auto file = store_ / "agents" / (std::string(kAgent) + ".xml");
+  fs::create_directories(file.parent_path());
+  std::ofstream(dir_ / "bad.xml") << "<topology version=\"1\"";
+  fs::rename(dir_ / "bad.xml", file);
+  ASSERT_TRUE(logged(
+      gw1, std::string("event=store-error agent=") + kAgent + " error=\"" + file.string() + ":"))
+      << gw1.process->log();
+
+  // gatelink-mg refuses to build on a file it cannot read; a good file is then delivered.
+  fs::remove(file);
+  set_parent({"--management-group", "TEST", "--primary", primary});
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-pushed agent=") + kAgent +
+                              " generation=1 reason=store-changed"))
+      << gw1.process->log();
+  const auto log = gw1.process->log();
+  EXPECT_EQ(count(log, "event=store-error"), 1u) << log;
+}
+
+TEST_F(TopologyDelivery, pending_push_is_not_repeated_but_follows_a_reconnect) {
+  auto gw1 =
+      start_gateway(dir_, "gw1.example.test", "gw1", 0,
+                    {"--store", store_.string(), "--store-poll-ms", "50", "--log-level", "debug"});
+  auto agent = start_agent_on(gw1);
+  const std::string connected = std::string("event=agent-connected agent=") + kAgent;
+  ASSERT_TRUE(logged(gw1, connected)) << gw1.process->log() << agent->log();
+
+  // A new primary that never answers: the agent holds generation 1 as pending on gw1.
+  set_parent({"--management-group", "TEST", "--primary", "gw2.example.test@127.0.0.1:1",
+              "--failover", "gw1.example.test@" + gw1.address});
+  const std::string pushed =
+      std::string("event=topology-pushed agent=") + kAgent + " generation=1 ";
+  ASSERT_TRUE(logged(gw1, pushed + "reason=store-changed")) << gw1.process->log();
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent + " generation=1"))
+      << gw1.process->log() << agent->log();
+
+  // The same generation written again (a new inode): read again, not pushed again.
+  const auto file = store_ / "agents" / (std::string(kAgent) + ".xml");
+  fs::copy_file(file, dir_ / "again.xml");
+  fs::rename(dir_ / "again.xml", file);
+  const std::string read = std::string("event=store-read agent=") + kAgent + " generation=1";
+  ASSERT_TRUE(wait_until([&] { return count(gw1.process->log(), read) >= 2; }, 10s))
+      << gw1.process->log();
+  EXPECT_EQ(count(gw1.process->log(), pushed), 1u) << gw1.process->log();
+
+  // A reconnecting agent says what it holds in its hello and gets the newer one again.
+  agent.reset();  // SIGKILL
+  agent = start_agent_on(gw1);
+  ASSERT_TRUE(logged(gw1, pushed + "reason=hello")) << gw1.process->log() << agent->log();
+}
+
+TEST_F(TopologyDelivery, store_poll_period_is_bounded) {
+  const auto r = run_program({(bin_dir() / "gatelink-gateway").string(), "--name", "gw", "--listen",
+                              "127.0.0.1:0", "--cert", "c", "--key", "k", "--ca", "a", "--store",
+                              store_.string(), "--store-poll-ms", "5000"});
+  EXPECT_NE(r.exit_status, 0) << r.out;
+  EXPECT_NE(r.out.find("--store-poll-ms"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace gatelink::test
