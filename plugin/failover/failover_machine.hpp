@@ -126,7 +126,8 @@ struct Acknowledge {
 /// and topology decision. `failover` is every move down the list (counted in Counters only when
 /// leaving a connected gateway); `dead` is a failback probe that failed; `connected` is an active
 /// session welcomed. Gateway indexes are positions in the list in use once the actions are
-/// carried out. The topology kinds carry the pushed generation: `applied` at once, `pending`
+/// carried out, but `from` of `applied` and `committed`: the position in the list before. The
+/// topology kinds carry the pushed generation: `applied` at once, `pending`
 /// (waiting for the new primary), `committed` (the new primary answered), `handover_failed` (an
 /// attempt to reach the new primary failed), `ignored` (not newer), `rejected` (invalid).
 struct Report {

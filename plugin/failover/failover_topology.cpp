@@ -47,6 +47,12 @@ void Machine::on(const TopologyPushed& event, Step& step) {
                       topology_.management_group + ")",
                   step);
   }
+  if (generation == topology_.generation && pushed == topology_) {
+    // The same push through a second session (a probe, the handover): the agent holds it.
+    step.out.emplace_back(
+        Acknowledge{event.session, generation, TopologyOutcome::applied, "already in use"});
+    return;
+  }
   if (pending_ && pushed == pending_->topology) {
     // Gateways push again after every hello while the agent holds the older generation.
     step.out.emplace_back(Acknowledge{event.session, generation, TopologyOutcome::pending,

@@ -68,6 +68,15 @@ TEST(FailoverTopology, same_primary_applies_at_once_persisted_before_acknowledge
   EXPECT_EQ(rig.machine.session_address(s1), gateway("gw9"));
 }
 
+TEST(FailoverTopology, the_same_push_through_another_session_is_acknowledged_as_in_use) {
+  Rig rig(3);
+  const SessionId s0 = rig.connected_on_primary();
+  const Topology pushed = topology_of(5, {"gw0", "gw1"});
+  rig.at(1s, TopologyPushed{s0, pushed});
+  const Actions again = rig.at(2s, TopologyPushed{s0, pushed});
+  EXPECT_EQ(again, (Actions{Acknowledge{s0, 5, TopologyOutcome::applied, "already in use"}}));
+}
+
 TEST(FailoverTopology, older_or_equal_generation_is_ignored) {
   Rig rig(3);
   const SessionId s0 = rig.connected_on_primary();
