@@ -36,6 +36,11 @@ std::string format_utc_time(WallTime time) {
   return std::string(text.data(), static_cast<std::size_t>(length));
 }
 
+namespace {
+constexpr int kFirstYear = 1970;
+constexpr int kLastYear = 2200;
+}  // namespace
+
 std::optional<WallTime> parse_utc_time(std::string_view text) {
   using namespace std::chrono;
   constexpr std::string_view kPunctuation = "--T::";
@@ -55,6 +60,9 @@ std::optional<WallTime> parse_utc_time(std::string_view text) {
   const auto s = read_digits(text, 17, 2);
   if (!y || !mo || !d || !h || !mi || !s) return std::nullopt;
   if (*h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  // WallTime counts nanoseconds in 64 bits: years outside about 1678..2262 would wrap around.
+  // Nothing gatelink stamps lies before the epoch or centuries ahead.
+  if (*y < kFirstYear || *y > kLastYear) return std::nullopt;
   const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)},
                             day{static_cast<unsigned>(*d)}};
   if (!date.ok()) return std::nullopt;

@@ -136,7 +136,8 @@ class DocumentReader {
       return attribute_error(root, *at,
                              Error{"is not a UTC time such as 2026-11-25T16:15:16.123Z"});
     }
-    persisted.received_at = *received_at;
+    // Kept to the millisecond, as rendered: a file must read back to the value it came from.
+    persisted.received_at = std::chrono::floor<std::chrono::milliseconds>(*received_at);
 
     if (const auto* from = root.FindAttribute("received-from")) {
       const std::string_view text = from->Value();

@@ -12,3 +12,22 @@ gatelink_target_defaults(codec_fuzz)
 target_link_libraries(codec_fuzz PRIVATE gatelink_common gatelink_topology Boost::headers)
 target_compile_options(codec_fuzz PRIVATE -fsanitize=fuzzer,address)
 target_link_options(codec_fuzz PRIVATE -fsanitize=fuzzer,address)
+
+# The persisted topology document (topology.xml, the management group's store files), with the
+# store, xml, topology and time-format sources compiled in for coverage.
+# Run: build-fuzz/bin/topology_xml_fuzz -max_len=8192 -max_total_time=60 corpus/
+set(topology_xml_fuzz_sources)
+foreach(lib gatelink_store gatelink_xml gatelink_topology)
+  get_target_property(sources ${lib} SOURCES)
+  get_target_property(dir ${lib} SOURCE_DIR)
+  list(TRANSFORM sources PREPEND ${dir}/)
+  list(APPEND topology_xml_fuzz_sources ${sources})
+endforeach()
+list(FILTER topology_xml_fuzz_sources INCLUDE REGEX "/(topology_document|strict_xml|gateway_address|topology)\\.cpp$")
+get_target_property(status_dir gatelink_status SOURCE_DIR)
+add_executable(topology_xml_fuzz fuzz/topology_xml_fuzz.cpp ${topology_xml_fuzz_sources}
+                                 ${status_dir}/status_time.cpp)
+gatelink_target_defaults(topology_xml_fuzz)
+target_link_libraries(topology_xml_fuzz PRIVATE gatelink_common tinyxml2::tinyxml2)
+target_compile_options(topology_xml_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+target_link_options(topology_xml_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)

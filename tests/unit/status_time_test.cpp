@@ -44,5 +44,18 @@ TEST(StatusTime, malformed_times_are_rejected) {
   }
 }
 
+TEST(StatusTime, years_that_would_wrap_around_are_rejected) {
+  // Found by tests/fuzz/topology_xml_fuzz: year 1013 wrapped to 2183 and did not read back.
+  for (const char* bad : {"1013-11-25T16:15:16.130Z", "1969-12-31T23:59:59Z",
+                          "2201-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+    EXPECT_FALSE(parse_utc_time(bad).has_value()) << bad;
+  }
+  for (const char* good : {"1970-01-01T00:00:00Z", "2200-12-31T23:59:59.999Z"}) {
+    const auto parsed = parse_utc_time(good);
+    ASSERT_TRUE(parsed.has_value()) << good;
+    EXPECT_EQ(parse_utc_time(format_utc_time(*parsed)), parsed) << good;
+  }
+}
+
 }  // namespace
 }  // namespace gatelink

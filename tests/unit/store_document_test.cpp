@@ -88,6 +88,16 @@ TEST(StoreDocument, received_at_is_kept_to_the_millisecond) {
   EXPECT_EQ(parsed->received_at, test::sample_time(7));
 }
 
+TEST(StoreDocument, finer_times_in_a_file_read_back_to_the_millisecond) {
+  // Found by tests/fuzz/topology_xml_fuzz: a hand-written .1308Z did not survive a rewrite.
+  const auto text = test::replaced(std::string(kSample), "16.130Z", "16.1308Z");
+  const auto parsed = parse_topology_xml(text, kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto again = parse_topology_xml(render_topology_xml(*parsed), kSource);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, *parsed);
+}
+
 TEST(StoreDocument, every_prefix_of_a_valid_file_is_refused) {
   const std::string text(kSample);
   const auto complete = text.find("</topology>") + std::string_view("</topology>").size();
