@@ -92,7 +92,8 @@ void Machine::on(const TopologyPushed& event, Step& step) {
   const std::optional<std::size_t> to =
       in_use_from ? position_in(list, ordered_[*in_use_from]) : std::nullopt;
   step.out.emplace_back(Report{Report::Kind::applied, in_use_from, to,
-                               on_new_primary ? "on-new-primary" : "primary-unchanged",
+                               pushed.primary == topology_.primary ? "primary-unchanged"
+                                                                   : "on-new-primary",
                                generation});
   adopt(pushed, step);
 }

@@ -26,17 +26,6 @@ constexpr auto kWait = 10s;
 /// Bound for a failback, which takes several probe rounds.
 constexpr auto kFailbackWait = 20s;
 
-/// Whether some line of `log` holds every one of `parts`.
-bool has_line(const std::string& log, const std::vector<std::string>& parts) {
-  std::istringstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    bool all = true;
-    for (const auto& part : parts) all = all && line.find(part) != std::string::npos;
-    if (all) return true;
-  }
-  return false;
-}
-
 /// How many lines of `log` hold every one of `parts`.
 std::size_t count_lines(const std::string& log, const std::vector<std::string>& parts) {
   std::istringstream in(log);
@@ -176,7 +165,7 @@ TEST_F(Failover, kill_9_of_primary_moves_agent_to_first_failover) {
   EXPECT_TRUE(s["gateways"][0]["last_error"].is_string()) << logs();
   EXPECT_TRUE(s["gateways"][1]["last_error"].is_null()) << logs();
   EXPECT_TRUE(s["gateways"][2]["last_error"].is_null()) << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=failover", "from=" + shown(0), "to=" + shown(1)}))
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=failover", "from=" + shown(0), "to=" + shown(1)}))
       << logs();
 
   // The first failover gateway dies too: on to the second, never back to the dead primary.
@@ -190,7 +179,7 @@ TEST_F(Failover, kill_9_of_primary_moves_agent_to_first_failover) {
   EXPECT_TRUE(s["gateways"][1]["last_error"].is_string()) << logs();
   EXPECT_TRUE(s["gateways"][2]["last_error"].is_null()) << logs();
   EXPECT_TRUE(s["gateways"][2]["last_seen"].is_string()) << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=failover", "from=" + shown(1), "to=" + shown(2)}))
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=failover", "from=" + shown(1), "to=" + shown(2)}))
       << logs();
 }
 
@@ -211,8 +200,8 @@ TEST_F(Failover, stopped_gateway_is_detected_by_missed_heartbeats) {
   EXPECT_EQ(s["gateways"][0]["last_error"], "heartbeat-timeout") << logs();
   EXPECT_EQ(s["counters"]["failovers"], 1) << logs();
   EXPECT_EQ(s["role"], "failover") << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=heartbeat-missed", "gateway=" + shown(0)})) << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=failover", "from=" + shown(0), "to=" + shown(1),
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=heartbeat-missed", "gateway=" + shown(0)})) << logs();
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=failover", "from=" + shown(0), "to=" + shown(1),
                                        "reason=heartbeat-timeout"}))
       << logs();
   // The stopped gateway never closed anything: it is still there, just silent.
@@ -260,7 +249,7 @@ TEST_F(Failover, restarted_primary_is_failed_back_to_after_stable_probes) {
   EXPECT_EQ(s["counters"]["failbacks"], 1) << logs();
   EXPECT_EQ(s["counters"]["failovers"], 1) << logs();
   EXPECT_TRUE(s["next_probe"].is_null()) << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=failback", "from=" + shown(1), "to=" + shown(0)}))
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=failback", "from=" + shown(1), "to=" + shown(0)}))
       << logs();
   // The failback waited for the stable probes: the restarted primary saw at least
   // stable-probes - 1 healthy probes end with the agent's goodbye before the one it kept.
@@ -275,7 +264,7 @@ TEST_F(Failover, restarted_primary_is_failed_back_to_after_stable_probes) {
   // The old session was closed by the agent, with a goodbye saying why, once the new one was up.
   EXPECT_TRUE(wait_until(
       [&] {
-        return has_line(gateway_log(1),
+        return any_line_has(gateway_log(1),
                         {"event=agent-disconnected", std::string("agent=") + kAgentName,
                          "reason=agent-goodbye:failback"});
       },
@@ -292,16 +281,16 @@ TEST_F(Failover, drained_gateway_moves_agent_on_at_once) {
   EXPECT_EQ(gw_[0].process->wait_exit(kWait), std::optional<int>(0)) << logs();
 
   // The agent heard the goodbye and acted on it, not on the connection closing after it.
-  EXPECT_TRUE(has_line(agent_->log(), {"event=goodbye", "gateway=" + shown(0), "reason=shutdown"}))
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=goodbye", "gateway=" + shown(0), "reason=shutdown"}))
       << logs();
   auto s = *status();
   EXPECT_EQ(s["gateways"][0]["last_error"], "goodbye:shutdown") << logs();
   EXPECT_EQ(s["counters"]["failovers"], 1) << logs();
   EXPECT_EQ(s["role"], "failover") << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=failover", "from=" + shown(0), "to=" + shown(1),
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=failover", "from=" + shown(0), "to=" + shown(1),
                                        "reason=goodbye:shutdown"}))
       << logs();
-  EXPECT_TRUE(has_line(gateway_log(0), {"event=draining", "reason=shutdown"})) << logs();
+  EXPECT_TRUE(any_line_has(gateway_log(0), {"event=draining", "reason=shutdown"})) << logs();
 }
 
 TEST_F(Failover, all_gateways_dead_backs_off_then_returns_to_primary) {
@@ -322,7 +311,7 @@ TEST_F(Failover, all_gateways_dead_backs_off_then_returns_to_primary) {
       },
       kWait))
       << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=backoff"})) << logs();
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=backoff"})) << logs();
   {
     auto s = *status();
     for (std::size_t i = 0; i < kGateways; ++i) {
@@ -337,7 +326,7 @@ TEST_F(Failover, all_gateways_dead_backs_off_then_returns_to_primary) {
   EXPECT_TRUE(s["next_retry"].is_null()) << logs();
   EXPECT_GE(s["counters"]["reconnects"].get<unsigned>(), 1u) << logs();
   EXPECT_EQ(s["counters"]["failovers"], 1) << logs();
-  EXPECT_TRUE(has_line(agent_->log(), {"event=reconnect", "gateway=" + shown(0)})) << logs();
+  EXPECT_TRUE(any_line_has(agent_->log(), {"event=reconnect", "gateway=" + shown(0)})) << logs();
 }
 
 TEST_F(Failover, flapping_primary_does_not_drag_agent_back) {
@@ -382,7 +371,7 @@ TEST_F(Failover, flapping_primary_does_not_drag_agent_back) {
   const std::size_t agent_offset = agent_->log().size();
   ASSERT_TRUE(wait_until(
       [&] {
-        return has_line(agent_->log().substr(agent_offset),
+        return any_line_has(agent_->log().substr(agent_offset),
                         {"event=gateway-dead", "gateway=" + shown(0)});
       },
       kWait))

@@ -156,7 +156,7 @@ GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
   const auto pki = test_pki();
   std::ostringstream x;
-  x << "<agent name=\"" << s.name << "\" management-group=\"TEST\">\n"
+  x << "<agent name=\"" << s.name << "\" management-group=\"" << s.management_group << "\">\n"
     << "  <tls ca=\"" << pki.file("ca.pem") << "\" cert=\"" << pki.file(s.cert_base + ".pem")
     << "\" key=\"" << pki.file(s.cert_base + ".key") << "\"";
   if (s.with_crl) x << " crl=\"" << pki.file("ca.crl") << "\"";
@@ -178,20 +178,50 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
   }
   x << "  <backoff base-ms=\"50\" cap-ms=\"500\"/>\n"
     << "  <timeouts connect-ms=\"1000\" handshake-ms=\"1000\"/>\n"
-    << "  <state dir=\"" << (dir / "state").string() << "\"/>\n"
+    << "  <state dir=\"" << agent_state_dir(dir).string() << "\"/>\n"
     << "  <status socket=\"" << (dir / "agent.sock").string() << "\"/>\n"
     << "</agent>\n";
   const auto path = dir / "agent.xml";
   std::ofstream(path) << x.str();
-  fs::create_directories(dir / "state");
+  fs::create_directories(agent_state_dir(dir));
   return path;
 }
+
+fs::path agent_state_dir(const TempDir& dir) { return dir / "state"; }
 
 std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config) {
   return std::make_unique<Process>(
       std::vector<std::string>{(bin_dir() / "gatelink-agent").string(), "--config",
                                config.string(), "--log-level", "debug"},
       dir / "agent.log");
+}
+
+RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,
+                 std::chrono::milliseconds deadline) {
+  std::vector<std::string> argv = {(bin_dir() / "gatelink-mg").string(), "--store",
+                                   store.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, deadline);
+}
+
+std::string read_text_file(const fs::path& path, std::size_t offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(static_cast<std::streamoff>(offset));
+  if (!in) return {};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool any_line_has(const std::string& text, const std::vector<std::string>& parts) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    bool all = true;
+    for (const auto& part : parts) all = all && line.find(part) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
 }
 
 std::optional<nlohmann::json> agent_status(const fs::path& socket) {

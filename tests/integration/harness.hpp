@@ -100,12 +100,28 @@ struct AgentSetup {
   /// configuration's defaults apply otherwise.
   std::optional<unsigned> probe_interval_ms;
   std::optional<unsigned> stable_probes;
+  /// The agent's management-group attribute (a pushed topology must carry the same).
+  std::string management_group = "TEST";
 };
 /// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);
 
-/// Starts gatelink-agent with that configuration.
+/// The agent's state folder (topology.xml, topology.lkg.xml) as write_agent_config sets it.
+fs::path agent_state_dir(const TempDir& dir);
+
+/// Starts gatelink-agent with that configuration; its log goes to `dir`/agent.log (appended to,
+/// so a restarted agent's lines follow the ones before).
 std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config);
+
+/// Runs `gatelink-mg --store STORE ARGS...` (the management group's tool) to completion.
+RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,
+                 std::chrono::milliseconds deadline = 10s);
+
+/// A file's contents from byte `offset` on (empty if it is missing or shorter).
+std::string read_text_file(const fs::path& path, std::size_t offset = 0);
+
+/// Whether some line of `text` holds every one of `parts`.
+bool any_line_has(const std::string& text, const std::vector<std::string>& parts);
 
 /// Asks the agent at `socket` for its status JSON; nullopt if it does not answer.
 std::optional<nlohmann::json> agent_status(const fs::path& socket);

@@ -56,6 +56,8 @@ TEST(FailoverTopology, same_primary_applies_at_once_persisted_before_acknowledge
 
   EXPECT_EQ(only<Persist>(out), (std::vector<Persist>{{pushed, gateway("gw0"), t0 + 1s}}));
   EXPECT_EQ(ack_in(out), (Acknowledge{s0, 5, TopologyOutcome::applied, ""}));
+  EXPECT_EQ(only<Report>(out), (std::vector<Report>{
+                                   Report{Kind::applied, 0, 0, "primary-unchanged", 5}}));
   EXPECT_LT(first_index<Persist>(out), first_index<Acknowledge>(out));
   EXPECT_TRUE(only<Connect>(out).empty()) << "the working session stays";
   EXPECT_TRUE(only<Close>(out).empty());
