@@ -17,8 +17,12 @@ bin="$root/$build/bin"
 work=$(mktemp -d /tmp/gatelink-demo-XXXXXX)
 pids=()
 cleanup() {
+  # Quietly: without disown, bash reports every background job that a signal ended.
+  disown -a 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -84,6 +88,7 @@ ctl status
 
 step "kill -9 the primary gateway (gw1)"
 kill -9 "$gw1_pid"
+wait "$gw1_pid" 2>/dev/null || true
 wait_for "the agent to fail over" on_gateway "gw2.example.test@127.0.0.1:15802"
 ctl status
 
