@@ -14,3 +14,14 @@ add_test(NAME failover_bench_smoke
                  --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(failover_bench_smoke PROPERTIES
   LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
+
+# What keeping topologies costs (Google Benchmark): the gateway's store poll for 10,000 agents,
+# reading a changed store file, set-parent, the agent persisting a push, the machine's decision.
+find_package(benchmark REQUIRED CONFIG)
+add_executable(store_bench bench/store_bench.cpp)
+gatelink_target_defaults(store_bench)
+target_link_libraries(store_bench PRIVATE gatelink_registry gatelink_store gatelink_failover
+                      benchmark::benchmark)
+# Smoke run: keeps the program working; never judges the figures.
+add_test(NAME store_bench_smoke COMMAND store_bench --benchmark_min_time=0.01)
+set_tests_properties(store_bench_smoke PROPERTIES LABELS bench TIMEOUT 120)
