@@ -431,7 +431,14 @@ Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
 
 Endpoint::Endpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Endpoint::~Endpoint() { stop(); }
+Endpoint::~Endpoint() {
+  // A destructor must not throw; stop() only can if locking or joining fails (system_error).
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    spdlog::critical("event=endpoint-stop-failed error=\"{}\"", e.what());
+  }
+}
 
 void Endpoint::start() {
   std::lock_guard lock(impl_->lifecycle);

@@ -73,7 +73,7 @@ struct GoodbyeReceived {
 };
 /// The gateway of `session` pushed a topology (not validated yet: the machine does that).
 struct TopologyPushed {
-  SessionId session;
+  SessionId session = 0;
   Topology topology;
 };
 /// Time has passed; the machine acts on whatever deadline is due.
@@ -116,9 +116,9 @@ struct Persist {
 };
 /// Tell the gateway of `session` what became of its push of `generation`.
 struct Acknowledge {
-  SessionId session;
-  std::uint64_t generation;
-  TopologyOutcome outcome;
+  SessionId session = 0;
+  std::uint64_t generation = 0;
+  TopologyOutcome outcome = TopologyOutcome::applied;
   std::string message;  ///< why, for the management group's log
   bool operator==(const Acknowledge&) const = default;
 };
