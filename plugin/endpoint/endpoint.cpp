@@ -74,6 +74,13 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
   return std::pair{std::move(*store), std::move(chosen)};
 }
 
+/// The wall-clock time of the steady-clock instant `t`, from one reading of both clocks (pass
+/// the same reading for every field of one status snapshot).
+WallTime wall_time(Clock::time_point t, Clock::time_point steady_now = Clock::now(),
+                   WallTime wall_now = std::chrono::system_clock::now()) {
+  return wall_now - std::chrono::duration_cast<WallTime::duration>(steady_now - t);
+}
+
 failover::Settings machine_settings(const AgentConfig& config) {
   return failover::Settings{.heartbeat_interval = config.heartbeat_interval,
                             .heartbeat_misses = config.heartbeat_misses,
@@ -93,6 +100,9 @@ struct Endpoint::Impl {
         certificate(std::move(cert)),
         store(std::move(topology_store)),
         last_known_good(startup.last_known_good),
+        persisted_generation(startup.origin == StartupTopology::Origin::persisted
+                                 ? std::optional(startup.topology.generation)
+                                 : std::nullopt),
         rng(std::random_device{}()),
         machine(machine_settings(config), std::move(startup.topology),
                 [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
@@ -106,6 +116,8 @@ struct Endpoint::Impl {
   tls::CertificateInfo certificate;
   TopologyStore store;  ///< topology.xml and its last-known-good in the state folder
   std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
+  /// Generation of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.
+  std::optional<std::uint64_t> persisted_generation;
   /// A generation the machine applied but the store could not save: its ack says so.
   std::optional<std::pair<std::uint64_t, std::string>> unsaved;
   std::mt19937_64 rng;
@@ -219,7 +231,7 @@ struct Endpoint::Impl {
 
   void execute(const failover::Persist& p) {
     const auto generation = p.topology.generation;
-    const auto previous = machine_persisted_generation;
+    const auto previous = persisted_generation;
     auto saved = store.save(PersistedTopology{.topology = p.topology,
                                               .received_from = p.received_from.to_string(),
                                               .received_at = wall_time(p.received_at)});
@@ -230,7 +242,7 @@ struct Endpoint::Impl {
       unsaved.emplace(generation, saved.error().message);
       return;
     }
-    machine_persisted_generation = generation;
+    persisted_generation = generation;
     if (previous) last_known_good = previous;
     spdlog::info("event=topology-persisted generation={} file={}/{}", generation, store.dir(),
                  kTopologyFileName);
@@ -304,15 +316,6 @@ struct Endpoint::Impl {
     }
   }
 
-  /// The wall-clock time of a steady-clock instant (for files and status).
-  static WallTime wall_time(Clock::time_point t) {
-    return std::chrono::system_clock::now() -
-           std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
-  }
-
-  /// Generation of the topology.xml this endpoint saw or wrote; nullopt: bootstrap, nothing saved.
-  std::optional<std::uint64_t> machine_persisted_generation;
-
   void on_message(SessionId id, const codec::Message& message) {
     if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
       spdlog::info("event=topology-received gateway={} generation={} primary={} failovers={}",
@@ -337,9 +340,7 @@ struct Endpoint::Impl {
 StatusSnapshot Endpoint::Impl::snapshot() const {
   const auto steady_now = Clock::now();
   const auto wall_now = std::chrono::system_clock::now();
-  auto wall = [&](Clock::time_point t) {
-    return wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(steady_now - t);
-  };
+  auto wall = [&](Clock::time_point t) { return wall_time(t, steady_now, wall_now); };
   auto role_of = [](std::size_t i) { return std::string(i == 0 ? "primary" : "failover"); };
   const auto& gateways = machine.ordered();
 
@@ -422,10 +423,8 @@ Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
   if (!cert) return Error{cert.error().message};
   auto topology = open_topology(config);
   if (!topology) return topology.error();
-  const bool persisted = topology->second.origin == StartupTopology::Origin::persisted;
   auto impl = std::make_unique<Impl>(std::move(config), std::move(*context), std::move(*cert),
                                      std::move(topology->first), std::move(topology->second));
-  if (persisted) impl->machine_persisted_generation = impl->machine.topology().generation;
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
 

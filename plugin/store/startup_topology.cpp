@@ -30,11 +30,6 @@ std::string_view to_string(StartupTopology::Origin origin) {
 
 StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap) {
   StartupTopology chosen{.topology = bootstrap};
-  auto lkg = store.load_last_known_good();
-  if (lkg && !foreign(*lkg, bootstrap, kLastKnownGoodFileName)) {
-    chosen.last_known_good = lkg->topology.generation;
-  }
-
   const auto current_path = std::filesystem::path(store.dir()) / kTopologyFileName;
   const auto lkg_path = std::filesystem::path(store.dir()) / kLastKnownGoodFileName;
   std::error_code ec;
@@ -46,6 +41,10 @@ StartupTopology choose_startup_topology(const TopologyStore& store, const Topolo
   if (!loaded) {
     chosen.fallbacks.push_back(loaded.error().message);
     return chosen;
+  }
+  const auto& lkg = loaded->last_known_good;
+  if (lkg && !foreign(*lkg, bootstrap, kLastKnownGoodFileName)) {
+    chosen.last_known_good = lkg->topology.generation;
   }
   chosen.fallbacks = loaded->problems;
   const bool from_current = loaded->source == TopologyStore::Loaded::Source::current;

@@ -113,19 +113,19 @@ Result<TopologyStore> TopologyStore::open(std::string dir, DurableFiles& files) 
 
 Result<TopologyStore::Loaded> TopologyStore::load() const {
   auto current = read_stored(dir_, kTopologyFileName);
-  if (current.parsed) return Loaded{std::move(current.parsed).value(), Loaded::Source::current, {}};
   auto lkg = read_stored(dir_, kLastKnownGoodFileName);
+  std::optional<PersistedTopology> last_known_good;
+  if (lkg.parsed) last_known_good = lkg.parsed.value();
+  if (current.parsed) {
+    return Loaded{std::move(current.parsed).value(), Loaded::Source::current, {},
+                  std::move(last_known_good)};
+  }
   if (lkg.parsed) {
-    return Loaded{std::move(lkg.parsed).value(),
-                  Loaded::Source::last_known_good,
-                  {current.parsed.error().message}};
+    return Loaded{std::move(lkg.parsed).value(), Loaded::Source::last_known_good,
+                  {current.parsed.error().message}, std::move(last_known_good)};
   }
   return Error{"no usable persisted topology in " + dir_ + ": " + current.parsed.error().message +
                "; " + lkg.parsed.error().message};
-}
-
-Result<PersistedTopology> TopologyStore::load_last_known_good() const {
-  return read_stored(dir_, kLastKnownGoodFileName).parsed;
 }
 
 Status TopologyStore::save(const PersistedTopology& persisted) {

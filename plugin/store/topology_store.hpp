@@ -4,6 +4,7 @@
 // leaves a complete, valid file and never loses the newest saved one (DESIGN "Topology: push,
 // change, persistence"). Files only: the caller passes times in and does the logging.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@ class TopologyStore {
     PersistedTopology value;
     enum class Source { current, last_known_good } source = Source::current;
     std::vector<std::string> problems;  ///< why the current or lkg file was skipped
+    /// topology.lkg.xml when it is valid, whichever file `value` came from (status shows it).
+    std::optional<PersistedTopology> last_known_good;
   };
 
   /// Opens the store over `dir`: creates it (mode 0700) if missing and removes the temporary
@@ -37,9 +40,6 @@ class TopologyStore {
   /// topology.xml if it is valid, else topology.lkg.xml; when neither is, an Error that says
   /// why each was skipped (missing, unreadable, invalid) and the caller uses its bootstrap list.
   Result<Loaded> load() const;
-
-  /// topology.lkg.xml alone (status shows its generation); an Error when missing or invalid.
-  Result<PersistedTopology> load_last_known_good() const;
 
   /// Makes `persisted` the current topology and the previous current one last-known-good.
   /// Refuses an invalid topology, and a generation lower than or equal to the one load() returns

@@ -230,18 +230,11 @@ TEST_F(Failover, restarted_primary_is_failed_back_to_after_stable_probes) {
   ASSERT_NO_FATAL_FAILURE(restart_gateway(0));
 
   // Make-before-break: from the restart to the failback the agent is never without a gateway.
-  std::vector<std::string> states_seen;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        if (!s) return false;
-        const auto state = (*s)["state"].get<std::string>();
-        if (states_seen.empty() || states_seen.back() != state) states_seen.push_back(state);
-        return on_gateway(*s, 0, gw_[0].address);
-      },
-      kFailbackWait))
-      << logs();
-  for (const auto& state : states_seen) EXPECT_EQ(state, "connected") << logs();
+  const auto states_seen = wait_status_recording_states(
+      dir_ / "agent.sock", [&](const nlohmann::json& s) { return on_gateway(s, 0, gw_[0].address); },
+      kFailbackWait);
+  ASSERT_TRUE(states_seen) << logs();
+  for (const auto& state : *states_seen) EXPECT_EQ(state, "connected") << logs();
 
   auto s = *status();
   EXPECT_EQ(s["role"], "primary") << logs();

@@ -196,6 +196,23 @@ std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config)
       dir / "agent.log");
 }
 
+std::optional<std::vector<std::string>> wait_status_recording_states(
+    const fs::path& socket, const std::function<bool(const nlohmann::json&)>& done,
+    std::chrono::milliseconds deadline) {
+  std::vector<std::string> states;
+  const bool reached = wait_until(
+      [&] {
+        auto status = agent_status(socket);
+        if (!status) return false;
+        const auto state = (*status)["state"].get<std::string>();
+        if (states.empty() || states.back() != state) states.push_back(state);
+        return done(*status);
+      },
+      deadline);
+  if (!reached) return std::nullopt;
+  return states;
+}
+
 RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,
                  std::chrono::milliseconds deadline) {
   std::vector<std::string> argv = {(bin_dir() / "gatelink-mg").string(), "--store",

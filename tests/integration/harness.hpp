@@ -126,4 +126,11 @@ bool any_line_has(const std::string& text, const std::vector<std::string>& parts
 /// Asks the agent at `socket` for its status JSON; nullopt if it does not answer.
 std::optional<nlohmann::json> agent_status(const fs::path& socket);
 
+/// Polls the agent at `socket` until `done(status)` holds or the deadline passes, and returns
+/// every state the agent showed meanwhile, each change once (make-before-break checks: a move
+/// that only ever shows `connected` never left the agent without a gateway). nullopt: timed out.
+std::optional<std::vector<std::string>> wait_status_recording_states(
+    const fs::path& socket, const std::function<bool(const nlohmann::json&)>& done,
+    std::chrono::milliseconds deadline);
+
 }  // namespace gatelink::test

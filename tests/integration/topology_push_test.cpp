@@ -106,6 +106,16 @@ class TopologyPush : public ::testing::Test {
         kWait);
   }
 
+  /// The agent holds topology `generation` (and, when given, is connected to gateway `i`).
+  bool wait_generation(std::uint64_t generation, std::optional<std::size_t> i = {}) const {
+    return wait_until(
+        [&] {
+          auto s = status();
+          return s && (*s)["topology"]["generation"] == generation && (!i || on(*s, *i));
+        },
+        kWait);
+  }
+
   /// A topology is pending and at least one attempt to reach its new primary has failed.
   bool wait_pending_with_error() const {
     return wait_until(
@@ -178,12 +188,7 @@ TEST_F(TopologyPush, same_primary_is_applied_at_once_persisted_and_survives_kill
   auto mg = set_parent(0, {2, 1});
   ASSERT_EQ(mg.exit_status, 0) << mg.out;
 
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1))
       << logs();
   auto s = *status();
   EXPECT_EQ(s["topology"]["source"], "pushed") << logs();
@@ -272,18 +277,12 @@ TEST_F(TopologyPush, primary_change_to_unreachable_gateway_stays_pending_then_co
 
   // The new primary comes up: the agent reaches it, commits and moves, never without a gateway.
   ASSERT_NO_FATAL_FAILURE(restart_gateway(2));
-  std::vector<std::string> states_seen;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        if (!s) return false;
-        const auto state = (*s)["state"].get<std::string>();
-        if (states_seen.empty() || states_seen.back() != state) states_seen.push_back(state);
-        return on(*s, 2) && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
-      << logs();
-  for (const auto& state : states_seen) EXPECT_EQ(state, "connected") << logs();
+  const auto states_seen = wait_status_recording_states(
+      dir_ / "agent.sock",
+      [&](const nlohmann::json& s) { return on(s, 2) && s["topology"]["generation"] == 1; },
+      kWait);
+  ASSERT_TRUE(states_seen) << logs();
+  for (const auto& state : *states_seen) EXPECT_EQ(state, "connected") << logs();
 
   auto s = *status();
   EXPECT_TRUE(s["topology"]["pending"].is_null()) << logs();
@@ -355,12 +354,7 @@ TEST_F(TopologyPush, pending_topology_is_not_persisted_and_is_pushed_again_after
       << logs();
 
   ASSERT_NO_FATAL_FAILURE(restart_gateway(2));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && on(*s, 2) && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1, 2))
       << logs();
   const auto persisted = check_topology_file(state_file("topology.xml"));
   ASSERT_TRUE(persisted.file) << persisted.problem;
@@ -373,12 +367,7 @@ TEST_F(TopologyPush, push_while_agent_is_offline_is_delivered_after_its_hello) {
   ASSERT_EQ(mg.exit_status, 0) << mg.out;
 
   start();
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && on(*s, 0) && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1, 0))
       << logs();
   auto s = *status();
   EXPECT_EQ(s["topology"]["source"], "pushed") << logs();
@@ -433,12 +422,7 @@ TEST_F(TopologyPush, pending_agent_whose_gateway_dies_fails_over_along_last_work
 
   // The new primary comes up: the handover commits from the failover gateway.
   ASSERT_NO_FATAL_FAILURE(restart_gateway(2));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto st = status();
-        return st && on(*st, 2) && (*st)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1, 2))
       << logs();
   s = *status();
   EXPECT_TRUE(s["topology"]["pending"].is_null()) << logs();
@@ -469,12 +453,7 @@ TEST_F(TopologyPush, newer_topology_keeping_the_primary_supersedes_a_pending_one
   // The admin changes their mind: gw1 stays primary. That applies at once and ends the wait.
   auto back = set_parent(0, {2, 1});
   ASSERT_EQ(back.exit_status, 0) << back.out;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && (*s)["topology"]["generation"] == 2;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(2))
       << logs();
   auto s = *status();
   EXPECT_TRUE(on(s, 0)) << logs();
@@ -499,12 +478,7 @@ TEST_F(TopologyPush, same_primary_pushed_while_on_a_failover_gateway_keeps_that_
   // gw2 stays in the list, one place further down: no reconnect, only its position changes.
   auto mg = set_parent(0, {2, 1});
   ASSERT_EQ(mg.exit_status, 0) << mg.out;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1))
       << logs();
   auto s = *status();
   EXPECT_TRUE(on(s, 1)) << logs();
@@ -527,12 +501,7 @@ TEST_F(TopologyPush, new_primary_that_is_the_gateway_in_use_applies_at_once) {
   // gw2 becomes primary: it already answers, so there is nothing to wait for.
   auto mg = set_parent(1, {2});
   ASSERT_EQ(mg.exit_status, 0) << mg.out;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1))
       << logs();
   auto s = *status();
   EXPECT_TRUE(on(s, 1)) << logs();
@@ -568,12 +537,7 @@ TEST_F(TopologyPush, topology_without_the_gateway_in_use_waits_until_its_primary
       << logs();
 
   ASSERT_NO_FATAL_FAILURE(restart_gateway(0));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto st = status();
-        return st && on(*st, 0) && (*st)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1, 0))
       << logs();
   s = *status();
   EXPECT_TRUE(s["topology"]["pending"].is_null()) << logs();
@@ -647,12 +611,7 @@ TEST_F(TopologyPush, store_rolled_back_to_older_generation_never_takes_the_agent
     const int generation = step.first;
     auto mg = set_parent(0, step.second);
     ASSERT_EQ(mg.exit_status, 0) << mg.out;
-    ASSERT_TRUE(wait_until(
-        [&] {
-          auto s = status();
-          return s && (*s)["topology"]["generation"] == generation;
-        },
-        kWait))
+    ASSERT_TRUE(wait_generation(generation))
         << logs();
     if (generation == 1) generation_1 = read_text_file(entry);
   }
@@ -673,12 +632,7 @@ TEST_F(TopologyPush, store_rolled_back_to_older_generation_never_takes_the_agent
   ASSERT_NO_FATAL_FAILURE(kill_agent());
   const std::size_t gw1_before = gateway_log(0).size();
   const std::size_t restarted = start();
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && on(*s, 0) && (*s)["topology"]["generation"] == 2;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(2, 0))
       << logs();
   EXPECT_TRUE(any_line_has(agent_log().substr(restarted),
                            {"event=topology-loaded", "source=persisted", "generation=2"}))
@@ -696,12 +650,7 @@ TEST_F(TopologyPush, store_rolled_back_to_older_generation_never_takes_the_agent
   // Only a newer generation reaches it.
   auto newer = set_parent(0, {2, 1});
   ASSERT_EQ(newer.exit_status, 0) << newer.out;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && (*s)["topology"]["generation"] == 3;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(3))
       << logs();
   EXPECT_EQ(strings((*status())["topology"]["failover"]), addrs({2, 1})) << logs();
   const auto since_rollback = agent_log().substr(agent_before);
@@ -722,12 +671,7 @@ TEST_F(TopologyPush, agent_moved_to_another_management_group_starts_from_its_boo
   ASSERT_TRUE(wait_on(0)) << logs();
   auto mg = set_parent(0, {2, 1});
   ASSERT_EQ(mg.exit_status, 0) << mg.out;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && (*s)["topology"]["generation"] == 1;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(1))
       << logs();
 
   // Reconfigured into group NEW: the persisted topology of TEST is not this agent's any more.
@@ -774,12 +718,7 @@ TEST_F(TopologyPush, corrupt_topology_falls_back_to_last_known_good_then_newest_
     const int generation = step.first;
     auto mg = set_parent(0, step.second);
     ASSERT_EQ(mg.exit_status, 0) << mg.out;
-    ASSERT_TRUE(wait_until(
-        [&] {
-          auto s = status();
-          return s && (*s)["topology"]["generation"] == generation;
-        },
-        kWait))
+    ASSERT_TRUE(wait_generation(generation))
         << logs();
   }
   EXPECT_EQ((*status())["topology"]["last_known_good"], 1) << logs();
@@ -801,12 +740,7 @@ TEST_F(TopologyPush, corrupt_topology_falls_back_to_last_known_good_then_newest_
   }
   const std::size_t gw1_before = gateway_log(0).size();
   const std::size_t restarted = start();
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = status();
-        return s && on(*s, 0) && (*s)["topology"]["generation"] == 2;
-      },
-      kWait))
+  ASSERT_TRUE(wait_generation(2, 0))
       << logs();
   const auto log = agent_log().substr(restarted);
   EXPECT_TRUE(any_line_has(log, {"event=topology-skipped"})) << logs();

@@ -48,6 +48,15 @@ SessionId handover_in(const Actions& out) {
   return 0;
 }
 
+/// Connected on the primary at 0, which resets at 1 s; welcomed on gw1 at 1.1 s. Returns gw1's
+/// session.
+SessionId on_first_failover(Rig& rig) {
+  const SessionId s0 = rig.connected_on_primary();
+  const SessionId s1 = Rig::opened(rig.at(1s, Closed{s0, "reset"}));
+  rig.at(1100ms, Connected{s1});
+  return s1;
+}
+
 TEST(FailoverTopology, same_primary_applies_at_once_persisted_before_acknowledged) {
   Rig rig(3);
   const SessionId s0 = rig.connected_on_primary();
@@ -274,9 +283,7 @@ TEST(FailoverTopology, back_to_the_primary_in_use_drops_the_pending_one) {
 
 TEST(FailoverTopology, dropping_the_gateway_in_use_waits_for_the_primary_even_if_unchanged) {
   Rig rig(3);
-  const SessionId s0 = rig.connected_on_primary();
-  const SessionId s1 = Rig::opened(rig.at(1s, Closed{s0, "reset"}));
-  rig.at(1100ms, Connected{s1});
+  const SessionId s1 = on_first_failover(rig);
   ASSERT_EQ(rig.machine.current_gateway(), 1U);
 
   // gw1, in use, is not in the new list: applying it at once would drop a working gateway.
@@ -288,9 +295,7 @@ TEST(FailoverTopology, dropping_the_gateway_in_use_waits_for_the_primary_even_if
 
 TEST(FailoverTopology, already_on_the_new_primary_applies_at_once) {
   Rig rig(3);
-  const SessionId s0 = rig.connected_on_primary();
-  const SessionId s1 = Rig::opened(rig.at(1s, Closed{s0, "reset"}));
-  rig.at(1100ms, Connected{s1});
+  const SessionId s1 = on_first_failover(rig);
   rig.at(1300ms, HeartbeatAnswered{s1, 1ms});
   ASSERT_TRUE(rig.machine.next_probe());
 
@@ -306,9 +311,7 @@ TEST(FailoverTopology, already_on_the_new_primary_applies_at_once) {
 
 TEST(FailoverTopology, records_follow_their_gateway_into_the_new_list) {
   Rig rig(3);
-  const SessionId s0 = rig.connected_on_primary();
-  const SessionId s1 = Rig::opened(rig.at(1s, Closed{s0, "reset"}));
-  rig.at(1100ms, Connected{s1});
+  const SessionId s1 = on_first_failover(rig);
   rig.at(2s, TopologyPushed{s1, topology_of(2, {"gw0", "gw5", "gw1"})});
   EXPECT_EQ(rig.machine.current_gateway(), 2U);
   EXPECT_EQ(rig.machine.gateways()[0].last_error, "reset");
