@@ -48,7 +48,8 @@ int status(const std::string& socket_path, std::chrono::milliseconds timeout, bo
   }
 
   if (as_json) {
-    std::cout << document.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+    // ensure_ascii: a bidi override or a C1 control from a peer reaches the terminal as \uXXXX.
+    std::cout << document.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
   } else {
     std::cout << gatelink::render_status_text(document, std::chrono::system_clock::now());
   }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/escape.hpp"
 #include "status/status_time.hpp"
 
 namespace gatelink {
@@ -27,15 +28,8 @@ const Json* member(const Json* object, const char* key) {
   return &*found;
 }
 
-/// Names and errors can come from gateways and certificates: control characters (a terminal's
-/// escape sequences) are shown as `?`, never sent to the terminal.
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return out;
-}
+// Names and errors can come from gateways and certificates: every string goes through
+// printable() (common/escape.hpp), so no escape sequence or bidi override reaches a terminal.
 
 /// A value as text: a string as it is, anything else as its JSON, a missing one as `—`.
 std::string text(const Json* value) {
@@ -132,7 +126,8 @@ std::string heartbeat_text(const Json& doc) {
     std::snprintf(digits.data(), digits.size(), "%.3f ms", value->get<double>());
     rtt = digits.data();
   }
-  return "every " + text(heartbeat, "interval_ms") + " ms, last rtt " + rtt + ", missed " +
+  return "every " + text(heartbeat, "interval_ms") + " ms (dead after " +
+         text(heartbeat, "misses") + " silent), last rtt " + rtt + ", missed " +
          text(heartbeat, "missed");
 }
 
@@ -196,6 +191,15 @@ void add_topology(std::string& out, const Json& doc, WallTime now) {
   }
   if (const Json* probe = member(&doc, "next_probe")) {
     out += "  next failback probe " + moment(probe, now) + '\n';
+  }
+  if (const Json* failback = member(&doc, "failback")) {
+    std::string window = "  failback after " + text(failback, "stable_window_ms") + " ms stable";
+    if (const Json* damped = member(failback, "damped"); damped && damped->is_boolean() &&
+                                                          damped->get<bool>()) {
+      window += " (damped after a flap; configured " + text(failback, "configured_window_ms") +
+                " ms)";
+    }
+    out += window + '\n';
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "tls/certificate_info.hpp"
 #include "tls/peer_verification.hpp"
+#include "common/escape.hpp"
 
 namespace gatelink::gateway {
 
@@ -51,8 +52,8 @@ void AgentSession::start() {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          spdlog::error("event=session-error peer={} agent={} error=\"{}\"", self->peer_,
-                        self->agent_name_, ex.what());
+          spdlog::error("event=session-error peer={} agent={} error={}", self->peer_,
+                        escaped(self->agent_name_), escaped(ex.what()));
           self->end("internal-error");
         }
       });
@@ -77,7 +78,7 @@ asio::awaitable<void> AgentSession::run() {
       co_await asio::async_write(stream_.next_layer(), asio::buffer(admit), kUseTuple);
   if (phase_ == Phase::closing) co_return;
   if (admit_ec) {
-    end(link::describe_error(admit_ec));
+    end(link::error_key(admit_ec));
     co_return;
   }
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kUseTuple);
@@ -86,8 +87,8 @@ asio::awaitable<void> AgentSession::run() {
     std::string reason = tls::handshake_rejection_reason(
         stream_.native_handle(), static_cast<unsigned long>(hs_ec.value()));
     if (reason.empty()) reason = "handshake-failed";
-    spdlog::warn("event=agent-rejected peer={} reason={} detail=\"{}\"", peer_, reason,
-                 hs_ec.message());
+    spdlog::warn("event=agent-rejected peer={} reason={} detail={}", peer_, reason,
+                 escaped(hs_ec.message()));
     end(reason);
     co_return;
   }
@@ -100,7 +101,7 @@ asio::awaitable<void> AgentSession::run() {
   auto hello = co_await link::read_message(stream_, settings_.max_frame);
   if (phase_ == Phase::closing) co_return;
   if (hello.ec || !hello.protocol_error.empty()) {
-    end(hello.ec ? link::describe_error(hello.ec) : "protocol-error: " + hello.protocol_error);
+    end(hello.ec ? link::error_key(hello.ec) : "protocol-error: " + hello.protocol_error);
     co_return;
   }
   const auto* greeting = std::get_if<codec::Hello>(&*hello.message);
@@ -108,22 +109,31 @@ asio::awaitable<void> AgentSession::run() {
 
   phase_ = Phase::up;
   admitted();
+  // The agent proposed its heartbeats; this gateway holds it to them within its own bounds, and
+  // cuts it off after the same silence the agent allows the gateway.
+  liveness_ = link::agree(greeting->heartbeat_interval_ms, greeting->heartbeat_misses,
+                          settings_.liveness);
   writer_.push(codec::Welcome{
       .protocol_version = codec::kProtocolVersion,
       .gateway_name = settings_.gateway_name,
-      .heartbeat_interval_ms = static_cast<std::uint32_t>(settings_.heartbeat_interval.count()),
-      .heartbeat_misses = static_cast<std::uint16_t>(settings_.heartbeat_misses)});
-  spdlog::info("event=agent-connected agent={} peer={} generation={}", agent_name_, peer_,
-               greeting->topology_generation);
+      .heartbeat_interval_ms = static_cast<std::uint32_t>(liveness_.interval.count()),
+      .heartbeat_misses = static_cast<std::uint16_t>(liveness_.misses)});
+  if (auto ec = link::apply_to_socket(stream_.next_layer(), liveness_)) {
+    spdlog::debug("event=keepalive-not-set agent={} error={}", escaped(agent_name_),
+                  escaped(ec.message()));
+  }
+  spdlog::info("event=agent-connected agent={} peer={} generation={} interval_ms={} misses={}",
+               escaped(agent_name_), peer_, greeting->topology_generation, liveness_.interval.count(),
+               liveness_.misses);
   known_generation_ = greeting->topology_generation;
   greeted();
 
   while (phase_ == Phase::up) {
-    watch(settings_.idle_timeout, "idle-timeout");
+    watch(liveness_.silence_limit(), "idle-timeout");
     auto in = co_await link::read_message(stream_, settings_.max_frame);
     if (phase_ != Phase::up) co_return;
     if (in.ec) {
-      end(link::describe_error(in.ec));
+      end(link::error_key(in.ec));
       co_return;
     }
     if (!in.protocol_error.empty()) {
@@ -149,7 +159,7 @@ bool AgentSession::accept_hello(const codec::Hello& hello) {
       tls::certificate_identities(SSL_get0_peer_certificate(stream_.native_handle()));
   if (!tls::identity_matches(identities, hello.agent_name)) {
     spdlog::warn("event=agent-rejected peer={} agent={} reason=name-mismatch", peer_,
-                 hello.agent_name);
+                 escaped(hello.agent_name));
     writer_.push(codec::ErrorMessage{.code = codec::ErrorCode::unauthorized,
                                      .message = "agent name does not match its certificate"});
     end("name-mismatch");
@@ -184,7 +194,7 @@ void AgentSession::handle(const codec::Message& message) {
 asio::awaitable<void> AgentSession::write_loop() {
   auto ec = co_await writer_.run(stream_);
   if (ec && phase_ != Phase::closing) {
-    end(link::describe_error(ec));
+    end(link::error_key(ec));
     co_return;
   }
   // Everything queued (a goodbye, an error) is out: now the socket can go.
@@ -224,8 +234,8 @@ void AgentSession::end(const std::string& reason) {
   const bool writing = phase_ != Phase::handshaking;
   phase_ = Phase::closing;
   if (greeted) {
-    spdlog::info("event=agent-disconnected agent={} peer={} reason={}", agent_name_, peer_,
-                 reason);
+    spdlog::info("event=agent-disconnected agent={} peer={} reason={}", escaped(agent_name_),
+                 peer_, escaped(reason));
   }
   if (writing) {
     // Let the writer flush what is queued (goodbye, error); it closes the socket when done.

@@ -13,6 +13,7 @@
 
 #include "codec/message.hpp"
 #include "link/frame_io.hpp"
+#include "link/liveness.hpp"
 
 namespace gatelink::gateway {
 
@@ -22,9 +23,7 @@ using Millis = std::chrono::milliseconds;
 struct SessionSettings {
   std::string gateway_name;
   Millis handshake_timeout{5000};  ///< TLS handshake + hello
-  Millis heartbeat_interval{1000}; ///< advertised in the welcome
-  unsigned heartbeat_misses = 3;   ///< advertised in the welcome
-  Millis idle_timeout{10000};      ///< nothing heard for this long: the agent is gone
+  link::LivenessBounds liveness;   ///< what agents' heartbeat proposals are clamped to
   Millis drain_timeout{2000};      ///< how long a goodbye may take to be written
   std::size_t max_frame = codec::kDefaultMaxFrame;
 };
@@ -78,6 +77,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   link::FrameWriter writer_;
   asio::steady_timer watchdog_;  ///< handshake, idle and drain deadlines
   std::string watchdog_reason_;
+  link::Liveness liveness_;  ///< agreed in the welcome: the idle cut is its silence limit
   std::string agent_name_ = "-";
   std::string peer_;
   std::uint64_t known_generation_ = 0;   ///< the agent's topology: its hello, raised by "applied"

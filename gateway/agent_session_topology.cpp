@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "agent_session.hpp"
+#include "common/escape.hpp"
 
 namespace gatelink::gateway {
 
@@ -31,13 +32,14 @@ void AgentSession::push_topology(const Topology& topology, const std::string& re
   spdlog::info(
       "event=topology-pushed agent={} generation={} reason={} peer={} primary={} "
       "failovers={}",
-      agent_name_, generation, reason, peer_, topology.primary.to_string(),
+      escaped(agent_name_), generation, reason, peer_, escaped(topology.primary.to_string()),
       topology.failover.size());
 }
 
 void AgentSession::topology_acknowledged(const codec::TopologyAck& ack) {
-  spdlog::info("event=topology-ack agent={} generation={} outcome={} message={:?}", agent_name_,
-               ack.generation, codec::to_string(ack.outcome), ack.message);
+  spdlog::info("event=topology-ack agent={} generation={} outcome={} message={}",
+               escaped(agent_name_), ack.generation, codec::to_string(ack.outcome),
+               escaped(ack.message));
   // Only `applied` moves what the agent holds; `pending` keeps the push from being repeated
   // through pushed_generation_, `ignored` and `rejected` change nothing the agent holds.
   if (ack.outcome == codec::TopologyOutcome::applied) {

@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/timings.hpp"
 #include "gateway_server.hpp"
 #include "tls/reloading_context.hpp"
 #include "tls/tls_context.hpp"
@@ -29,10 +30,13 @@ struct Options {
   std::string store;
   unsigned store_poll_ms = 500;
   std::string ready_file;
-  unsigned heartbeat_interval_ms = 1000;
-  unsigned heartbeat_misses = 3;
-  unsigned handshake_timeout_ms = 5000;
-  unsigned idle_timeout_ms = 0;  // 0: derived from the heartbeat settings
+  // Bounds on what agents propose in their hello (see link::LivenessBounds).
+  unsigned min_heartbeat_interval_ms = 100;
+  unsigned max_heartbeat_interval_ms = 60000;
+  unsigned min_heartbeat_misses = 2;
+  unsigned max_heartbeat_misses = 10;
+  unsigned handshake_timeout_ms =
+      static_cast<unsigned>(gatelink::kDefaultTimings.handshake_timeout.count());
   unsigned drain_timeout_ms = 2000;
   unsigned max_handshakes = 256;
   unsigned busy_retry_after_ms = 5000;
@@ -86,12 +90,10 @@ int run(const Options& o) {
   gatelink::gateway::SessionSettings settings{
       .gateway_name = o.name,
       .handshake_timeout = Millis(o.handshake_timeout_ms),
-      .heartbeat_interval = Millis(o.heartbeat_interval_ms),
-      .heartbeat_misses = o.heartbeat_misses,
-      // An agent that sends nothing for twice its whole miss window is gone.
-      .idle_timeout = Millis(o.idle_timeout_ms != 0
-                                 ? o.idle_timeout_ms
-                                 : 2 * o.heartbeat_interval_ms * o.heartbeat_misses),
+      .liveness = {.min_interval = Millis(o.min_heartbeat_interval_ms),
+                   .max_interval = Millis(o.max_heartbeat_interval_ms),
+                   .min_misses = o.min_heartbeat_misses,
+                   .max_misses = o.max_heartbeat_misses},
       .drain_timeout = Millis(o.drain_timeout_ms),
   };
 
@@ -157,19 +159,27 @@ int main(int argc, char** argv) {
                  "how often the store is checked for changed topologies of connected agents")
       ->check(CLI::Range(10u, 1000u))
       ->capture_default_str();
-  app.add_option("--heartbeat-interval-ms", o.heartbeat_interval_ms,
-                 "heartbeat interval advertised to agents")
+  // Agents propose their heartbeats in the hello; the welcome answers the proposal clamped into
+  // these bounds, and both ends cut a session silent for interval x misses.
+  app.add_option("--min-heartbeat-interval-ms", o.min_heartbeat_interval_ms,
+                 "shortest heartbeat interval agents are held to")
       ->check(CLI::Range(50u, 600000u))
       ->capture_default_str();
-  app.add_option("--heartbeat-misses", o.heartbeat_misses, "misses advertised to agents")
-      ->check(CLI::Range(1u, 100u))
+  app.add_option("--max-heartbeat-interval-ms", o.max_heartbeat_interval_ms,
+                 "longest heartbeat interval agents are held to")
+      ->check(CLI::Range(50u, 600000u))
+      ->capture_default_str();
+  app.add_option("--min-heartbeat-misses", o.min_heartbeat_misses,
+                 "fewest silent intervals before a session is cut")
+      ->check(CLI::Range(2u, 100u))
+      ->capture_default_str();
+  app.add_option("--max-heartbeat-misses", o.max_heartbeat_misses,
+                 "most silent intervals before a session is cut")
+      ->check(CLI::Range(2u, 100u))
       ->capture_default_str();
   app.add_option("--handshake-timeout-ms", o.handshake_timeout_ms,
                  "TLS handshake and hello deadline")
       ->check(CLI::Range(10u, 600000u))
-      ->capture_default_str();
-  app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
-                 "drop an agent heard from for this long (0: 2 x interval x misses)")
       ->capture_default_str();
   app.add_option("--drain-timeout-ms", o.drain_timeout_ms,
                  "how long a goodbye may take to be written on shutdown")

@@ -1,4 +1,5 @@
 #include "topology_delivery.hpp"
+#include "common/escape.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -31,7 +32,7 @@ void TopologyDelivery::attach(AgentSession* session) {
   const auto& agent = session->agent_name();
   if (auto bad = check_agent_name(agent)) {
     // gatelink-mg cannot store a topology under such a name: nothing will ever be delivered.
-    spdlog::warn("event=store-skipped agent={} error={:?}", agent, bad->message);
+    spdlog::warn("event=store-skipped agent={} error={}", escaped(agent), escaped(bad->message));
     return;
   }
   auto [it, added] = agents_.try_emplace(agent);
@@ -66,12 +67,13 @@ void TopologyDelivery::refresh(const std::string& agent, Watched& watched,
   if (signature.stat_error == ENOENT) return;  // nothing stored for this agent (any more)
   auto stored = registry_.get(agent);
   if (!stored) {
-    spdlog::error("event=store-error agent={} error={:?}", agent, stored.error().message);
+    spdlog::error("event=store-error agent={} error={}", escaped(agent),
+                  escaped(stored.error().message));
     return;
   }
   if (!*stored) return;
   watched.topology = std::make_shared<const Topology>(std::move((*stored)->topology));
-  spdlog::debug("event=store-read agent={} generation={} sessions={}", agent,
+  spdlog::debug("event=store-read agent={} generation={} sessions={}", escaped(agent),
                 watched.topology->generation, watched.sessions.size());
 }
 

@@ -16,6 +16,8 @@ using wire::TextRule;
 constexpr TextRule kName{kMaxNameLength};
 constexpr TextRule kHost{kMaxNameLength, /*non_empty=*/true};
 constexpr TextRule kText{kMaxTextLength};
+/// Reason keys travel into log lines and status: a short word of a safe alphabet.
+constexpr TextRule kKey{kMaxKeyLength, /*non_empty=*/true, /*key=*/true};
 /// The primary travels on its own, so the failover list holds the rest of kMaxGateways.
 constexpr std::size_t kMaxFailovers = kMaxGateways - 1;
 
@@ -82,6 +84,8 @@ void fields(Io& io, M& m) {
     io.text("agent_name", m.agent_name, kName);
     io.text("management_group", m.management_group, kName);
     io.integer("topology_generation", m.topology_generation);
+    io.integer("heartbeat_interval_ms", m.heartbeat_interval_ms);
+    io.integer("heartbeat_misses", m.heartbeat_misses);
   } else if constexpr (std::is_same_v<T, Welcome>) {
     io.integer("protocol_version", m.protocol_version);
     io.text("gateway_name", m.gateway_name, kName);
@@ -103,7 +107,7 @@ void fields(Io& io, M& m) {
     enumeration(io, "outcome", m.outcome, TopologyOutcome::applied, TopologyOutcome::rejected);
     io.text("message", m.message, kText);
   } else if constexpr (std::is_same_v<T, Goodbye>) {
-    io.text("reason", m.reason, kName);
+    io.text("reason", m.reason, kKey);
     io.integer("retry_after_ms", m.retry_after_ms);
   } else if constexpr (std::is_same_v<T, Data>) {
     io.integer("sequence", m.sequence);

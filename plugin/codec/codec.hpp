@@ -20,7 +20,8 @@ inline constexpr std::size_t kHeaderSize = 8;
 /// Largest body accepted unless the caller says otherwise; refused from the header alone.
 inline constexpr std::size_t kDefaultMaxFrame = std::size_t{1} << 20;
 /// Bounds of string fields, in bytes of UTF-8.
-inline constexpr std::size_t kMaxNameLength = 255;   ///< names, hosts, reasons
+inline constexpr std::size_t kMaxNameLength = 255;   ///< names, hosts
+inline constexpr std::size_t kMaxKeyLength = 64;     ///< reason keys (goodbye)
 inline constexpr std::size_t kMaxTextLength = 1024;  ///< free-text messages
 
 enum class CodecErrc {

@@ -57,10 +57,13 @@ struct Hello {
   std::string agent_name;  ///< must match the agent's client certificate
   std::string management_group;
   std::uint64_t topology_generation = 0;  ///< what the agent holds, so the gateway pushes only news
+  std::uint32_t heartbeat_interval_ms = 0;  ///< the agent's proposal; the welcome answers
+  std::uint16_t heartbeat_misses = 0;       ///< the agent's proposal; the welcome answers
   friend bool operator==(const Hello&, const Hello&) = default;
 };
 
-/// Gateway -> agent, answer to Hello; the heartbeat settings are the gateway's suggestion.
+/// Gateway -> agent, answer to Hello. The heartbeat settings are the agreed ones: the agent's
+/// proposal bounded by the gateway; both ends hold the session to them.
 struct Welcome {
   static constexpr MessageType kType = MessageType::welcome;
   std::uint16_t protocol_version = kProtocolVersion;
@@ -108,7 +111,7 @@ struct TopologyAck {
 /// Either side, before closing on purpose (drain on shutdown, "busy" when at capacity).
 struct Goodbye {
   static constexpr MessageType kType = MessageType::goodbye;
-  std::string reason;
+  std::string reason;  ///< a key: a-z 0-9 - _ . : only, at most kMaxKeyLength
   std::uint32_t retry_after_ms = 0;  ///< do not come back before this; 0: no request
   friend bool operator==(const Goodbye&, const Goodbye&) = default;
 };

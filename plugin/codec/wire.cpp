@@ -1,5 +1,7 @@
 #include "codec/wire.hpp"
 
+#include <cctype>
+
 #include <boost/locale/utf.hpp>
 #include <limits>
 
@@ -50,6 +52,19 @@ void FieldWalker::check_text(std::string_view field, std::string_view value, Tex
   }
   if (const auto bad = invalid_utf8_at(value)) {
     reject(field, "invalid UTF-8 at offset " + std::to_string(*bad));
+  }
+  if (rule.key) {
+    const auto allowed = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+             c == '.' || c == ':';
+    };
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (!allowed(value[i]) || (i == 0 && !std::isalnum(static_cast<unsigned char>(value[i])))) {
+        reject(field, "character at offset " + std::to_string(i) +
+                          " is not allowed in a reason key (a-z 0-9 - _ . :)");
+        break;
+      }
+    }
   }
 }
 

@@ -42,6 +42,9 @@ std::string byte_count(std::size_t n);
 struct TextRule {
   std::size_t max_length;
   bool non_empty = false;
+  /// A reason key: only `a-z 0-9 - _ . :`, starting with a letter or digit, so that it can
+  /// stand in a log line or a status field as it is.
+  bool key = false;
 };
 
 /// What writer and reader share: where in the message we are, and the first error. After an

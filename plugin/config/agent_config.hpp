@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "common/timings.hpp"
 #include "topology/topology.hpp"
 
 namespace gatelink {
@@ -30,14 +31,7 @@ struct AgentConfig {
   std::string management_group;
   TlsFiles tls;
   Topology bootstrap;  ///< generation 0, management_group copied; used until one is pushed
-  std::chrono::milliseconds heartbeat_interval{1000};
-  unsigned heartbeat_misses = 3;  ///< unanswered heartbeats in a row that make a gateway dead
-  std::chrono::milliseconds probe_interval{30000};  ///< failback probe period
-  unsigned stable_probes = 2;                       ///< healthy probes in a row before failing back
-  std::chrono::milliseconds backoff_base{500};      ///< first backoff after the last gateway failed
-  std::chrono::milliseconds backoff_cap{30000};     ///< backoff never grows beyond this
-  std::chrono::milliseconds connect_timeout{3000};
-  std::chrono::milliseconds handshake_timeout{3000};
+  Timings timings;     ///< every deadline and period of the links, defaults in timings.hpp
   std::string state_dir = "/var/lib/gatelink";             ///< persisted topology lives here
   std::string status_socket = "/run/gatelink/agent.sock";  ///< local status endpoint
 };

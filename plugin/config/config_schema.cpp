@@ -4,9 +4,11 @@
 #include "config/config_schema.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <string>
 
+#include "common/timings.hpp"
 #include "config/agent_config.hpp"
 #include "topology/gateway_address.hpp"
 #include "topology/topology.hpp"
@@ -18,6 +20,35 @@ constexpr std::uint64_t kMaxNameLength = 255;
 constexpr std::uint64_t kMaxPathLength = 4096;
 constexpr std::uint64_t kMaxAddressLength = 260;  // 253-character name, ':', 5-digit port
 constexpr std::uint64_t kMaxDnsNameLength = 253;
+
+/// A number as decimal text, made at compile time: the schema's numeric defaults are the values
+/// of kDefaultTimings, written once there.
+template <std::uint64_t kValue>
+struct Decimal {
+  static constexpr std::size_t digits() {
+    std::size_t n = 1;
+    for (std::uint64_t v = kValue; v >= 10; v /= 10) ++n;
+    return n;
+  }
+  static constexpr std::array<char, digits()> chars = [] {
+    std::array<char, digits()> out{};
+    std::uint64_t v = kValue;
+    for (std::size_t i = out.size(); i-- > 0; v /= 10) out[i] = static_cast<char>('0' + v % 10);
+    return out;
+  }();
+  static constexpr std::string_view text{chars.data(), chars.size()};
+};
+
+/// The default of a Timings member as the schema's text, e.g. default_of<&Timings::misses>().
+template <auto kMember>
+constexpr std::string_view default_of() {
+  constexpr auto value = kDefaultTimings.*kMember;
+  if constexpr (std::is_same_v<std::remove_const_t<decltype(value)>, Millis>) {
+    return Decimal<static_cast<std::uint64_t>(value.count())>::text;
+  } else {
+    return Decimal<value>::text;
+  }
+}
 
 /// Host paired with a server name to check that name alone (make_gateway_address needs both).
 constexpr std::string_view kServerNameCheckHost = "localhost";
@@ -55,9 +86,10 @@ std::optional<SchemaProblem> add_failover(AgentConfig& config, const ElementValu
 }
 
 std::optional<SchemaProblem> check_backoff(AgentConfig& config, const ElementValues&) {
-  if (config.backoff_cap < config.backoff_base) {
+  const Timings& t = config.timings;
+  if (t.backoff_cap < t.backoff_base) {
     return SchemaProblem{
-        "cap-ms", "must be at least base-ms (" + std::to_string(config.backoff_base.count()) + ")"};
+        "cap-ms", "must be at least base-ms (" + std::to_string(t.backoff_base.count()) + ")"};
   }
   return std::nullopt;
 }
@@ -117,50 +149,78 @@ const SchemaRow kSchema[] = {
    .help = "Name the gateway certificate must carry when it differs from the host dialled."},
 
   {.element = "agent/heartbeat", .min = 0, .max = 1,
-   .help = "Heartbeats on the connected gateway."},
+   .help = "Liveness of a session: the agent's proposal, which the gateway may bound in its "
+           "welcome."},
   {.element = "agent/heartbeat", .attribute = "interval-ms", .type = ValueType::kDuration,
-   .default_value = "1000", .min = 50, .max = 600000,
+   .default_value = default_of<&Timings::heartbeat_interval>(), .min = 50, .max = 600000,
    .help = "Time between heartbeats.",
-   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.heartbeat_interval; }},
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.heartbeat_interval; }},
   {.element = "agent/heartbeat", .attribute = "misses", .type = ValueType::kCount,
-   .default_value = "3", .min = 1, .max = 100,
-   .help = "Unanswered heartbeats in a row after which the gateway is dead.",
-   .field = +[](AgentConfig& c) -> unsigned& { return c.heartbeat_misses; }},
+   .default_value = default_of<&Timings::heartbeat_misses>(), .min = 2, .max = 100,
+   .help = "A session from which nothing has arrived for interval-ms × misses is dead; a slow "
+           "answer is a round-trip time, never a miss.",
+   .field = +[](AgentConfig& c) -> unsigned& { return c.timings.heartbeat_misses; }},
 
   {.element = "agent/failback", .min = 0, .max = 1,
    .help = "Return to a gateway earlier in the order while on a failover gateway."},
   {.element = "agent/failback", .attribute = "probe-interval-ms", .type = ValueType::kDuration,
-   .default_value = "30000", .min = 100, .max = 86400000,
+   .default_value = default_of<&Timings::probe_interval>(), .min = 100, .max = 86400000,
    .help = "Time between probes of the gateways earlier in the order.",
-   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.probe_interval; }},
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.probe_interval; }},
   {.element = "agent/failback", .attribute = "stable-probes", .type = ValueType::kCount,
-   .default_value = "2", .min = 1, .max = 100,
-   .help = "Healthy probes in a row before the agent moves back.",
-   .field = +[](AgentConfig& c) -> unsigned& { return c.stable_probes; }},
+   .default_value = default_of<&Timings::stable_probes>(), .min = 1, .max = 100,
+   .help = "A probe must stay up and answer every heartbeat for probe-interval-ms × "
+           "stable-probes, without a break, before the agent moves back.",
+   .field = +[](AgentConfig& c) -> unsigned& { return c.timings.stable_probes; }},
+  {.element = "agent/failback", .attribute = "flap-window-ms", .type = ValueType::kDuration,
+   .default_value = default_of<&Timings::flap_window>(), .min = 100, .max = 86400000,
+   .help = "Losing a gateway this soon after failing back to it doubles the next stable window; "
+           "each such period without a flap halves it again.",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.flap_window; }},
+  {.element = "agent/failback", .attribute = "max-stable-window-ms",
+   .type = ValueType::kDuration, .default_value = default_of<&Timings::max_stable_window>(),
+   .min = 100, .max = 86400000,
+   .help = "The damped stable window never grows beyond this (or beyond probe-interval-ms × "
+           "stable-probes, if that is longer).",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.max_stable_window; }},
 
   {.element = "agent/backoff", .min = 0, .max = 1,
    .help = "Wait after the last gateway failed, before starting again at the primary: "
            "exponential with full jitter.",
    .hook = check_backoff},
   {.element = "agent/backoff", .attribute = "base-ms", .type = ValueType::kDuration,
-   .default_value = "500", .min = 10, .max = 600000,
+   .default_value = default_of<&Timings::backoff_base>(), .min = 10, .max = 600000,
    .help = "First backoff; it doubles on each round that fails.",
-   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.backoff_base; }},
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.backoff_base; }},
   {.element = "agent/backoff", .attribute = "cap-ms", .type = ValueType::kDuration,
-   .default_value = "30000", .min = 10, .max = 3600000,
+   .default_value = default_of<&Timings::backoff_cap>(), .min = 10, .max = 3600000,
    .help = "Longest backoff; at least base-ms.",
-   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.backoff_cap; }},
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.backoff_cap; }},
+  {.element = "agent/backoff", .attribute = "max-stay-away-ms", .type = ValueType::kDuration,
+   .default_value = default_of<&Timings::max_stay_away>(), .min = 10, .max = 86400000,
+   .help = "However long a gateway's goodbye asks the agent to stay away, it tries that gateway "
+           "again after this at the latest.",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.max_stay_away; }},
 
   {.element = "agent/timeouts", .min = 0, .max = 1,
-   .help = "Deadlines of the steps of a connection to a gateway."},
+   .help = "Deadlines of the steps of a connection to a gateway; a gateway that misses one is "
+           "dead, with that step's reason."},
+  {.element = "agent/timeouts", .attribute = "resolve-ms", .type = ValueType::kDuration,
+   .default_value = default_of<&Timings::resolve_timeout>(), .min = 10, .max = 600000,
+   .help = "Name lookup deadline (`resolve-timeout`); IP literals need no lookup.",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.resolve_timeout; }},
   {.element = "agent/timeouts", .attribute = "connect-ms", .type = ValueType::kDuration,
-   .default_value = "3000", .min = 10, .max = 600000,
-   .help = "TCP connect deadline; a gateway that misses it is dead.",
-   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.connect_timeout; }},
+   .default_value = default_of<&Timings::connect_timeout>(), .min = 10, .max = 600000,
+   .help = "TCP connect deadline, for all addresses of a name in order (`connect-timeout`).",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.connect_timeout; }},
   {.element = "agent/timeouts", .attribute = "handshake-ms", .type = ValueType::kDuration,
-   .default_value = "3000", .min = 10, .max = 600000,
-   .help = "TLS handshake deadline; a gateway that misses it is dead.",
-   .field = +[](AgentConfig& c) -> std::chrono::milliseconds& { return c.handshake_timeout; }},
+   .default_value = default_of<&Timings::handshake_timeout>(), .min = 10, .max = 600000,
+   .help = "Admission and TLS handshake deadline (`handshake-timeout`).",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.handshake_timeout; }},
+  {.element = "agent/timeouts", .attribute = "welcome-ms", .type = ValueType::kDuration,
+   .default_value = default_of<&Timings::welcome_timeout>(), .min = 10, .max = 600000,
+   .help = "Deadline for the gateway's welcome after the hello (`welcome-timeout`).",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.welcome_timeout; }},
 
   {.element = "agent/state", .min = 0, .max = 1,
    .help = "Where the agent keeps its state."},

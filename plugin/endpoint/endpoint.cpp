@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "codec/codec.hpp"
+#include "common/escape.hpp"
 #include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
 #include "status/status_time.hpp"
@@ -34,10 +35,6 @@ using failover::Clock;
 using failover::SessionId;
 
 namespace {
-
-/// A heartbeat is missed when unanswered after this share of the interval: with `misses` = 3 a
-/// silent gateway is dead within 3.2 intervals of its last answer (DESIGN allows 3.3).
-constexpr int kAnswerDeadlineDivisor = 5;
 
 /// How long status() waits for the endpoint's thread before answering without it.
 constexpr std::chrono::milliseconds kStatusWait{1000};
@@ -66,7 +63,7 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
   }
   auto chosen = choose_startup_topology(*store, config.bootstrap);
   for (const auto& problem : chosen.fallbacks) {
-    spdlog::warn("event=topology-skipped reason=\"{}\"", problem);
+    spdlog::warn("event=topology-skipped reason={}", escaped(problem));
   }
   spdlog::info("event=topology-loaded source={} generation={} primary={} gateways={}",
                to_string(chosen.origin), chosen.topology.generation,
@@ -79,15 +76,6 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
 WallTime wall_time(Clock::time_point t, Clock::time_point steady_now = Clock::now(),
                    WallTime wall_now = std::chrono::system_clock::now()) {
   return wall_now - std::chrono::duration_cast<WallTime::duration>(steady_now - t);
-}
-
-failover::Settings machine_settings(const AgentConfig& config) {
-  return failover::Settings{.heartbeat_interval = config.heartbeat_interval,
-                            .heartbeat_misses = config.heartbeat_misses,
-                            .probe_interval = config.probe_interval,
-                            .stable_probes = config.stable_probes,
-                            .backoff_base = config.backoff_base,
-                            .backoff_cap = config.backoff_cap};
 }
 
 }  // namespace
@@ -104,7 +92,7 @@ struct Endpoint::Impl {
                                  ? std::optional(startup.topology.generation)
                                  : std::nullopt),
         rng(std::random_device{}()),
-        machine(machine_settings(config), std::move(startup.topology),
+        machine(config.timings, std::move(startup.topology),
                 [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
         tick(io) {}
 
@@ -127,6 +115,7 @@ struct Endpoint::Impl {
   struct SessionEntry {
     std::shared_ptr<link::GatewaySession> session;
     std::optional<std::string> gateway_name;            ///< from the welcome
+    std::optional<link::Liveness> agreed;               ///< from the welcome
     std::optional<std::chrono::microseconds> last_rtt;  ///< precise, for status
   };
   std::map<SessionId, SessionEntry> sessions;
@@ -156,22 +145,25 @@ struct Endpoint::Impl {
         .agent_name = config.name,
         .management_group = config.management_group,
         .topology_generation = machine.topology().generation,
-        .connect_timeout = config.connect_timeout,
-        .handshake_timeout = config.handshake_timeout,
-        .heartbeat_interval = config.heartbeat_interval,
-        .heartbeat_answer_deadline = config.heartbeat_interval / kAnswerDeadlineDivisor,
-        .max_unauthenticated_retry_after = config.backoff_cap,
+        .timings = config.timings,
+        // An unauthenticated busy answer may delay us no longer than our own backoff would.
+        .max_unauthenticated_retry_after =
+            std::min(config.timings.backoff_cap, config.timings.max_stay_away),
     };
     const SessionId id = c.session;
     link::GatewaySession::Handlers handlers{
         .on_connected =
-            [this, id](const codec::Welcome& welcome) {
+            [this, id](const codec::Welcome& welcome, const link::Liveness& agreed) {
               if (auto it = sessions.find(id); it != sessions.end()) {
                 it->second.gateway_name = welcome.gateway_name;
+                it->second.agreed = agreed;
               }
-              spdlog::info("event=handshake-ok gateway={} gateway_name={} session={}",
-                           session_address(id), welcome.gateway_name, id);
-              dispatch(failover::Connected{id});
+              spdlog::info(
+                  "event=handshake-ok gateway={} gateway_name={} session={} interval_ms={} "
+                  "misses={}",
+                  session_address(id), escaped(welcome.gateway_name), id, agreed.interval.count(),
+                  agreed.misses);
+              dispatch(failover::Connected{id, agreed.misses});
             },
         .on_heartbeat_answered =
             [this, id](std::chrono::microseconds rtt) {
@@ -179,22 +171,24 @@ struct Endpoint::Impl {
               dispatch(failover::HeartbeatAnswered{
                   id, std::chrono::duration_cast<failover::Duration>(rtt)});
             },
-        .on_heartbeat_missed =
-            [this, id] {
-              spdlog::warn("event=heartbeat-missed gateway={} session={}", session_address(id),
-                           id);
-              dispatch(failover::HeartbeatMissed{id});
+        .on_silence =
+            [this, id](unsigned missed) {
+              spdlog::warn("event=heartbeat-missed gateway={} session={} missed={}",
+                           session_address(id), id, missed);
+              dispatch(failover::HeartbeatMissed{id, missed});
             },
         .on_message = [this, id](const codec::Message& message) { on_message(id, message); },
         .on_closed =
             [this, id](const link::GatewaySession::Ending& ending) {
-              spdlog::info("event=closed gateway={} session={} reason={}", session_address(id),
-                           id, ending.reason);
+              // The detail can come from the peer (a protocol error, a goodbye): data, escaped.
+              spdlog::info("event=closed gateway={} session={} reason={} detail={}",
+                           session_address(id), id, ending.key(),
+                           ending.detail.empty() ? std::string("-") : escaped(ending.detail));
               sessions.erase(id);
-              if (ending.goodbye) {
-                dispatch(failover::GoodbyeReceived{id, ending.reason, ending.retry_after});
+              if (ending.goodbye()) {
+                dispatch(failover::GoodbyeReceived{id, ending.detail, ending.retry_after});
               } else {
-                dispatch(failover::Closed{id, ending.reason});
+                dispatch(failover::Closed{id, ending.key()});
               }
             },
     };
@@ -237,8 +231,8 @@ struct Endpoint::Impl {
                                               .received_at = wall_time(p.received_at)});
     if (!saved) {
       // The agent uses it all the same (it was validated); it is lost only to a restart.
-      spdlog::error("event=topology-persist-failed generation={} error=\"{}\"", generation,
-                    saved.error().message);
+      spdlog::error("event=topology-persist-failed generation={} error={}", generation,
+                    escaped(saved.error().message));
       unsaved.emplace(generation, saved.error().message);
       return;
     }
@@ -260,58 +254,64 @@ struct Endpoint::Impl {
   }
 
   void execute(const failover::Report& r) {
+    // Reasons may carry a gateway's goodbye key or a pushed topology's problem: data.
+    const std::string reason = escaped(r.reason);
     auto name = [this](const std::optional<std::size_t>& i) {
       const auto& gateways = machine.ordered();
-      return i && *i < gateways.size() ? gateways[*i].to_string() : std::string("none");
+      return i && *i < gateways.size() ? escaped(gateways[*i].to_string()) : std::string("none");
     };
     switch (r.kind) {
       case failover::Report::Kind::connected:
         spdlog::info("event=connected gateway={} role={} reason={}", name(r.to),
-                     r.to == 0 ? "primary" : "failover", r.reason);
+                     r.to == 0 ? "primary" : "failover", reason);
         break;
       case failover::Report::Kind::failover:
         spdlog::warn("event=failover from={} to={} reason={}", name(r.from), name(r.to),
-                     r.reason);
+                     reason);
         break;
       case failover::Report::Kind::failback:
         spdlog::info("event=failback from={} to={} reason={}", name(r.from), name(r.to),
-                     r.reason);
+                     reason);
         break;
       case failover::Report::Kind::reconnect:
-        spdlog::info("event=reconnect gateway={} reason={}", name(r.to), r.reason);
+        spdlog::info("event=reconnect gateway={} reason={}", name(r.to), reason);
         break;
       case failover::Report::Kind::backoff:
-        spdlog::warn("event=backoff reason={}", r.reason);
+        spdlog::warn("event=backoff reason={}", reason);
         break;
       case failover::Report::Kind::dead:
-        spdlog::warn("event=gateway-dead gateway={} reason={}", name(r.from), r.reason);
+        spdlog::warn("event=gateway-dead gateway={} reason={}", name(r.from), reason);
         break;
       case failover::Report::Kind::applied:
       case failover::Report::Kind::committed:
         spdlog::info("event=topology-{} generation={} primary={} gateways={} gateway={} reason={}",
                      failover::to_string(r.kind), r.generation.value_or(0),
                      machine.topology().primary.to_string(), machine.ordered().size(),
-                     name(r.to), r.reason);
+                     name(r.to), reason);
         break;
       case failover::Report::Kind::pending:
         // Expected on every primary change; what goes wrong while pending is handover-failed.
-        spdlog::info("event=topology-pending generation={} reason=\"{}\" gateway={}",
-                     r.generation.value_or(0), r.reason, name(r.from));
+        spdlog::info("event=topology-pending generation={} reason={} gateway={}",
+                     r.generation.value_or(0), reason, name(r.from));
         break;
       case failover::Report::Kind::handover_failed:
         spdlog::warn("event=topology-handover-failed generation={} reason={} retry_at={}",
-                     r.generation.value_or(0), r.reason,
+                     r.generation.value_or(0), reason,
                      machine.pending() && machine.pending()->retry_at
                          ? format_utc_time(wall_time(*machine.pending()->retry_at))
                          : std::string("-"));
         break;
       case failover::Report::Kind::ignored:
-        spdlog::info("event=topology-ignored generation={} reason=\"{}\"",
-                     r.generation.value_or(0), r.reason);
+        spdlog::info("event=topology-ignored generation={} reason={}",
+                     r.generation.value_or(0), reason);
         break;
       case failover::Report::Kind::rejected:
-        spdlog::warn("event=topology-rejected generation={} reason=\"{}\"",
-                     r.generation.value_or(0), r.reason);
+        spdlog::warn("event=topology-rejected generation={} reason={}",
+                     r.generation.value_or(0), reason);
+        break;
+      case failover::Report::Kind::damped:
+        spdlog::warn("event=flap-damped gateway={} stable_window_ms={} reason={}", name(r.from),
+                     machine.stable_window(Clock::now()).count(), reason);
         break;
     }
   }
@@ -319,7 +319,7 @@ struct Endpoint::Impl {
   void on_message(SessionId id, const codec::Message& message) {
     if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
       spdlog::info("event=topology-received gateway={} generation={} primary={} failovers={}",
-                   session_address(id), push->generation, push->primary.to_string(),
+                   session_address(id), push->generation, escaped(push->primary.to_string()),
                    push->failover.size());
       dispatch(failover::TopologyPushed{id, codec::to_topology(*push)});
       return;
@@ -331,7 +331,7 @@ struct Endpoint::Impl {
   std::string session_address(SessionId id) const {
     auto it = sessions.find(id);
     return it == sessions.end() ? std::string("?")
-                                : it->second.session->address().to_string();
+                                : escaped(it->second.session->address().to_string());
   }
 
   StatusSnapshot snapshot() const;
@@ -375,8 +375,19 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
     s.role = role_of(*current);
     s.position = *current;
   }
-  s.heartbeat.interval_ms = static_cast<std::uint32_t>(config.heartbeat_interval.count());
+  link::Liveness liveness{config.timings.heartbeat_interval, config.timings.heartbeat_misses};
+  if (auto active = machine.active_session(); active && s.state == ConnectionState::connected) {
+    if (auto it = sessions.find(*active); it != sessions.end() && it->second.agreed) {
+      liveness = *it->second.agreed;
+    }
+  }
+  s.heartbeat.interval_ms = static_cast<std::uint32_t>(liveness.interval.count());
+  s.heartbeat.misses = liveness.misses;
   s.heartbeat.missed = machine.consecutive_misses();
+  s.failback.stable_window_ms =
+      static_cast<std::uint64_t>(machine.stable_window(steady_now).count());
+  s.failback.configured_window_ms =
+      static_cast<std::uint64_t>(config.timings.stable_window().count());
 
   const Topology& topology = machine.topology();
   s.topology.generation = topology.generation;
@@ -435,7 +446,7 @@ Endpoint::~Endpoint() {
   try {
     stop();
   } catch (const std::exception& e) {
-    spdlog::critical("event=endpoint-stop-failed error=\"{}\"", e.what());
+    spdlog::critical("event=endpoint-stop-failed error={}", escaped(e.what()));
   }
 }
 
@@ -449,7 +460,7 @@ void Endpoint::start() {
     try {
       impl->io.run();
     } catch (const std::exception& e) {
-      spdlog::critical("event=endpoint-crashed error=\"{}\"", e.what());
+      spdlog::critical("event=endpoint-crashed error={}", escaped(e.what()));
     }
     // Still on the endpoint's thread: nothing else touches its state any more.
     impl->sessions.clear();

@@ -33,12 +33,19 @@ Duration backoff_delay(const Settings& settings, unsigned attempt, double unit) 
       static_cast<Duration::rep>(clamp_unit(unit) * static_cast<double>(ceiling.count())));
 }
 
-Duration jittered_retry_after(Duration retry_after, double unit) {
+Duration jittered_retry_after(const Settings& settings, Duration retry_after, double unit) {
   // Stretching only upwards: the gateway asked for at least this long (it is draining or at its
   // handshake limit), and the spread keeps the agents it sent away from returning together.
-  const Duration asked = std::clamp(retry_after, Duration::zero(), kMaxRetryAfter);
-  const double extra = std::ceil(static_cast<double>(asked.count()) * clamp_unit(unit) / 2.0);
-  return asked + Duration(static_cast<Duration::rep>(extra));
+  const Duration cap = std::max(settings.max_stay_away, Duration::zero());
+  const double u = clamp_unit(unit);
+  if (retry_after >= cap) {
+    // Our own bound wins; spread below it rather than bunching every agent at the cap.
+    const double early = std::floor(static_cast<double>(cap.count()) * u / 4.0);
+    return cap - Duration(static_cast<Duration::rep>(early));
+  }
+  const Duration asked = std::max(retry_after, Duration::zero());
+  const double extra = std::ceil(static_cast<double>(asked.count()) * u / 2.0);
+  return std::min(cap, asked + Duration(static_cast<Duration::rep>(extra)));
 }
 
 }  // namespace gatelink::failover

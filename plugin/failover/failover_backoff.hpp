@@ -8,16 +8,16 @@
 
 namespace gatelink::failover {
 
-/// The longest stay-away a goodbye can impose: a wrong or hostile gateway must not strand agents.
-inline constexpr Duration kMaxRetryAfter = std::chrono::hours(24);
-
 /// min(cap, base·2^attempt): the upper bound of the backoff after `attempt` failed passes.
 Duration backoff_ceiling(const Settings& settings, unsigned attempt);
 
 /// Full jitter: `unit` (a draw in [0, 1]) times the ceiling, so a fleet spreads uniformly.
 Duration backoff_delay(const Settings& settings, unsigned attempt, double unit);
 
-/// retry_after·(1 + unit/2), rounded up: never earlier than the gateway asked, at most 1.5×.
-Duration jittered_retry_after(Duration retry_after, double unit);
+/// How long to stay away from a gateway whose goodbye asked for `retry_after`:
+/// retry_after·(1 + unit/2), rounded up, so the agents it sent away do not return together; but
+/// never longer than settings.max_stay_away, whatever the gateway asked (when it asks for that
+/// much or more, the agents spread over the last quarter of max_stay_away instead).
+Duration jittered_retry_after(const Settings& settings, Duration retry_after, double unit);
 
 }  // namespace gatelink::failover

@@ -1,8 +1,12 @@
-// Failback: while on a failover gateway, probe the earlier ones every probe_interval and move
-// back, make-before-break, after stable_probes healthy probes in a row (DESIGN "Heartbeats and
-// failover"). A probe is a real session (connect, handshake, welcome, one heartbeat answer).
+// Failback: while on a failover gateway, probe the earlier ones every probe_interval; a probe is
+// a session that is opened and kept, and the agent moves back, make-before-break, only once it
+// has stayed up and answered every heartbeat for the whole stable window without a break
+// (DESIGN "Heartbeats and failover"). A primary that is up for less than the window never drags
+// the agent back, whatever the period of its flapping. Flap damping: losing a gateway soon after
+// failing back to it doubles the next window (capped); quiet periods halve it again.
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "failover/failover_machine.hpp"
@@ -11,7 +15,7 @@ namespace gatelink::failover {
 namespace {
 
 /// How long a probe may take to answer its first heartbeat. One probe interval, but never less
-/// than two heartbeat intervals: the session's first heartbeat may only leave after one interval.
+/// than two heartbeat intervals, so a distant gateway has time for its first round trip.
 Duration probe_timeout(const Settings& settings) {
   return std::max(settings.probe_interval, settings.heartbeat_interval * 2);
 }
@@ -31,20 +35,17 @@ void Machine::open_probe(Step& step) {
   find(id)->deadline = step.now + probe_timeout(settings_);
 }
 
-void Machine::probe_healthy(SessionRecord& session, Duration rtt, Step& step) {
-  GatewayRecord& record = gateways_[session.gateway];
-  ++record.healthy_probes;
-  if (record.healthy_probes < std::max(1U, settings_.stable_probes)) {
-    close(session.id, "probe-done", step);
-    next_probe_ = step.now + settings_.probe_interval;
-    return;
-  }
+void Machine::probe_healthy(SessionRecord& session, Step& step) {
+  // The first answer starts the stable window; any break before its end fails the probe.
+  session.deadline = step.now + stable_window(step.now);
+}
 
-  // Make-before-break: the probe has answered a heartbeat and now carries the traffic before the
-  // old session is closed, so there is no moment without a working gateway.
-  record.healthy_probes = 0;
+void Machine::fail_back(SessionRecord& session, Step& step) {
+  // Make-before-break: the probe has answered every heartbeat for the stable window and now
+  // carries the traffic before the old session is closed, so there is no moment without one.
   const SessionId promoted = session.id;
   const std::size_t to = session.gateway;
+  const std::optional<Duration> rtt = session.last_rtt;
   SessionRecord* old = active();
   const SessionId old_id = old->id;
   const std::size_t from = old->gateway;
@@ -53,17 +54,16 @@ void Machine::probe_healthy(SessionRecord& session, Duration rtt, Step& step) {
   step.out.emplace_back(Promote{promoted});
   close(old_id, "failback", step);
   ++counters_.failbacks;
-  step.out.emplace_back(Report{Report::Kind::failback, from, to, "stable-probes"});
+  step.out.emplace_back(Report{Report::Kind::failback, from, to, "stable-window"});
   now_connected(*find(promoted), step);
   last_rtt_ = rtt;
+  failed_back_at_ = step.now;
+  failed_back_to_ = to;
 }
 
 void Machine::probe_failed(SessionRecord& session, std::string reason, bool close_it, Step& step) {
-  // Any failure restarts the count: a primary that flaps faster than stable_probes ×
-  // probe_interval never gathers enough healthy probes in a row to drag the agent back.
   const std::size_t gateway = session.gateway;
   const SessionId id = session.id;
-  gateways_[gateway].healthy_probes = 0;
   gateways_[gateway].last_error = reason;
   if (close_it) {
     close(id, reason, step);
@@ -83,6 +83,45 @@ SessionRecord* Machine::promotable() {
     if (best == nullptr || session.gateway < best->gateway) best = &session;
   }
   return best;
+}
+
+// ---- flap damping -------------------------------------------------------------------------
+
+namespace {
+
+/// The window after the quiet periods up to `now`: each whole flap_window since it last
+/// changed halves it, down to the undamped window. Returns the window and when it last changed.
+std::pair<Duration, TimePoint> decayed(const Settings& settings, Duration window,
+                                       TimePoint changed, TimePoint now) {
+  const Duration base = settings.stable_window();
+  const Duration quiet = std::max(settings.flap_window, Duration(1));
+  while (window > base && now - changed >= quiet) {
+    window = std::max(base, window / 2);
+    changed += quiet;
+  }
+  return {window, changed};
+}
+
+}  // namespace
+
+void Machine::decay_window(TimePoint now) {
+  std::tie(window_, window_changed_) = decayed(settings_, window_, window_changed_, now);
+}
+
+Duration Machine::stable_window(TimePoint now) const {
+  return decayed(settings_, window_, window_changed_, now).first;
+}
+
+void Machine::damp_flap(std::size_t gateway, Step& step) {
+  const bool flapped = failed_back_at_ && failed_back_to_ == gateway &&
+                       step.now - *failed_back_at_ <= settings_.flap_window;
+  failed_back_at_.reset();
+  if (!flapped) return;
+  decay_window(step.now);
+  const Duration cap = std::max(settings_.max_stable_window, settings_.stable_window());
+  window_ = std::min(cap, window_ * 2);
+  window_changed_ = step.now;
+  step.out.emplace_back(Report{Report::Kind::damped, gateway, std::nullopt, "flap"});
 }
 
 }  // namespace gatelink::failover

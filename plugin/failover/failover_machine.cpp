@@ -51,10 +51,11 @@ std::string_view to_string(Purpose purpose) {
 }
 
 std::string_view to_string(Report::Kind kind) {
-  static constexpr std::array<std::string_view, 12> kNames{
-      "connected", "failover", "failback",  "reconnect",       "backoff", "dead",
-      "applied",   "pending",  "committed", "handover-failed", "ignored", "rejected"};
-  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::rejected) + 1);
+  static constexpr std::array<std::string_view, 13> kNames{
+      "connected", "failover",        "failback", "reconnect", "backoff",
+      "dead",      "applied",         "pending",  "committed", "handover-failed",
+      "ignored",   "rejected",        "damped"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::damped) + 1);
   return name_of(kind, kNames);
 }
 
@@ -65,7 +66,8 @@ Machine::Machine(Settings settings, Topology topology, Random random)
       // No primary, no gateways: the machine waits instead of dialling an empty host.
       ordered_(topology_.primary.host.empty() ? std::vector<GatewayAddress>{}
                                               : topology_.ordered()),
-      gateways_(ordered_.size()) {}
+      gateways_(ordered_.size()),
+      window_(settings_.stable_window()) {}
 
 std::vector<Action> Machine::handle(const Event& event, TimePoint now) {
   if (state_ == State::stopped) return {};
@@ -118,6 +120,7 @@ void Machine::on(const Connected& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr || session->phase != Phase::connecting) return;
   session->phase = Phase::up;
+  session->misses = event.misses != 0 ? event.misses : settings_.heartbeat_misses;
   // A handover's gateway is not in the list in use; it counts once committed.
   if (session->purpose == Purpose::handover) return;
   gateways_[session->gateway].last_seen = step.now;
@@ -130,10 +133,19 @@ void Machine::on(const Connected& event, Step& step) {
 void Machine::on(const HeartbeatAnswered& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr || session->phase == Phase::connecting) return;
+  session->last_rtt = event.rtt;
+  const bool first = session->phase != Phase::healthy;
   session->phase = Phase::healthy;
-  if (session->purpose == Purpose::handover) return commit(*session, event.rtt, step);
+  if (session->purpose == Purpose::handover) {
+    // Healthy from its first answer on; it commits once it stayed so for the stable window.
+    if (first) session->deadline = step.now + stable_window(step.now);
+    return;
+  }
   gateways_[session->gateway].last_seen = step.now;
-  if (session->purpose == Purpose::probe) return probe_healthy(*session, event.rtt, step);
+  if (session->purpose == Purpose::probe) {
+    if (first) probe_healthy(*session, step);
+    return;
+  }
   misses_ = 0;
   last_rtt_ = event.rtt;
 }
@@ -141,16 +153,17 @@ void Machine::on(const HeartbeatAnswered& event, Step& step) {
 void Machine::on(const HeartbeatMissed& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr || session->phase == Phase::connecting) return;
-  // A probe must be flawless: one miss and the gateway is not ready to take us back.
+  // A probe (or a handover) must be flawless through its whole stable window: one interval of
+  // silence beyond the normal gap and that gateway is not ready to take us.
   if (session->purpose == Purpose::probe) {
     return probe_failed(*session, "probe-heartbeat-missed", true, step);
   }
   if (session->purpose == Purpose::handover) {
     return handover_failed(*session, "heartbeat-missed", true, std::nullopt, step);
   }
-  ++misses_;
+  misses_ = event.missed;
   ++counters_.heartbeats_missed;
-  if (misses_ < std::max(1U, settings_.heartbeat_misses)) return;
+  if (event.missed < std::max(1U, session->misses)) return;
   const std::size_t gateway = session->gateway;
   close(event.session, "heartbeat-timeout", step);
   active_died(gateway, "heartbeat-timeout", step);
@@ -177,7 +190,7 @@ void Machine::on(const GoodbyeReceived& event, Step& step) {
   const std::size_t gateway = session->gateway;
   if (event.retry_after) {
     gateways_[gateway].retry_not_before =
-        step.now + jittered_retry_after(*event.retry_after, draw());
+        step.now + jittered_retry_after(settings_, *event.retry_after, draw());
   }
   std::string reason = "goodbye:" + event.reason;
   if (session->purpose == Purpose::probe) {
@@ -188,13 +201,19 @@ void Machine::on(const GoodbyeReceived& event, Step& step) {
 }
 
 void Machine::on(const Tick& /*event*/, Step& step) {
-  // The new primary of a pending topology is tried whatever the list in use is doing.
+  // The new primary of a pending topology is tried whatever the list in use is doing, and
+  // takes over once it has stayed healthy for the stable window.
   if (pending_ && pending_->retry_at && step.now >= *pending_->retry_at) open_handover(step);
+  if (SessionRecord* moving = handover();
+      moving && moving->deadline && step.now >= *moving->deadline) {
+    return commit(*moving, step);
+  }
   if (state_ == State::backoff && retry_at_ && step.now >= *retry_at_) return start_pass(step);
   if (state_ != State::connected) return;
-  if (SessionRecord* pending = probe()) {
-    if (pending->deadline && step.now >= *pending->deadline) {
-      probe_failed(*pending, "probe-timeout", true, step);
+  if (SessionRecord* looking = probe()) {
+    if (looking->deadline && step.now >= *looking->deadline) {
+      if (looking->phase == Phase::healthy) return fail_back(*looking, step);
+      probe_failed(*looking, "probe-timeout", true, step);
     }
   } else if (next_probe_ && step.now >= *next_probe_) {
     open_probe(step);
@@ -213,8 +232,7 @@ void Machine::on(const Stop& /*event*/, Step& step) {
 void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
   const bool was_connected = state_ == State::connected;
   gateways_[gateway].last_error = reason;
-  // A streak of healthy probes belongs to the session they were measured from.
-  for (GatewayRecord& record : gateways_) record.healthy_probes = 0;
+  if (was_connected) damp_flap(gateway, step);
 
   // A probe that is already welcomed is as good as a cold connect that just succeeded, and it is
   // earlier in the order: take it instead of opening yet another session.

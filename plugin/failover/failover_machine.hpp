@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/timings.hpp"
 #include "topology/topology.hpp"
 
 namespace gatelink::failover {
@@ -22,15 +23,8 @@ using TimePoint = Clock::time_point;
 using Duration = std::chrono::milliseconds;
 using SessionId = std::uint64_t;
 
-/// Timings, all from the configuration (named defaults live in the config schema).
-struct Settings {
-  Duration heartbeat_interval{1000};
-  unsigned heartbeat_misses = 3;  ///< consecutive unanswered heartbeats that make a gateway dead
-  Duration probe_interval{30000};
-  unsigned stable_probes = 2;  ///< healthy probes in a row before failing back
-  Duration backoff_base{500};
-  Duration backoff_cap{30000};
-};
+/// Timings, all from the configuration (named defaults in common/timings.hpp).
+using Settings = Timings;
 
 enum class State { idle, connecting, connected, backoff, stopped };
 std::string_view to_string(State state);
@@ -49,14 +43,19 @@ struct Start {};
 /// TLS handshake done and the gateway's welcome received.
 struct Connected {
   SessionId session;
+  /// Silent intervals that kill the session, as agreed in the welcome; 0: the configured ones.
+  unsigned misses = 0;
 };
 struct HeartbeatAnswered {
   SessionId session;
   Duration rtt;
 };
-/// One heartbeat went a whole interval without an answer.
+/// Nothing at all has arrived on the session for about `missed` heartbeat intervals (the I/O
+/// layer reports 1, 2, ... as the silence grows, the last one exactly at interval × misses).
+/// A slow answer is never a miss: liveness is about silence, not speed.
 struct HeartbeatMissed {
   SessionId session;
+  unsigned missed = 1;
 };
 /// The session ended or never came up: connect/handshake failure or timeout, certificate
 /// rejected, reset, end of stream. `reason` is a short key (`connect-timeout`, `expired`, ...).
@@ -127,7 +126,7 @@ struct Acknowledge {
 /// leaving a connected gateway); `dead` is a failback probe that failed; `connected` is an active
 /// session welcomed. Gateway indexes are positions in the list in use once the actions are
 /// carried out, but `from` of `applied` and `committed`: the position in the list before. The
-/// topology kinds carry the pushed generation: `applied` at once, `pending`
+/// topology kinds carry the pushed generation (and `damped` the gateway that flapped in `from`): `applied` at once, `pending`
 /// (waiting for the new primary), `committed` (the new primary answered), `handover_failed` (an
 /// attempt to reach the new primary failed), `ignored` (not newer), `rejected` (invalid).
 struct Report {
@@ -144,6 +143,7 @@ struct Report {
     handover_failed,
     ignored,
     rejected,
+    damped,  ///< a flap: the stable window in force doubled (stable_window() says to what)
   };
   Kind kind;
   std::optional<std::size_t> from;
@@ -163,7 +163,6 @@ struct GatewayRecord {
   std::optional<std::string> last_error;
   std::optional<TimePoint> last_seen;         ///< last heartbeat answer or successful connect
   std::optional<TimePoint> retry_not_before;  ///< from a goodbye's retry-after (jittered)
-  unsigned healthy_probes = 0;  ///< failback probes in a row that answered a heartbeat
 };
 
 /// One session the machine opened and has not closed or seen close.
@@ -172,7 +171,11 @@ struct SessionRecord {
   std::size_t gateway = 0;  ///< in the list in use; for a handover, in the pending topology
   Purpose purpose = Purpose::active;
   Phase phase = Phase::connecting;
-  std::optional<TimePoint> deadline;  ///< when the machine gives up on it (probes only, for now)
+  /// Probes and handovers: when the machine gives up on it while it is not healthy yet, or,
+  /// once healthy, when its stable window is over and it takes the traffic.
+  std::optional<TimePoint> deadline;
+  unsigned misses = 0;                ///< agreed silent intervals that kill it (from Connected)
+  std::optional<Duration> last_rtt;   ///< of its last answered heartbeat
 };
 
 /// A pushed topology that waits for its new primary to answer a heartbeat (DESIGN "Topology:
@@ -232,6 +235,10 @@ class Machine {
   const std::optional<PendingTopology>& pending() const { return pending_; }
   /// The gateway a session the machine holds is opened to (handover sessions included).
   std::optional<GatewayAddress> session_address(SessionId id) const;
+  /// How long a probe or a handover must stay healthy, without a break, before the agent moves:
+  /// probe_interval × stable_probes, doubled by each flap (capped), halved back by each quiet
+  /// flap_window. The window in force at `now`.
+  Duration stable_window(TimePoint now) const;
 
  private:
   // Implementation-owned; see failover_machine.cpp (states, sessions, failover),
@@ -269,9 +276,14 @@ class Machine {
   void now_connected(SessionRecord& session, Step& step);
 
   void open_probe(Step& step);
-  void probe_healthy(SessionRecord& session, Duration rtt, Step& step);
+  void probe_healthy(SessionRecord& session, Step& step);
+  void fail_back(SessionRecord& session, Step& step);
   void probe_failed(SessionRecord& session, std::string reason, bool close_it, Step& step);
   SessionRecord* promotable();
+  /// Flap damping: the loss of `gateway` as the active one; doubles the window after a flap.
+  void damp_flap(std::size_t gateway, Step& step);
+  /// Applies the decay of quiet flap windows up to `now` (the window in force stays exact).
+  void decay_window(TimePoint now);
 
   // Pushed topologies: failover_topology.cpp.
   void refuse(SessionId session, std::uint64_t generation, TopologyOutcome outcome,
@@ -282,7 +294,7 @@ class Machine {
   void open_handover(Step& step);
   void handover_failed(SessionRecord& session, std::string reason, bool close_it,
                        std::optional<Duration> retry_after, Step& step);
-  void commit(SessionRecord& session, Duration rtt, Step& step);
+  void commit(SessionRecord& session, Step& step);
   SessionRecord* handover();
 
   std::optional<TimePoint> earliest_deadline() const;
@@ -306,6 +318,12 @@ class Machine {
   std::optional<TimePoint> retry_at_;    ///< end of the backoff
   std::optional<TimePoint> next_probe_;  ///< when the next probe opens
   std::optional<TimePoint> scheduled_;   ///< the deadline last handed out in a Schedule
+
+  // Flap damping (failover_failback.cpp).
+  Duration window_;                          ///< stable window in force (before decay to now)
+  TimePoint window_changed_{};               ///< when it last doubled or halved
+  std::optional<TimePoint> failed_back_at_;  ///< the last failback, while within flap_window
+  std::size_t failed_back_to_ = 0;           ///< ... and the gateway it went to
 };
 
 }  // namespace gatelink::failover

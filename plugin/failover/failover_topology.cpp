@@ -121,7 +121,7 @@ void Machine::make_pending(PendingTopology pending, SessionId from, Step& step) 
   pending_ = std::move(pending);
   step.out.emplace_back(Acknowledge{
       from, generation, TopologyOutcome::pending,
-      "waiting for the new primary " + primary + " to answer a heartbeat"});
+      "waiting for the new primary " + primary + " to stay healthy for the stable window"});
   step.out.emplace_back(Report{Report::Kind::pending, current_gateway(), std::nullopt,
                                "new-primary " + primary, generation});
   if (!handover() && !(same_target && pending_->retry_at)) open_handover(step);
@@ -149,7 +149,7 @@ void Machine::handover_failed(SessionRecord& session, std::string reason, bool c
   }
   PendingTopology& pending = *pending_;
   Duration delay = backoff_delay(settings_, pending.failures, draw());
-  if (retry_after) delay = std::max(delay, jittered_retry_after(*retry_after, draw()));
+  if (retry_after) delay = std::max(delay, jittered_retry_after(settings_, *retry_after, draw()));
   if (pending.failures < kMaxCountedFailures) ++pending.failures;
   pending.retry_at = step.now + delay;
   pending.last_error = reason;
@@ -157,13 +157,14 @@ void Machine::handover_failed(SessionRecord& session, std::string reason, bool c
                                std::move(reason), pending.topology.generation});
 }
 
-void Machine::commit(SessionRecord& session, Duration rtt, Step& step) {
+void Machine::commit(SessionRecord& session, Step& step) {
+  const std::optional<Duration> rtt = session.last_rtt;
   PendingTopology done = std::move(*pending_);
   pending_.reset();
   const SessionId id = session.id;
   const std::optional<std::size_t> from = current_gateway();
-  // Make-before-break: the new primary has answered, so it carries the traffic before anything
-  // of the old topology is closed.
+  // Make-before-break: the new primary has answered every heartbeat for the stable window, so it
+  // carries the traffic before anything of the old topology is closed.
   step.out.emplace_back(Promote{id});
   for (std::size_t i = sessions_.size(); i-- > 0;) {
     if (sessions_[i].id != id) close(sessions_[i].id, "topology-change", step);
@@ -171,13 +172,14 @@ void Machine::commit(SessionRecord& session, Duration rtt, Step& step) {
   const std::uint64_t generation = done.topology.generation;
   step.out.emplace_back(Persist{done.topology, done.received_from, done.received_at});
   step.out.emplace_back(Acknowledge{id, generation, TopologyOutcome::applied,
-                                    "the new primary answered a heartbeat"});
+                                    "the new primary stayed healthy for the stable window"});
   step.out.emplace_back(
-      Report{Report::Kind::committed, from, std::size_t{0}, "new-primary-answered", generation});
+      Report{Report::Kind::committed, from, std::size_t{0}, "new-primary-stable", generation});
   adopt(std::move(done.topology), step);
   SessionRecord& promoted = *find(id);
   promoted.purpose = Purpose::active;
   promoted.gateway = 0;
+  promoted.deadline.reset();
   now_connected(promoted, step);
   last_rtt_ = rtt;
 }
@@ -218,7 +220,6 @@ void Machine::adopt(Topology topology, Step& step) {
   if (state_ != State::connected || current == nullptr) return;
   if (current->gateway == 0) {
     next_probe_.reset();
-    for (GatewayRecord& record : gateways_) record.healthy_probes = 0;
   } else if (!next_probe_ && !probe()) {
     next_probe_ = step.now + settings_.probe_interval;
   }

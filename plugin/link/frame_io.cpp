@@ -80,16 +80,25 @@ void FrameWriter::stop() {
   wake_.cancel();
 }
 
-std::string describe_error(const boost::system::error_code& ec) {
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return "closed-by-peer";
-  if (ec == asio::error::connection_reset) return "connection-reset";
-  if (ec == asio::error::connection_refused) return "connect-refused";
-  if (ec == asio::error::operation_aborted) return "cancelled";
-  if (ec == asio::error::timed_out) return "timed-out";
-  if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable)
-    return "unreachable";
-  if (ec == asio::error::broken_pipe) return "broken-pipe";
-  return ec.message();
+TransportFailure describe_error(const boost::system::error_code& ec) {
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+    return {Reason::closed_by_peer, ""};
+  }
+  if (ec == asio::error::connection_reset) return {Reason::connection_reset, ""};
+  if (ec == asio::error::connection_refused) return {Reason::connect_refused, ""};
+  if (ec == asio::error::operation_aborted) return {Reason::cancelled, ""};
+  if (ec == asio::error::timed_out) return {Reason::timed_out, ""};
+  if (ec == asio::error::host_unreachable || ec == asio::error::network_unreachable) {
+    return {Reason::unreachable, ""};
+  }
+  if (ec == asio::error::broken_pipe) return {Reason::broken_pipe, ""};
+  return {Reason::io_error, ec.message()};
+}
+
+std::string error_key(const boost::system::error_code& ec) {
+  auto failure = describe_error(ec);
+  return failure.reason == Reason::io_error ? failure.detail
+                                            : std::string(to_string(failure.reason));
 }
 
 }  // namespace gatelink::link

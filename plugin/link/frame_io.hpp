@@ -12,6 +12,7 @@
 #include <string>
 
 #include "codec/codec.hpp"
+#include "common/reason.hpp"
 
 namespace gatelink::link {
 
@@ -56,7 +57,13 @@ class FrameWriter {
   bool stopping_ = false;
 };
 
-/// Short, stable reason for a transport error, for logs and status (`connection-reset`, ...).
-std::string describe_error(const boost::system::error_code& ec);
+/// A transport error as a reason, with the error's own text when the reason alone is vague.
+struct TransportFailure {
+  Reason reason;
+  std::string detail;
+};
+TransportFailure describe_error(const boost::system::error_code& ec);
+/// Short, stable key for a transport error, for logs and status (`connection-reset`, ...).
+std::string error_key(const boost::system::error_code& ec);
 
 }  // namespace gatelink::link

@@ -12,8 +12,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "tls/peer_verification.hpp"
 #include "tls/client_stream.hpp"
+#include "tls/peer_verification.hpp"
+#include "common/escape.hpp"
 
 namespace gatelink::link {
 
@@ -22,6 +23,8 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 /// The plaintext admission frame is an admit or a goodbye: a few hundred bytes at most.
 constexpr std::size_t kMaxAdmissionFrame = 512;
+/// Heartbeats remembered for matching answers; older ones are long past the silence limit.
+constexpr std::size_t kMaxOutstanding = 128;
 
 std::uint64_t monotonic_us() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -30,6 +33,11 @@ std::uint64_t monotonic_us() {
 }
 
 }  // namespace
+
+std::string GatewaySession::Ending::key() const {
+  if (reason == Reason::certificate && !detail.empty()) return detail;
+  return std::string(to_string(reason));
+}
 
 std::shared_ptr<GatewaySession> GatewaySession::create(asio::io_context& io,
                                                        std::shared_ptr<asio::ssl::context> tls,
@@ -43,11 +51,13 @@ GatewaySession::GatewaySession(asio::io_context& io, std::shared_ptr<asio::ssl::
     : strand_(asio::make_strand(io)),
       tls_(std::move(tls)),
       stream_(strand_, *tls_),
+      resolver_(strand_),
       options_(std::move(options)),
       handlers_(std::move(handlers)),
       writer_(strand_),
       deadline_(strand_),
-      heartbeat_(strand_) {}
+      heartbeat_(strand_),
+      liveness_(strand_) {}
 
 void GatewaySession::start() {
   asio::co_spawn(
@@ -58,98 +68,127 @@ void GatewaySession::start() {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          spdlog::error("event=session-error gateway={} error=\"{}\"",
-                        self->options_.address.to_string(), ex.what());
-          self->fail({.reason = "internal-error"});
+          spdlog::error("event=session-error gateway={} error={}",
+                        self->options_.address.to_string(), escaped(ex.what()));
+          self->fail({.reason = Reason::internal_error});
         }
       });
 }
 
-void GatewaySession::arm_deadline(Millis after, std::string reason) {
-  deadline_.expires_after(after);
-  deadline_.async_wait([self = shared_from_this(), reason = std::move(reason)](auto ec) {
-    if (ec || self->phase_ == Phase::up || self->phase_ == Phase::closed) return;
-    // A completion queued before the deadline was re-armed for the next step is stale.
-    if (self->deadline_.expiry() > asio::steady_timer::clock_type::now()) return;
-    // Closing the socket makes the pending step fail; establish() reports this reason.
-    self->deadline_reason_ = reason;
+void GatewaySession::step(Phase phase, Millis deadline, Reason reason) {
+  phase_ = phase;
+  deadline_.arm(deadline, reason, [self = shared_from_this()] {
+    if (self->phase_ == Phase::up || self->phase_ == Phase::closed) return;
+    // Closing makes the pending operation complete with an error; establish() then reports
+    // the step's reason.
+    self->resolver_.cancel();
     boost::system::error_code ignored;
     self->stream_.lowest_layer().close(ignored);
   });
 }
 
+Reason GatewaySession::step_failure(Reason otherwise) const {
+  return deadline_.expired().value_or(otherwise);
+}
+
+asio::awaitable<std::optional<tcp::resolver::results_type>> GatewaySession::resolve() {
+  const auto& address = options_.address;
+  const std::string port = std::to_string(address.port);
+  // An IP literal needs no resolver, so a DNS server that never answers cannot delay it.
+  boost::system::error_code literal_ec;
+  std::string host = address.host;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const auto literal = asio::ip::make_address(host, literal_ec);
+  if (!literal_ec) {
+    co_return tcp::resolver::results_type::create(tcp::endpoint(literal, address.port), host,
+                                                  port);
+  }
+  step(Phase::resolving, options_.timings.resolve_timeout, Reason::resolve_timeout);
+  auto [ec, results] = co_await resolver_.async_resolve(host, port, kUseTuple);
+  if (phase_ == Phase::closed) co_return std::nullopt;
+  if (ec || results.empty()) {
+    fail({.reason = step_failure(Reason::resolve_failed), .detail = ec ? ec.message() : ""});
+    co_return std::nullopt;
+  }
+  co_return results;
+}
+
 asio::awaitable<void> GatewaySession::establish() {
   const auto& address = options_.address;
-  phase_ = Phase::connecting;
-  arm_deadline(options_.connect_timeout, "connect-timeout");
+  const Timings& timings = options_.timings;
+  auto endpoints = co_await resolve();
+  if (!endpoints) co_return;
 
-  tcp::resolver resolver(strand_);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(address.host, std::to_string(address.port), kUseTuple);
-  if (phase_ == Phase::closed) co_return;
-  if (resolve_ec) {
-    fail({.reason = deadline_reason_.empty() ? "resolve-failed" : deadline_reason_});
-    co_return;
-  }
+  // Every address of the name, in order, within one connect deadline.
+  step(Phase::connecting, timings.connect_timeout, Reason::connect_timeout);
   auto [connect_ec, endpoint] =
-      co_await asio::async_connect(stream_.lowest_layer(), endpoints, kUseTuple);
+      co_await asio::async_connect(stream_.lowest_layer(), *endpoints, kUseTuple);
   if (phase_ == Phase::closed) co_return;
   if (connect_ec) {
-    fail({.reason = deadline_reason_.empty() ? describe_error(connect_ec) : deadline_reason_});
+    const auto [reason, detail] = describe_error(connect_ec);
+    fail({.reason = step_failure(reason), .detail = detail});
     co_return;
   }
   boost::system::error_code nodelay_ec;  // best effort; a closed socket fails the next step
   stream_.lowest_layer().set_option(tcp::no_delay(true), nodelay_ec);
 
-  phase_ = Phase::handshaking;
-  arm_deadline(options_.handshake_timeout, "handshake-timeout");
+  step(Phase::handshaking, timings.handshake_timeout, Reason::handshake_timeout);
   // The gateway's plaintext admission frame: go on, or busy (a goodbye) without a handshake.
   auto admission = co_await read_message(stream_.next_layer(), kMaxAdmissionFrame);
   if (phase_ == Phase::closed) co_return;
   if (admission.ec || !admission.protocol_error.empty()) {
-    fail({.reason = !deadline_reason_.empty() ? deadline_reason_
-                    : admission.ec            ? describe_error(admission.ec)
-                                              : "protocol-error"});
+    if (admission.ec) {
+      const auto [reason, detail] = describe_error(admission.ec);
+      fail({.reason = step_failure(reason), .detail = detail});
+    } else {
+      fail({.reason = step_failure(Reason::protocol_error), .detail = admission.protocol_error});
+    }
     co_return;
   }
   if (auto* goodbye = std::get_if<codec::Goodbye>(&*admission.message)) {
-    // Unauthenticated: honour "not now", but never for longer than our own backoff cap.
-    if (goodbye->retry_after_ms > options_.max_unauthenticated_retry_after.count()) {
-      goodbye->retry_after_ms =
-          static_cast<std::uint32_t>(options_.max_unauthenticated_retry_after.count());
+    // Unauthenticated: honour "not now", but never for longer than our own bound.
+    const auto bound = options_.max_unauthenticated_retry_after.count();
+    if (goodbye->retry_after_ms > bound) {
+      goodbye->retry_after_ms = static_cast<std::uint32_t>(bound);
     }
     handle(*goodbye);
     co_return;
   }
   if (!std::holds_alternative<codec::Admit>(*admission.message)) {
-    fail({.reason = "protocol-error"});
+    fail({.reason = Reason::protocol_error, .detail = "expected admit or goodbye"});
     co_return;
   }
   if (auto prepared = tls::prepare_client_stream(stream_.native_handle(), address.expected_name());
       !prepared) {
-    fail({.reason = "tls-setup: " + prepared.error().message});
+    fail({.reason = Reason::tls_setup, .detail = prepared.error().message});
     co_return;
   }
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (phase_ == Phase::closed) co_return;
   if (hs_ec) {
-    std::string reason = deadline_reason_;
-    if (reason.empty()) {
-      reason = tls::handshake_rejection_reason(stream_.native_handle(),
-                                               static_cast<unsigned long>(hs_ec.value()));
+    if (auto expired = deadline_.expired()) {
+      fail({.reason = *expired});
+      co_return;
     }
-    if (reason.empty()) reason = "handshake-failed";
-    spdlog::warn("event=handshake-failed gateway={} reason={} detail=\"{}\"", address.to_string(),
-                 reason, hs_ec.message());
-    fail({.reason = reason});
+    const std::string rejected = tls::handshake_rejection_reason(
+        stream_.native_handle(), static_cast<unsigned long>(hs_ec.value()));
+    spdlog::warn("event=handshake-failed gateway={} reason={} detail={}", address.to_string(),
+                 rejected.empty() ? "handshake-failed" : rejected, escaped(hs_ec.message()));
+    fail({.reason = rejected.empty() ? Reason::handshake_failed : Reason::certificate,
+          .detail = rejected});
     co_return;
   }
 
-  phase_ = Phase::greeting;
-  writer_.push(codec::Hello{.protocol_version = codec::kProtocolVersion,
-                            .agent_name = options_.agent_name,
-                            .management_group = options_.management_group,
-                            .topology_generation = options_.topology_generation});
+  step(Phase::greeting, timings.welcome_timeout, Reason::welcome_timeout);
+  writer_.push(codec::Hello{
+      .protocol_version = codec::kProtocolVersion,
+      .agent_name = options_.agent_name,
+      .management_group = options_.management_group,
+      .topology_generation = options_.topology_generation,
+      .heartbeat_interval_ms = static_cast<std::uint32_t>(timings.heartbeat_interval.count()),
+      .heartbeat_misses = static_cast<std::uint16_t>(timings.heartbeat_misses)});
   asio::co_spawn(
       strand_,
       [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->write_loop(); },
@@ -157,15 +196,21 @@ asio::awaitable<void> GatewaySession::establish() {
   auto welcome = co_await read_message(stream_, options_.max_frame);
   if (phase_ == Phase::closed) co_return;
   if (welcome.ec || !welcome.protocol_error.empty()) {
-    // In TLS 1.3 a gateway that refuses our certificate says so on our first read.
-    std::string reason = deadline_reason_;
-    if (reason.empty() && welcome.ec) {
-      reason = tls::handshake_rejection_reason(stream_.native_handle(),
-                                               static_cast<unsigned long>(welcome.ec.value()));
-      if (reason.empty()) reason = describe_error(welcome.ec);
+    if (auto expired = deadline_.expired()) {
+      fail({.reason = *expired});
+    } else if (welcome.ec) {
+      // In TLS 1.3 a gateway that refuses our certificate says so on our first read.
+      const std::string rejected = tls::handshake_rejection_reason(
+          stream_.native_handle(), static_cast<unsigned long>(welcome.ec.value()));
+      if (!rejected.empty()) {
+        fail({.reason = Reason::certificate, .detail = rejected});
+      } else {
+        const auto [reason, detail] = describe_error(welcome.ec);
+        fail({.reason = reason, .detail = detail});
+      }
+    } else {
+      fail({.reason = Reason::protocol_error, .detail = welcome.protocol_error});
     }
-    if (reason.empty()) reason = "protocol-error";
-    fail({.reason = reason});
     co_return;
   }
   if (auto* goodbye = std::get_if<codec::Goodbye>(&*welcome.message)) {
@@ -174,19 +219,37 @@ asio::awaitable<void> GatewaySession::establish() {
   }
   auto* greeting = std::get_if<codec::Welcome>(&*welcome.message);
   if (greeting == nullptr) {
-    spdlog::warn("event=protocol-error gateway={} detail=\"expected welcome, got {}\"",
-                 address.to_string(), codec::to_string(codec::type_of(*welcome.message)));
-    fail({.reason = "protocol-error"});
+    fail({.reason = Reason::protocol_error,
+          .detail = "expected welcome, got " +
+                    std::string(codec::to_string(codec::type_of(*welcome.message)))});
     co_return;
   }
+  const Liveness agreed{Millis(greeting->heartbeat_interval_ms), greeting->heartbeat_misses};
+  if (!acceptable(agreed)) {
+    fail({.reason = Reason::protocol_error,
+          .detail = "welcome asks for heartbeats every " +
+                    std::to_string(greeting->heartbeat_interval_ms) + " ms, " +
+                    std::to_string(greeting->heartbeat_misses) + " misses"});
+    co_return;
+  }
+  agreed_ = agreed;
+  deadline_.disarm();
   phase_ = Phase::up;
-  deadline_.cancel();
-  if (handlers_.on_connected) handlers_.on_connected(*greeting);
+  if (auto ec = apply_to_socket(stream_.next_layer(), agreed_)) {
+    spdlog::debug("event=keepalive-not-set gateway={} error={}", address.to_string(),
+                  escaped(ec.message()));
+  }
+  received();
+  if (handlers_.on_connected) handlers_.on_connected(*greeting, agreed_);
   if (phase_ != Phase::up) co_return;  // the owner may close from inside the handler
 
   asio::co_spawn(
       strand_,
       [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->heartbeat_loop(); },
+      asio::detached);
+  asio::co_spawn(
+      strand_,
+      [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->liveness_loop(); },
       asio::detached);
   co_await read_loop();
 }
@@ -196,29 +259,52 @@ asio::awaitable<void> GatewaySession::read_loop() {
     auto outcome = co_await read_message(stream_, options_.max_frame);
     if (phase_ != Phase::up) co_return;
     if (outcome.ec) {
-      fail({.reason = describe_error(outcome.ec)});
+      const auto [reason, detail] = describe_error(outcome.ec);
+      fail({.reason = reason, .detail = detail});
       co_return;
     }
     if (!outcome.protocol_error.empty()) {
-      spdlog::warn("event=protocol-error gateway={} detail=\"{}\"", options_.address.to_string(),
-                   outcome.protocol_error);
-      fail({.reason = "protocol-error"});
+      fail({.reason = Reason::protocol_error, .detail = outcome.protocol_error});
       co_return;
     }
+    received();
     handle(*outcome.message);
   }
 }
 
-void GatewaySession::handle(const codec::Message& message) {
-  if (const auto* ack = std::get_if<codec::HeartbeatAck>(&message)) {
-    if (ack->sequence <= answered_sequence_ || ack->sequence >= next_sequence_) return;
-    answered_sequence_ = ack->sequence;
-    const auto rtt_us = monotonic_us() - ack->sent_at_us;
-    if (handlers_.on_heartbeat_answered) {
-      handlers_.on_heartbeat_answered(std::chrono::microseconds(rtt_us));
+void GatewaySession::received() {
+  last_received_ = SteadyClock::now();
+  silence_reported_ = 0;
+}
+
+GatewaySession::SteadyClock::time_point GatewaySession::silence_check(unsigned missed) const {
+  // The last report comes exactly at the silence limit; the ones before, half an interval after
+  // each due answer, so that an answer that is merely slow (or jittered) is never a miss.
+  const auto interval = agreed_.interval;
+  const auto slack = missed < agreed_.misses ? interval / 2 : Millis::zero();
+  return last_received_ + interval * missed + slack;
+}
+
+asio::awaitable<void> GatewaySession::liveness_loop() {
+  while (phase_ == Phase::up) {
+    liveness_.expires_at(silence_check(silence_reported_ + 1));
+    if (auto [ec] = co_await liveness_.async_wait(kUseTuple); ec || phase_ != Phase::up) {
+      co_return;
     }
-    return;
+    // A frame that arrived meanwhile moved the check on.
+    if (SteadyClock::now() < silence_check(silence_reported_ + 1)) continue;
+    ++silence_reported_;
+    if (handlers_.on_silence) handlers_.on_silence(silence_reported_);
+    // Whoever owns the session decides (the machine closes it at `misses`); without an owner,
+    // the session holds itself to the agreed limit.
+    if (phase_ == Phase::up && !handlers_.on_silence && silence_reported_ >= agreed_.misses) {
+      fail({.reason = Reason::heartbeat_timeout});
+    }
   }
+}
+
+void GatewaySession::handle(const codec::Message& message) {
+  if (const auto* ack = std::get_if<codec::HeartbeatAck>(&message)) return answered(*ack);
   if (const auto* hb = std::get_if<codec::Heartbeat>(&message)) {
     writer_.push(codec::HeartbeatAck{.sequence = hb->sequence, .sent_at_us = hb->sent_at_us});
     return;
@@ -226,50 +312,69 @@ void GatewaySession::handle(const codec::Message& message) {
   if (const auto* goodbye = std::get_if<codec::Goodbye>(&message)) {
     std::optional<Millis> retry;
     if (goodbye->retry_after_ms > 0) retry = Millis(goodbye->retry_after_ms);
+    // The codec admits only a safe alphabet in a reason key; it is logged as data all the same.
     spdlog::info("event=goodbye gateway={} reason={} retry_after_ms={}",
-                 options_.address.to_string(), goodbye->reason, goodbye->retry_after_ms);
-    fail({.reason = goodbye->reason, .goodbye = true, .retry_after = retry});
+                 options_.address.to_string(), escaped(goodbye->reason), goodbye->retry_after_ms);
+    fail({.reason = Reason::goodbye, .detail = goodbye->reason, .retry_after = retry});
     return;
   }
   if (const auto* error = std::get_if<codec::ErrorMessage>(&message)) {
-    spdlog::warn("event=gateway-error gateway={} code={} message=\"{}\"",
-                 options_.address.to_string(), static_cast<int>(error->code), error->message);
-    fail({.reason = "gateway-error"});
+    spdlog::warn("event=gateway-error gateway={} code={} message={}",
+                 options_.address.to_string(), static_cast<int>(error->code),
+                 escaped(error->message));
+    fail({.reason = Reason::gateway_error, .detail = std::string(codec::to_string(error->code))});
     return;
   }
   if (handlers_.on_message) handlers_.on_message(message);
 }
 
+void GatewaySession::answered(const codec::HeartbeatAck& ack) {
+  if (ack.sequence >= next_sequence_) {
+    return fail({.reason = Reason::protocol_error,
+                 .detail = "answer to heartbeat " + std::to_string(ack.sequence) +
+                           ", which was never sent"});
+  }
+  // Older ones were answered already (or forgotten): a late duplicate means nothing.
+  while (!outstanding_.empty() && outstanding_.front().first < ack.sequence) {
+    outstanding_.pop_front();
+  }
+  if (outstanding_.empty() || outstanding_.front().first != ack.sequence) return;
+  const std::uint64_t sent_at_us = outstanding_.front().second;
+  outstanding_.pop_front();
+  // The echo must be what we sent: a time from the future (or any other) is a lie, and the
+  // round-trip time comes from our own clock either way.
+  if (ack.sent_at_us != sent_at_us) {
+    return fail({.reason = Reason::protocol_error,
+                 .detail = "answer to heartbeat " + std::to_string(ack.sequence) +
+                           " echoes another send time"});
+  }
+  const auto rtt = std::chrono::microseconds(monotonic_us() - sent_at_us);
+  if (handlers_.on_heartbeat_answered) handlers_.on_heartbeat_answered(rtt);
+}
+
 asio::awaitable<void> GatewaySession::write_loop() {
   auto ec = co_await writer_.run(stream_);
   if (ec && phase_ != Phase::closed) {
-    fail({.reason = describe_error(ec)});
+    const auto [reason, detail] = describe_error(ec);
+    fail({.reason = reason, .detail = detail});
     co_return;
   }
   boost::system::error_code ignored;
   stream_.lowest_layer().close(ignored);
-  deadline_.cancel();
+  deadline_.disarm();
 }
 
 asio::awaitable<void> GatewaySession::heartbeat_loop() {
-  // The first heartbeat goes out at once, so a fresh session proves itself within one RTT.
-  // Each heartbeat must be answered within answer_deadline, else it is a miss: a gateway that
-  // falls silent is then dead `misses` intervals (plus one deadline) after its last answer,
-  // instead of up to one interval more if a miss were only noticed when the next one is sent.
-  const auto answer_deadline = std::min(options_.heartbeat_answer_deadline,
-                                        options_.heartbeat_interval);
+  // The first heartbeat goes out at once, so a fresh session proves itself within one RTT;
+  // then one per agreed interval, whether or not the last one was answered yet: a slow answer
+  // is a round-trip time, and liveness is watched by liveness_loop().
   while (phase_ == Phase::up) {
     const auto sequence = next_sequence_++;
-    writer_.push(codec::Heartbeat{.sequence = sequence, .sent_at_us = monotonic_us()});
-    heartbeat_.expires_after(answer_deadline);
-    if (auto [ec] = co_await heartbeat_.async_wait(kUseTuple); ec || phase_ != Phase::up) {
-      co_return;
-    }
-    if (answered_sequence_ < sequence && handlers_.on_heartbeat_missed) {
-      handlers_.on_heartbeat_missed();
-      if (phase_ != Phase::up) co_return;
-    }
-    heartbeat_.expires_after(options_.heartbeat_interval - answer_deadline);
+    const auto sent_at = monotonic_us();
+    outstanding_.emplace_back(sequence, sent_at);
+    if (outstanding_.size() > kMaxOutstanding) outstanding_.pop_front();
+    writer_.push(codec::Heartbeat{.sequence = sequence, .sent_at_us = sent_at});
+    heartbeat_.expires_after(agreed_.interval);
     if (auto [ec] = co_await heartbeat_.async_wait(kUseTuple); ec) co_return;
   }
 }
@@ -277,7 +382,7 @@ asio::awaitable<void> GatewaySession::heartbeat_loop() {
 void GatewaySession::send(codec::Message message) {
   asio::post(strand_, [self = shared_from_this(), message = std::move(message)]() {
     if (self->phase_ != Phase::up) return;
-    if (!self->writer_.push(message)) self->fail({.reason = "send-queue-full"});
+    if (!self->writer_.push(message)) self->fail({.reason = Reason::send_queue_full});
   });
 }
 
@@ -293,10 +398,10 @@ void GatewaySession::close(std::string reason) {
     // is drained); a peer that does not read gets the socket closed after the deadline.
     self->phase_ = Phase::closed;
     self->heartbeat_.cancel();
+    self->liveness_.cancel();
     self->writer_.push(codec::Goodbye{.reason = reason, .retry_after_ms = 0});
     self->writer_.stop();
-    self->deadline_.expires_after(self->options_.handshake_timeout);
-    self->deadline_.async_wait([self](auto) {
+    self->deadline_.arm(self->options_.timings.welcome_timeout, Reason::cancelled, [self] {
       boost::system::error_code ignored;
       self->stream_.lowest_layer().close(ignored);
     });
@@ -313,8 +418,10 @@ void GatewaySession::fail(Ending ending) {
 
 void GatewaySession::shut_down() {
   phase_ = Phase::closed;
-  deadline_.cancel();
+  deadline_.disarm();
   heartbeat_.cancel();
+  liveness_.cancel();
+  resolver_.cancel();
   writer_.stop();
   boost::system::error_code ignored;
   stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);

@@ -1,7 +1,8 @@
 #pragma once
-// One agent-side session to one gateway: connect, TLS handshake, hello/welcome, then a reader,
-// a writer draining a queue and a heartbeat loop on one strand. It reports what happens; the
-// failover machine decides what to do about it.
+// One agent-side session to one gateway: resolve, connect, admission, TLS handshake and
+// hello/welcome, each step with its own deadline; then a reader, a writer draining a queue, a
+// heartbeat loop and a liveness watch on one strand. It reports what happens; the failover
+// machine decides what to do about it.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -9,18 +10,21 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "codec/message.hpp"
+#include "common/reason.hpp"
+#include "common/timings.hpp"
+#include "link/deadline.hpp"
 #include "link/frame_io.hpp"
+#include "link/liveness.hpp"
 #include "topology/gateway_address.hpp"
 
 namespace gatelink::link {
-
-using Millis = std::chrono::milliseconds;
 
 class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
  public:
@@ -29,11 +33,8 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     std::string agent_name;
     std::string management_group;
     std::uint64_t topology_generation = 0;  ///< sent in the hello
-    Millis connect_timeout{3000};           ///< resolve + TCP connect
-    Millis handshake_timeout{3000};         ///< TLS handshake + hello/welcome
-    Millis heartbeat_interval{1000};
-    /// A heartbeat not answered within this is a miss (at most one interval).
-    Millis heartbeat_answer_deadline{200};
+    /// The step deadlines, and the heartbeat interval and misses proposed in the hello.
+    Timings timings;
     /// Bound on the retry-after of a plaintext (unauthenticated) busy answer.
     Millis max_unauthenticated_retry_after{30000};
     std::size_t max_frame = codec::kDefaultMaxFrame;
@@ -41,16 +42,27 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
 
   /// How a session ended, as the machine needs to know it.
   struct Ending {
-    std::string reason;  ///< short key: `connect-refused`, `expired`; a goodbye: the gateway's own
-    bool goodbye = false;             ///< the gateway said goodbye (drain, busy)
-    std::optional<Millis> retry_after;
+    Reason reason = Reason::internal_error;
+    /// What the reason alone does not say: the certificate problem (`expired`), a goodbye's
+    /// reason key (`shutdown`, `busy`), a transport error's text. Peer data: log it escaped.
+    std::string detail;
+    std::optional<Millis> retry_after;  ///< a goodbye's, when it asked for one
+
+    bool goodbye() const { return reason == Reason::goodbye; }
+    /// The short key the machine records: the certificate word for a refused certificate, the
+    /// reason's name otherwise.
+    std::string key() const;
   };
 
   /// Called on the session's strand. on_closed is not called after the owner's own close().
   struct Handlers {
-    std::function<void(const codec::Welcome&)> on_connected;
+    /// Welcomed; `agreed` is what both ends hold the session to.
+    std::function<void(const codec::Welcome&, const Liveness& agreed)> on_connected;
     std::function<void(std::chrono::microseconds rtt)> on_heartbeat_answered;
-    std::function<void()> on_heartbeat_missed;
+    /// Nothing has arrived for about `missed` heartbeat intervals (1, 2, ...; the report for
+    /// `misses` comes exactly at the silence limit, the ones before half an interval late, so
+    /// that the normal gap between two answers is never a miss).
+    std::function<void(unsigned missed)> on_silence;
     std::function<void(const codec::Message&)> on_message;  ///< pushes and other payloads
     std::function<void(const Ending&)> on_closed;
   };
@@ -69,32 +81,47 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   const GatewayAddress& address() const { return options_.address; }
 
  private:
-  enum class Phase { idle, connecting, handshaking, greeting, up, closed };
+  enum class Phase { idle, resolving, connecting, handshaking, greeting, up, closed };
+  using SteadyClock = std::chrono::steady_clock;
 
   GatewaySession(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Options options,
                  Handlers handlers);
 
   asio::awaitable<void> establish();
+  asio::awaitable<std::optional<tcp::resolver::results_type>> resolve();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> heartbeat_loop();
+  asio::awaitable<void> liveness_loop();
+  /// Arms the deadline of the next step; expiry closes the socket so the step fails.
+  void step(Phase phase, Millis deadline, Reason reason);
+  /// The reason a step failed with: its deadline's if that passed, else `otherwise`.
+  Reason step_failure(Reason otherwise) const;
+  void received();
   void handle(const codec::Message& message);
-  void arm_deadline(Millis after, std::string reason);
+  void answered(const codec::HeartbeatAck& ack);
+  SteadyClock::time_point silence_check(unsigned missed) const;
   void fail(Ending ending);
   void shut_down();
 
   asio::strand<asio::io_context::executor_type> strand_;
   std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
   TlsStream stream_;
+  tcp::resolver resolver_;
   Options options_;
   Handlers handlers_;
   Phase phase_ = Phase::idle;
   FrameWriter writer_;
-  asio::steady_timer deadline_;   ///< connect/handshake deadline
+  Deadline deadline_;             ///< the current step's
   asio::steady_timer heartbeat_;  ///< heartbeat pacing
-  std::string deadline_reason_;   ///< set when the deadline fired, explains the failed step
+  asio::steady_timer liveness_;   ///< silence checks
+  Liveness agreed_;               ///< from the welcome
+  SteadyClock::time_point last_received_{};  ///< any frame counts
+  unsigned silence_reported_ = 0;            ///< misses reported since the last frame
+  /// Heartbeats sent and not answered yet: (sequence, sent at). An answer must echo one of
+  /// them exactly; the round-trip time comes from our own clock.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> outstanding_;  ///< sent_at in µs
   std::uint64_t next_sequence_ = 1;
-  std::uint64_t answered_sequence_ = 0;
 };
 
 }  // namespace gatelink::link

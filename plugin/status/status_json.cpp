@@ -86,6 +86,7 @@ std::string to_json(const StatusSnapshot& snapshot) {
   // so a reference into `doc` would not survive the next key.
   Json heartbeat = Json::object();
   heartbeat["interval_ms"] = snapshot.heartbeat.interval_ms;
+  heartbeat["misses"] = snapshot.heartbeat.misses;
   heartbeat["last_rtt_ms"] = rtt_or_null(snapshot.heartbeat.last_rtt_ms);
   heartbeat["missed"] = snapshot.heartbeat.missed;
   doc["heartbeat"] = std::move(heartbeat);
@@ -101,6 +102,12 @@ std::string to_json(const StatusSnapshot& snapshot) {
   doc["topology"] = std::move(topology_json);
 
   doc["gateways"] = gateways_json(snapshot.gateways);
+
+  Json failback = Json::object();
+  failback["stable_window_ms"] = snapshot.failback.stable_window_ms;
+  failback["configured_window_ms"] = snapshot.failback.configured_window_ms;
+  failback["damped"] = snapshot.failback.stable_window_ms > snapshot.failback.configured_window_ms;
+  doc["failback"] = std::move(failback);
 
   Json counters = Json::object();
   counters["failovers"] = snapshot.counters.failovers;

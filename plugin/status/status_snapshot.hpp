@@ -45,10 +45,18 @@ struct StatusSnapshot {
   std::optional<WallTime> since;            ///< when the current state began
 
   struct Heartbeat {
-    std::uint32_t interval_ms = 0;
+    std::uint32_t interval_ms = 0;  ///< agreed with the gateway in use (else the configured)
+    std::uint32_t misses = 0;       ///< silent intervals that kill the session, as agreed
     std::optional<double> last_rtt_ms;
-    std::uint32_t missed = 0;  ///< consecutive misses on the current session
+    std::uint32_t missed = 0;  ///< heartbeat intervals of silence on the current session
   } heartbeat;
+
+  struct Failback {
+    /// How long a probe must stay healthy before the agent moves back: the window in force,
+    /// longer than the configured one while flap damping holds it up.
+    std::uint64_t stable_window_ms = 0;
+    std::uint64_t configured_window_ms = 0;  ///< probe-interval-ms × stable-probes
+  } failback;
 
   struct Topology {
     std::uint64_t generation = 0;

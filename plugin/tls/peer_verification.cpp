@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tls/openssl_support.hpp"
+#include "common/escape.hpp"
 
 namespace gatelink::tls {
 namespace {
@@ -80,9 +81,10 @@ bool leaf_names_role_usage(X509_STORE_CTX* store, SSL* ssl) {
 
 void log_rejection(X509_STORE_CTX* store, SSL* ssl) {
   const int error = X509_STORE_CTX_get_error(store);
-  spdlog::warn("certificate rejected peer={} reason={} subject=\"{}\" depth={} detail=\"{}\"",
-               peer_of(ssl), rejection_reason(error),
-               subject_of(X509_STORE_CTX_get_current_cert(store)),
+  // The subject is the peer's to choose: data, escaped.
+  spdlog::warn("event=certificate-rejected peer={} reason={} subject={} depth={} detail=\"{}\"",
+               escaped(peer_of(ssl)), rejection_reason(error),
+               escaped(subject_of(X509_STORE_CTX_get_current_cert(store))),
                X509_STORE_CTX_get_error_depth(store), X509_verify_cert_error_string(error));
 }
 

@@ -412,12 +412,10 @@ class Rig {
 
   /// gwN.example.test on 127.0.0.1, with the PKI's gwN certificate.
   gt::GatewayProcess start_gateway(int n, std::uint16_t port) const {
-    // The gateway drops an agent it has not heard from for its idle timeout; keep that well
-    // above the agent's heartbeat interval whatever --interval-ms says.
-    const unsigned idle = std::max(2000U, 4 * o_.interval_ms * o_.misses);
+    // The gateway holds each agent to the heartbeats it proposes (the welcome agrees them).
     return gt::start_gateway(dir_, "gw" + std::to_string(n) + ".example.test",
                              "gw" + std::to_string(n), port,
-                             {"--idle-timeout-ms", std::to_string(idle)});
+                             {"--min-heartbeat-interval-ms", "50"});
   }
 
   /// How the agent names gateway `i` in its log: server-name@host:port.

@@ -132,8 +132,7 @@ GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                                    "--cert", pki.file(cert_base + ".pem"),
                                    "--key", pki.file(cert_base + ".key"),
                                    "--ca", pki.file("ca.pem"),
-                                   "--ready-file", ready.string(),
-                                   "--heartbeat-interval-ms", "200"};
+                                   "--ready-file", ready.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   GatewayProcess g;
   g.name = name;

@@ -56,6 +56,9 @@ class TopologyPush : public ::testing::Test {
     AgentSetup setup;
     setup.name = kAgentName;
     setup.management_group = kGroup;
+    // A short stable window (400 ms): a new primary must stay healthy that long to commit.
+    setup.probe_interval_ms = 200;
+    setup.stable_probes = 2;
     for (const std::size_t i : bootstrap) setup.gateways.emplace_back(gw_[i].address, gw_[i].name);
     config_ = write_agent_config(dir_, setup);
   }

@@ -1,6 +1,7 @@
 // Malformed input: every rule of docs/PROTOCOL.md refused with the right code and a message that
 // names the message type and the field.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -97,7 +98,7 @@ TEST(CodecMalformed, string_over_its_bound_is_refused) {
                     "topology_ack.message: string length 1025 exceeds 1024");
   // Refused from the length prefix: the string need not even be there.
   expect_body_error(MessageType::goodbye, WireBuilder{}.u16(300), CodecErrc::bad_field,
-                    "goodbye.reason: string length 300 exceeds 255");
+                    "goodbye.reason: string length 300 exceeds 64");
 }
 
 TEST(CodecMalformed, string_running_past_the_body_is_truncated) {
@@ -189,6 +190,27 @@ TEST(CodecMalformed, trailing_bytes_are_refused_for_every_type) {
     EXPECT_EQ(result.error().message,
               std::string(to_string(type_of(samples[i]))) + ": 1 byte after the last field");
   }
+}
+
+TEST(CodecMalformed, goodbye_reason_is_a_key_of_a_safe_alphabet) {
+  // A reason goes into log lines and status as it is: no control character, no escape
+  // sequence, no space, nothing that could forge a field or a line.
+  const auto goodbye = static_cast<MessageType>(MessageType::goodbye);
+  for (const std::string& bad : {std::string("shut down"), std::string("Busy"),
+                                std::string("x\n2026-12-01 info event=failover"),
+                                std::string("\x1b[31mred"), std::string("-busy"),
+                                std::string("caf\xc3\xa9"), std::string("a=b")}) {
+    const auto result = decode_body(goodbye, WireBuilder{}.str(bad).u32(0).bytes());
+    ASSERT_FALSE(result.ok()) << bad;
+    EXPECT_EQ(result.error().code, CodecErrc::bad_field);
+    EXPECT_THAT(result.error().message, ::testing::HasSubstr("goodbye.reason"));
+    EXPECT_TRUE(validate(Goodbye{bad, 0}).has_value()) << "the encoder refuses it too";
+  }
+  expect_body_error(goodbye, WireBuilder{}.str("").u32(0), CodecErrc::bad_field,
+                    "goodbye.reason: must not be empty");
+  expect_body_error(goodbye, WireBuilder{}.str(std::string(65, 'a')).u32(0), CodecErrc::bad_field,
+                    "goodbye.reason: string length 65 exceeds 64");
+  EXPECT_TRUE(decode_body(goodbye, WireBuilder{}.str("drain:v2_1.a-b").u32(0).bytes()).ok());
 }
 
 }  // namespace

@@ -46,13 +46,15 @@ TEST(CodecRoundTrip, every_sample_decodes_to_what_was_encoded) {
 
 TEST(CodecRoundTrip, hello_has_the_documented_wire_layout) {
   const Bytes expected = {
-      'G', 'L', 1,   1,   0, 0, 0, 17,  // header: magic, version, type hello, body length 17
+      'G', 'L', 1,   1,   0, 0, 0, 23,  // header: magic, version, type hello, body length 23
       0,   1,                           // protocol_version
       0,   2,   'a', 'b',               // agent_name
       0,   1,   'G',                    // management_group
       1,   2,   3,   4,   5, 6, 7, 8,   // topology_generation
+      0,   0,   3,   232,               // heartbeat_interval_ms (the agent's proposal)
+      0,   3,                           // heartbeat_misses (the agent's proposal)
   };
-  EXPECT_EQ(encode(Hello{1, "ab", "G", 0x0102030405060708}), expected);
+  EXPECT_EQ(encode(Hello{1, "ab", "G", 0x0102030405060708, 1000, 3}), expected);
 }
 
 TEST(CodecRoundTrip, every_type_matches_the_documented_field_order) {

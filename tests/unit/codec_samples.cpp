@@ -27,10 +27,10 @@ std::vector<Message> sample_messages() {
   const std::string longest_text(kMaxTextLength, 't');
 
   return {
-      Hello{kProtocolVersion, "web01.example.test", "EXAMPLE", 7},
-      Hello{kU16Max, longest_name, "", kU64Max},
+      Hello{kProtocolVersion, "web01.example.test", "EXAMPLE", 7, 1000, 3},
+      Hello{kU16Max, longest_name, "", kU64Max, kU32Max, kU16Max},
       Hello{0, "h\xc3\xa9t\xc3\xa9r\xc3\xb6-\xe2\x82\xac-\xf0\x9d\x84\x9e", "GR\xc3\x9c\xc3\x9f",
-            0},
+            0, 0, 0},
       Welcome{kProtocolVersion, "gw1.example.test", 1000, 3},
       Welcome{0, "", kU32Max, kU16Max},
       Heartbeat{0, 0},
@@ -48,7 +48,8 @@ std::vector<Message> sample_messages() {
       TopologyAck{kU64Max, TopologyOutcome::rejected, longest_text},
       Goodbye{"shutdown", 0},
       Goodbye{"busy", 30000},
-      Goodbye{longest_name, kU32Max},
+      Goodbye{std::string(kMaxKeyLength, 'k'), kU32Max},
+      Goodbye{"goodbye:drain-2.b_c", 1},
       Data{1, {}},
       Data{kU64Max, every_byte},
       DataAck{0},

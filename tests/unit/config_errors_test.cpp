@@ -249,7 +249,7 @@ INSTANTIATE_TEST_SUITE_P(All, NotADecimalNumber,
 TEST(AgentConfigErrors, number_too_large_for_any_integer_is_out_of_range) {
   EXPECT_EQ(error_of(with_lines({{7, "  <heartbeat misses=\"99999999999999999999999\"/>"}})),
             "test.xml:7: <heartbeat> misses=\"99999999999999999999999\": out of range "
-            "(allowed: 1..100)");
+            "(allowed: 2..100)");
 }
 
 struct NumberRange {
@@ -295,13 +295,18 @@ TEST_P(NumberRanges, above_the_highest_is_refused_with_the_range) {
 INSTANTIATE_TEST_SUITE_P(
     All, NumberRanges,
     ::testing::Values(NumberRange{"heartbeat", "interval-ms", "", 50, 600000},
-                      NumberRange{"heartbeat", "misses", "", 1, 100},
+                      NumberRange{"heartbeat", "misses", "", 2, 100},
                       NumberRange{"failback", "probe-interval-ms", "", 100, 86400000},
                       NumberRange{"failback", "stable-probes", "", 1, 100},
+                      NumberRange{"failback", "flap-window-ms", "", 100, 86400000},
+                      NumberRange{"failback", "max-stable-window-ms", "", 100, 86400000},
                       NumberRange{"backoff", "base-ms", "cap-ms=\"600000\" ", 10, 600000},
                       NumberRange{"backoff", "cap-ms", "base-ms=\"10\" ", 10, 3600000},
+                      NumberRange{"backoff", "max-stay-away-ms", "", 10, 86400000},
+                      NumberRange{"timeouts", "resolve-ms", "", 10, 600000},
                       NumberRange{"timeouts", "connect-ms", "", 10, 600000},
-                      NumberRange{"timeouts", "handshake-ms", "", 10, 600000}));
+                      NumberRange{"timeouts", "handshake-ms", "", 10, 600000},
+                      NumberRange{"timeouts", "welcome-ms", "", 10, 600000}));
 
 struct SyntaxError {
   std::string text;

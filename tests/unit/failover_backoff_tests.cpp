@@ -21,7 +21,7 @@ struct CeilingCase {
 class BackoffCeiling : public ::testing::TestWithParam<CeilingCase> {};
 
 TEST_P(BackoffCeiling, ceiling_doubles_until_the_cap) {
-  EXPECT_EQ(backoff_ceiling(Settings{}, GetParam().attempt), GetParam().ceiling);
+  EXPECT_EQ(backoff_ceiling(test_settings(), GetParam().attempt), GetParam().ceiling);
 }
 
 INSTANTIATE_TEST_SUITE_P(Defaults, BackoffCeiling,
@@ -31,7 +31,7 @@ INSTANTIATE_TEST_SUITE_P(Defaults, BackoffCeiling,
                                            CeilingCase{64, 30s}, CeilingCase{4'000'000'000U, 30s}));
 
 TEST(FailoverBackoff, odd_settings_stay_sane) {
-  Settings settings;
+  Settings settings = test_settings();
   settings.backoff_base = 40s;  // above the cap: the cap wins from the first attempt
   EXPECT_EQ(backoff_ceiling(settings, 0), 30s);
   settings.backoff_base = 0ms;  // no backoff at all, and no endless doubling of zero
@@ -42,18 +42,18 @@ TEST(FailoverBackoff, odd_settings_stay_sane) {
 }
 
 TEST(FailoverBackoff, delay_is_the_draw_times_the_ceiling) {
-  EXPECT_EQ(backoff_delay(Settings{}, 1, 0.0), 0ms);
-  EXPECT_EQ(backoff_delay(Settings{}, 1, 0.25), 250ms);
-  EXPECT_EQ(backoff_delay(Settings{}, 1, 1.0), 1s);
-  EXPECT_EQ(backoff_delay(Settings{}, 1, 3.0), 1s);  // a broken source cannot exceed the cap
-  EXPECT_EQ(backoff_delay(Settings{}, 1, -3.0), 0ms);
+  EXPECT_EQ(backoff_delay(test_settings(), 1, 0.0), 0ms);
+  EXPECT_EQ(backoff_delay(test_settings(), 1, 0.25), 250ms);
+  EXPECT_EQ(backoff_delay(test_settings(), 1, 1.0), 1s);
+  EXPECT_EQ(backoff_delay(test_settings(), 1, 3.0), 1s);  // a broken source cannot exceed the cap
+  EXPECT_EQ(backoff_delay(test_settings(), 1, -3.0), 0ms);
 }
 
 TEST(FailoverBackoff, backoff_stays_within_bounds_over_many_draws) {
   std::mt19937_64 generator(20240611);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   constexpr unsigned kAttempts = 12;
-  const Settings settings;
+  const Settings settings = test_settings();
   struct Seen {
     Duration low = Duration::max();
     Duration high = Duration::zero();
@@ -95,7 +95,7 @@ TEST(FailoverBackoff, machine_backoff_grows_per_failed_pass_and_is_capped) {
   // The same through the machine: one gateway that never comes up, 10,000 passes in a row.
   std::mt19937_64 generator(7);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const Settings settings;
+  const Settings settings = test_settings();
   Machine machine(settings, numbered_topology(1), [&] { return unit(generator); });
   TimePoint now = t0;
   SessionId s = std::get<Connect>(machine.handle(Start{}, now)[0]).session;

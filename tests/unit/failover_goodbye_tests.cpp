@@ -37,7 +37,7 @@ struct RetryCase {
 class RetryAfterJitter : public ::testing::TestWithParam<RetryCase> {};
 
 TEST_P(RetryAfterJitter, goodbye_retry_after_is_never_earlier_than_asked) {
-  Rig rig(2, {}, {GetParam().draw});
+  Rig rig(2, test_settings(), {GetParam().draw});
   const SessionId s0 = rig.connected_on_primary();
   rig.at(1s, GoodbyeReceived{s0, "drain", 60s});
   EXPECT_EQ(rig.machine.gateways()[0].retry_not_before, t0 + 1s + GetParam().expected);
@@ -48,16 +48,31 @@ INSTANTIATE_TEST_SUITE_P(Draws, RetryAfterJitter,
                                            RetryCase{0.999, 89970ms}, RetryCase{1.0, 90s},
                                            RetryCase{-1.0, 60s}, RetryCase{7.0, 90s}));
 
-TEST(FailoverGoodbye, retry_after_is_bounded) {
-  // A gateway cannot send an agent away for ever, nor make the arithmetic overflow.
-  EXPECT_EQ(jittered_retry_after(Duration::max(), 0.0), kMaxRetryAfter);
-  EXPECT_EQ(jittered_retry_after(Duration::max(), 1.0), kMaxRetryAfter * 3 / 2);
-  EXPECT_EQ(jittered_retry_after(Duration(-5), 0.5), Duration::zero());
-  EXPECT_EQ(jittered_retry_after(1ms, 0.1), 2ms);  // rounded up, never down
+TEST(FailoverGoodbye, retry_after_is_bounded_by_max_stay_away) {
+  // A gateway cannot send an agent away for longer than its own cap, nor make the arithmetic
+  // overflow; asked for the cap or more, the agents spread over the cap's last quarter.
+  Settings settings = test_settings();
+  settings.max_stay_away = 5min;
+  EXPECT_EQ(jittered_retry_after(settings, Duration::max(), 0.0), 5min);
+  EXPECT_EQ(jittered_retry_after(settings, Duration::max(), 1.0), 225s);
+  EXPECT_EQ(jittered_retry_after(settings, 24h, 0.5), 5min - 37500ms);
+  EXPECT_EQ(jittered_retry_after(settings, 4min, 1.0), 5min);  // stretched, but not beyond
+  EXPECT_EQ(jittered_retry_after(settings, Duration(-5), 0.5), Duration::zero());
+  EXPECT_EQ(jittered_retry_after(settings, 1ms, 0.1), 2ms);  // rounded up, never down
+}
+
+TEST(FailoverGoodbye, a_day_long_retry_after_keeps_a_single_gateway_agent_away_minutes_only) {
+  Settings settings = test_settings();
+  settings.max_stay_away = 5min;
+  Rig rig(1, settings, {0.0, 0.0});
+  const SessionId s0 = rig.connected_on_primary();
+  rig.at(1s, GoodbyeReceived{s0, "drain", 24h});
+  ASSERT_EQ(rig.machine.state(), State::backoff);
+  EXPECT_EQ(rig.machine.next_retry(), t0 + 1s + 5min);
 }
 
 TEST(FailoverGoodbye, goodbye_retry_after_keeps_agent_away) {
-  Rig rig(2, {}, {0.5});
+  Rig rig(2, test_settings(), {0.5});
   const SessionId s0 = rig.connected_on_primary();
   const SessionId s1 = Rig::opened(rig.at(0ms, GoodbyeReceived{s0, "drain", 60s}));
   const TimePoint away_until = t0 + 75s;  // 60 s × (1 + 0.5 / 2)
@@ -74,7 +89,7 @@ TEST(FailoverGoodbye, goodbye_retry_after_keeps_agent_away) {
 }
 
 TEST(FailoverGoodbye, backoff_skips_a_gateway_that_sent_the_agent_away) {
-  Rig rig(2, {}, {0.0});
+  Rig rig(2, test_settings(), {0.0});
   const SessionId s0 = rig.connected_on_primary();
   const SessionId s1 = Rig::opened(rig.at(0ms, GoodbyeReceived{s0, "drain", 60s}));
   rig.at(10ms, Connected{s1});
@@ -107,7 +122,7 @@ AllBusy all_busy(Rig& rig) {
 TEST(FailoverGoodbye, busy_everywhere_backs_off_until_earliest_retry_after) {
   // Jitter draws 0 (stay-aways exactly as asked), then the backoff draw: 0.5 × 500 ms is shorter
   // than every stay-away, so the agent waits for the first gateway that lets it back.
-  Rig rig(3, {}, {0.0, 0.0, 0.0, 0.5});
+  Rig rig(3, test_settings(), {0.0, 0.0, 0.0, 0.5});
   const AllBusy busy = all_busy(rig);
   EXPECT_EQ(busy.out, (Actions{Close{busy.last, "goodbye"},
                                Report{Kind::backoff, 2, std::nullopt, "goodbye:busy"},
@@ -124,7 +139,7 @@ TEST(FailoverGoodbye, busy_everywhere_backs_off_until_earliest_retry_after) {
 
 TEST(FailoverGoodbye, busy_everywhere_still_waits_out_a_longer_backoff) {
   // The later of the two wins: the stay-away is honoured and the backoff keeps its growth.
-  Settings settings;
+  Settings settings = test_settings();
   settings.backoff_base = 10s;
   Rig rig(3, settings, {0.0, 0.0, 0.0, 1.0});
   all_busy(rig);

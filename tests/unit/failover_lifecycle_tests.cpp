@@ -34,7 +34,7 @@ TEST(FailoverLifecycle, stop_closes_everything) {
 }
 
 TEST(FailoverLifecycle, stop_in_backoff_closes_nothing_and_cancels_the_retry) {
-  Rig rig(1, {}, {0.5});
+  Rig rig(1, test_settings(), {0.5});
   const SessionId s = Rig::opened(rig.at(0ms, Start{}));
   rig.at(1ms, Closed{s, "connect-refused"});
   EXPECT_EQ(rig.at(2ms, Stop{}), Actions{});
@@ -122,7 +122,7 @@ TEST(FailoverLifecycle, schedule_is_emitted_when_the_earliest_deadline_changes) 
 }
 
 TEST(FailoverLifecycle, counters_and_gateway_records) {
-  Rig rig(3, {}, {0.0, 0.5});
+  Rig rig(3, test_settings(), {0.0, 0.5});
   const SessionId s0 = rig.connected_on_primary(100ms);
   rig.at(600ms, HeartbeatAnswered{s0, 9ms});
   rig.at(1600ms, HeartbeatMissed{s0});

@@ -80,11 +80,23 @@ inline Topology numbered_topology(std::size_t n) {
   return topology_of(0, names);
 }
 
+/// The timings these tests are written for: probes every 30 s, a stable window of two probe
+/// intervals, stay-aways of up to a day; the rest as the defaults.
+inline Settings test_settings() {
+  Settings s;
+  s.probe_interval = std::chrono::seconds(30);
+  s.stable_probes = 2;
+  s.max_stay_away = std::chrono::hours(24);
+  s.flap_window = std::chrono::minutes(5);
+  s.max_stable_window = std::chrono::minutes(8);
+  return s;
+}
+
 /// A machine with a scripted random source: every draw must be scripted, or the test fails.
 struct Rig {
-  explicit Rig(std::size_t gateways, Settings s = {}, std::deque<double> script = {})
+  explicit Rig(std::size_t gateways, Settings s = test_settings(), std::deque<double> script = {})
       : Rig(numbered_topology(gateways), s, std::move(script)) {}
-  explicit Rig(Topology topology, Settings s = {}, std::deque<double> script = {})
+  explicit Rig(Topology topology, Settings s = test_settings(), std::deque<double> script = {})
       : settings(s),
         draws(std::make_shared<std::deque<double>>(std::move(script))),
         machine(s, std::move(topology), [d = draws]() {

@@ -159,11 +159,17 @@ TEST(FailoverTopology, primary_change_is_pending_until_the_new_primary_answers) 
   EXPECT_EQ(rig.machine.topology(), numbered_topology(3)) << "the old one stays in use";
   EXPECT_EQ(rig.machine.active_session(), s0);
 
-  // Welcomed is not enough: the new primary must answer a heartbeat.
+  // Welcomed is not enough, nor is one answer: the new primary must stay healthy for the whole
+  // stable window (30 s × 2) from its first answer on.
   EXPECT_TRUE(only<Persist>(rig.at(1100ms, Connected{h})).empty());
   EXPECT_TRUE(rig.machine.pending());
+  EXPECT_EQ(rig.at(1300ms, HeartbeatAnswered{h, 3ms}), (Actions{Schedule{t0 + 61300ms}}));
+  for (Duration at = 2300ms; at < 61300ms; at += 1s) {
+    EXPECT_TRUE(only<Persist>(rig.at(at, HeartbeatAnswered{h, 3ms})).empty());
+  }
+  EXPECT_TRUE(rig.machine.pending());
 
-  const Actions committed = rig.at(1300ms, HeartbeatAnswered{h, 3ms});
+  const Actions committed = rig.at(61300ms, Tick{});
   io.apply(committed);
   EXPECT_EQ(only<Promote>(committed), std::vector<Promote>{Promote{h}});
   EXPECT_LT(first_index<Promote>(committed), first_index<Close>(committed))
@@ -171,8 +177,9 @@ TEST(FailoverTopology, primary_change_is_pending_until_the_new_primary_answers) 
   EXPECT_EQ(only<Close>(committed), (std::vector<Close>{Close{s0, "topology-change"}}));
   EXPECT_EQ(only<Persist>(committed),
             (std::vector<Persist>{{pushed, gateway("gw0"), t0 + 1s}}));
-  EXPECT_EQ(ack_in(committed), (Acknowledge{h, 4, TopologyOutcome::applied,
-                                            "the new primary answered a heartbeat"}));
+  EXPECT_EQ(ack_in(committed),
+            (Acknowledge{h, 4, TopologyOutcome::applied,
+                         "the new primary stayed healthy for the stable window"}));
   EXPECT_LT(first_index<Persist>(committed), first_index<Acknowledge>(committed));
   EXPECT_EQ(rig.machine.topology(), pushed);
   EXPECT_FALSE(rig.machine.pending());
@@ -184,7 +191,7 @@ TEST(FailoverTopology, primary_change_is_pending_until_the_new_primary_answers) 
 }
 
 TEST(FailoverTopology, unreachable_new_primary_is_retried_with_backoff_on_the_working_session) {
-  Settings settings;
+  Settings settings = test_settings();
   settings.backoff_base = 1000ms;
   Rig rig(3, settings);
   const SessionId s0 = rig.connected_on_primary();
@@ -233,7 +240,8 @@ TEST(FailoverTopology, working_session_dies_while_pending_fails_over_along_the_o
   rig.at(2200ms, Closed{s2, "connect-refused"});
   EXPECT_EQ(rig.machine.state(), State::backoff);
   rig.at(2300ms, Connected{h});
-  const Actions committed = rig.at(2400ms, HeartbeatAnswered{h, 1ms});
+  rig.at(2400ms, HeartbeatAnswered{h, 1ms});
+  const Actions committed = rig.at(62400ms, Tick{});
   EXPECT_EQ(only<Persist>(committed).size(), 1U);
   EXPECT_EQ(rig.machine.state(), State::connected);
   EXPECT_EQ(rig.machine.topology().generation, 2U);

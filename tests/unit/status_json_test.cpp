@@ -19,7 +19,8 @@ const WallTime kNow = sys_days{year{2026} / 11 / 25} + hours{16} + minutes{18} +
 /// Every optional field set.
 StatusSnapshot full_snapshot() {
   StatusSnapshot s = test::connected_snapshot(kNow);
-  s.heartbeat = {1000, 0.41234, 1};
+  s.heartbeat = {1000, 3, 0.41234, 1};
+  s.failback = {60000, 30000};
   s.topology.generation = 7;
   s.topology.source = "pushed";
   s.topology.failover.push_back("127.0.0.1:15803");
@@ -44,9 +45,12 @@ TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
     EXPECT_EQ(keys(doc), (std::set<std::string>{
                              "version", "agent", "management_group", "state", "gateway",
                              "gateway_name", "role", "position", "since", "heartbeat", "topology",
-                             "gateways", "counters", "certificate", "next_retry", "next_probe"}));
+                             "gateways", "failback", "counters", "certificate", "next_retry",
+                             "next_probe"}));
     EXPECT_EQ(keys(doc["heartbeat"]),
-              (std::set<std::string>{"interval_ms", "last_rtt_ms", "missed"}));
+              (std::set<std::string>{"interval_ms", "misses", "last_rtt_ms", "missed"}));
+    EXPECT_EQ(keys(doc["failback"]),
+              (std::set<std::string>{"stable_window_ms", "configured_window_ms", "damped"}));
     EXPECT_EQ(keys(doc["topology"]),
               (std::set<std::string>{"generation", "source", "primary", "failover", "pending",
                                      "last_known_good"}));
@@ -109,6 +113,9 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   EXPECT_EQ(
       doc["counters"],
       (Json{{"failovers", 2}, {"failbacks", 1}, {"reconnects", 3}, {"heartbeats_missed", 4}}));
+  EXPECT_EQ(doc["failback"],
+            (Json{{"stable_window_ms", 60000}, {"configured_window_ms", 30000}, {"damped", true}}));
+  EXPECT_EQ(doc["heartbeat"]["misses"], 3);
   EXPECT_EQ(doc["certificate"]["subject"], "CN=agent1.example.test");
   EXPECT_EQ(doc["certificate"]["not_after"], "2027-11-25T16:18:28.000Z");
   EXPECT_TRUE(doc["certificate"]["days_left"].is_number_integer());

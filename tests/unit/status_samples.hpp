@@ -21,7 +21,8 @@ inline StatusSnapshot connected_snapshot(WallTime now) {
   s.role = "primary";
   s.position = 0;
   s.since = now - seconds{192};
-  s.heartbeat = {1000, 0.412, 0};
+  s.heartbeat = {1000, 3, 0.412, 0};
+  s.failback = {30000, 30000};
   s.topology.primary = "gw1.example.test@127.0.0.1:15801";
   s.topology.failover = {"gw2.example.test@127.0.0.1:15802"};
   s.gateways = {{"gw1.example.test@127.0.0.1:15801", "primary", std::nullopt, now - seconds{1}},

@@ -32,12 +32,13 @@ TEST(StatusText, connected_agent_reads_top_down) {
   EXPECT_TRUE(contains(text,
                        "state       connected to gw1.example.test@127.0.0.1:15801 (primary) since "
                        "2026-11-25 16:15:16Z (3m12s)\n"));
-  EXPECT_TRUE(contains(text, "heartbeat   every 1000 ms, last rtt 0.412 ms, missed 0\n"));
+  EXPECT_TRUE(contains(text, "heartbeat   every 1000 ms (dead after 3 silent), last rtt 0.412 ms, missed 0\n"));
   EXPECT_TRUE(contains(text, "topology    generation 0 (bootstrap)\n"));
   EXPECT_TRUE(contains(
       text, "  primary   gw1.example.test@127.0.0.1:15801   in use, last seen 16:18:27Z\n"));
   EXPECT_TRUE(contains(
       text, "  failover  gw2.example.test@127.0.0.1:15802   last error: connect-refused\n"));
+  EXPECT_TRUE(contains(text, "  failback after 30000 ms stable\n"));
   EXPECT_TRUE(contains(text, "pending     none\n"));
   EXPECT_TRUE(
       contains(text, "counters    failovers 0, failbacks 0, reconnects 0, heartbeats missed 0\n"));
@@ -65,9 +66,17 @@ TEST(StatusText, pending_topology_and_backoff_show_what_waits_and_until_when) {
       contains(text, "waiting since 2026-11-25 16:17:58Z (30s), last error: connect-refused"));
 }
 
+TEST(StatusText, a_damped_failback_window_says_so) {
+  StatusSnapshot snapshot = test::connected_snapshot(kNow);
+  snapshot.failback = {120000, 30000};
+  EXPECT_TRUE(contains(render(snapshot),
+                       "  failback after 120000 ms stable (damped after a flap; configured "
+                       "30000 ms)\n"));
+}
+
 TEST(StatusText, empty_snapshot_shows_dashes_not_invented_values) {
   const std::string text = render(StatusSnapshot{});
-  EXPECT_TRUE(contains(text, "heartbeat   every 0 ms, last rtt —, missed 0\n"));
+  EXPECT_TRUE(contains(text, "heartbeat   every 0 ms (dead after 0 silent), last rtt —, missed 0\n"));
   EXPECT_TRUE(contains(text, "certificate —\n"));
   EXPECT_TRUE(contains(text, "state       connecting\n"));
 }
@@ -89,9 +98,18 @@ TEST(StatusText, unexpected_documents_render_without_throwing) {
 TEST(StatusText, control_characters_never_reach_the_terminal) {
   StatusSnapshot snapshot = test::connected_snapshot(kNow);
   snapshot.gateways[1].last_error = "evil\x1b[2Jerror\nnext";
+  // C1 control (U+009B, a one-byte CSI), a right-to-left override, invalid UTF-8.
+  snapshot.gateway_name = "gw\xc2\x9b" "2J\xe2\x80\xaetxt.exe\xff";
   const std::string text = render(snapshot);
   EXPECT_EQ(text.find('\x1b'), std::string::npos);
-  EXPECT_TRUE(contains(text, "last error: evil?[2Jerror?next"));
+  EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(text.find("\xe2\x80\xae"), std::string::npos);
+  EXPECT_EQ(text.find('\xff'), std::string::npos);
+  EXPECT_TRUE(contains(text, "last error: evil\\x1b[2Jerror\\nnext\n"));
+  EXPECT_TRUE(contains(text, "[gw\\x9b2J\\u202etxt.exe"));  // the JSON replaced the bad byte
+  // Other scripts are text, not threats: shown as they are.
+  snapshot.gateway_name = "passerelle-\xc3\xa9t\xc3\xa9";
+  EXPECT_TRUE(contains(render(snapshot), "[passerelle-\xc3\xa9t\xc3\xa9]"));
 }
 
 TEST(StatusText, spans_show_their_two_largest_units) {

@@ -75,7 +75,7 @@ TEST(AgentConnection, rejection_log_names_the_peer_by_its_label) {
   pair->run();
   const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_THAT(lines[0], HasSubstr("certificate rejected peer=198.51.100.7:40001 reason=expired "
+  EXPECT_THAT(lines[0], HasSubstr("event=certificate-rejected peer=198.51.100.7:40001 reason=expired "
                                   "subject=\"CN=agent1.example.test\""));
 }
 

@@ -108,7 +108,7 @@ TEST(GatewayConnection, rejection_is_logged_once_with_peer_and_reason) {
   EXPECT_EQ(agent_verdict({.gateway = "gw-expired"}), "expired");
   const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_THAT(lines[0], HasSubstr("certificate rejected peer=gw1.example.test reason=expired "
+  EXPECT_THAT(lines[0], HasSubstr("event=certificate-rejected peer=gw1.example.test reason=expired "
                                   "subject=\"CN=gw1.example.test\" depth=0"));
 }
 
