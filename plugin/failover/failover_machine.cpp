@@ -153,12 +153,17 @@ void Machine::on(const HeartbeatAnswered& event, Step& step) {
 void Machine::on(const HeartbeatMissed& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr || session->phase == Phase::connecting) return;
-  // A probe (or a handover) must be flawless through its whole stable window: one interval of
-  // silence beyond the normal gap and that gateway is not ready to take us.
-  if (session->purpose == Purpose::probe) {
-    return probe_failed(*session, "probe-heartbeat-missed", true, step);
-  }
-  if (session->purpose == Purpose::handover) {
+  // A probe (or a handover) must be flawless through its whole stable window: once it has
+  // answered, one interval of silence beyond the normal gap and that gateway is not ready to
+  // take us. Before its first answer a distant gateway may simply not have answered yet: only
+  // the silence limit (and a probe's own deadline) ends it then.
+  if (session->purpose != Purpose::active) {
+    const bool broken = session->phase == Phase::healthy ||
+                        event.missed >= std::max(1U, session->misses);
+    if (!broken) return;
+    if (session->purpose == Purpose::probe) {
+      return probe_failed(*session, "probe-heartbeat-missed", true, step);
+    }
     return handover_failed(*session, "heartbeat-missed", true, std::nullopt, step);
   }
   misses_ = event.missed;

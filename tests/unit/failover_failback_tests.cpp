@@ -119,6 +119,31 @@ TEST(FailoverFailback, slow_answers_are_not_a_break) {
   EXPECT_EQ(rig.machine.last_rtt(), 900ms);
 }
 
+TEST(FailoverFailback, a_distant_probe_may_be_late_with_its_first_answer) {
+  // Welcomed, then silent for more than an interval: a gateway 1.5 intervals away has not
+  // answered yet. Only the silence limit would end the probe before its first answer.
+  Rig rig(2);
+  connected_on(rig, 1);
+  const SessionId p = Rig::opened(rig.at(30s, Tick{}));
+  rig.at(30010ms, Connected{p});
+  EXPECT_EQ(rig.at(31510ms, HeartbeatMissed{p, 1}), Actions{});
+  EXPECT_EQ(rig.at(32000ms, HeartbeatAnswered{p, 1500ms}), (Actions{Schedule{t0 + 92s}}));
+  // Once it has answered, one miss is a break.
+  EXPECT_EQ(std::get<Close>(rig.at(34s, HeartbeatMissed{p, 1})[0]).reason,
+            "probe-heartbeat-missed");
+}
+
+TEST(FailoverFailback, a_probe_silent_for_the_limit_before_any_answer_fails) {
+  Rig rig(2);
+  connected_on(rig, 1);
+  const SessionId p = Rig::opened(rig.at(30s, Tick{}));
+  rig.at(30010ms, Connected{p});
+  rig.at(31510ms, HeartbeatMissed{p, 1});
+  rig.at(32510ms, HeartbeatMissed{p, 2});
+  EXPECT_EQ(std::get<Close>(rig.at(33010ms, HeartbeatMissed{p, 3})[0]).reason,
+            "probe-heartbeat-missed");
+}
+
 TEST(FailoverFailback, a_break_in_the_window_fails_the_probe_and_waits_a_probe_interval) {
   Rig rig(2);
   connected_on(rig, 1);
