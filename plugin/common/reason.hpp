@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace gatelink {
@@ -33,20 +34,54 @@ enum class Reason : std::uint8_t {
   send_queue_full,     ///< the peer does not read what we send
   internal_error,      ///< an unexpected exception, caught and logged
   cancelled,           ///< closed by its owner
+  // The failover machine's own decisions.
+  probe_heartbeat_missed,  ///< a failback probe broke inside its stable window
+  probe_timeout,           ///< a failback probe never answered
+  heartbeat_missed,        ///< the handover to a new primary broke inside its stable window
+  superseded,              ///< a session no longer needed (a newer decision replaced it)
+  failback,                ///< the old session, closed once the failback took over
+  stop,                    ///< the endpoint stops
+  topology_change,         ///< the old session, closed once a new topology committed
+  not_in_topology,         ///< a session to a gateway the new topology dropped
+  welcome,                 ///< an active session was welcomed
+  stable_window,           ///< a probe or handover stayed healthy for the whole window
+  backoff_over,            ///< the backoff ended: a new pass starts
+  all_gateways_excluded,   ///< every gateway asked the agent to stay away
+  primary_unchanged,       ///< a pushed topology applied at once: same primary
+  on_new_primary,          ///< a pushed topology applied at once: already on its primary
+  flap,                    ///< lost the gateway soon after failing back to it
+  // The gateway's side.
+  idle_timeout,         ///< nothing heard from the agent for the agreed silence
+  drain_timeout,        ///< a goodbye could not be written in time
+  name_mismatch,        ///< the hello's name is not one the client certificate carries
+  unsupported_version,  ///< the hello speaks another protocol version
 };
 
-inline constexpr std::array<std::string_view, 22> kReasonNames{
+inline constexpr auto kReasonNames = std::to_array<std::string_view>({
     "resolve-failed",  "resolve-timeout",   "connect-refused",  "connect-timeout",
     "unreachable",     "handshake-timeout", "handshake-failed", "certificate",
     "welcome-timeout", "tls-setup",         "closed-by-peer",   "connection-reset",
     "broken-pipe",     "timed-out",         "io-error",         "heartbeat-timeout",
     "protocol-error",  "gateway-error",     "goodbye",          "send-queue-full",
-    "internal-error",  "cancelled"};
-static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::cancelled) + 1);
+    "internal-error",  "cancelled",
+    "probe-heartbeat-missed", "probe-timeout", "heartbeat-missed", "superseded", "failback",
+    "stop", "topology-change", "not-in-topology", "welcome", "stable-window", "backoff-over",
+    "all-gateways-excluded", "primary-unchanged", "on-new-primary", "flap",
+    "idle-timeout", "drain-timeout", "name-mismatch", "unsupported-version"});
+static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::unsupported_version) + 1);
 
 constexpr std::string_view to_string(Reason reason) {
   const auto index = static_cast<std::size_t>(reason);
   return index < kReasonNames.size() ? kReasonNames[index] : std::string_view("unknown");
+}
+
+/// The key as a string, for the records that also hold keys from elsewhere (a refused
+/// certificate's word, a goodbye's key).
+inline std::string key(Reason reason) { return std::string(to_string(reason)); }
+
+/// What a gateway's goodbye with reason key `peer_key` is recorded as: `goodbye:shutdown`.
+inline std::string goodbye_key(std::string_view peer_key) {
+  return std::string(to_string(Reason::goodbye)) + ":" + std::string(peer_key);
 }
 
 }  // namespace gatelink

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "common/reason.hpp"
 #include "failover/failover_machine.hpp"
 
 namespace gatelink::failover {
@@ -52,9 +53,9 @@ void Machine::fail_back(SessionRecord& session, Step& step) {
   session.purpose = Purpose::active;
   session.deadline.reset();
   step.out.emplace_back(Promote{promoted});
-  close(old_id, "failback", step);
+  close(old_id, key(Reason::failback), step);
   ++counters_.failbacks;
-  step.out.emplace_back(Report{Report::Kind::failback, from, to, "stable-window"});
+  step.out.emplace_back(Report{Report::Kind::failback, from, to, key(Reason::stable_window)});
   now_connected(*find(promoted), step);
   last_rtt_ = rtt;
   failed_back_at_ = step.now;
@@ -121,7 +122,7 @@ void Machine::damp_flap(std::size_t gateway, Step& step) {
   const Duration cap = std::max(settings_.max_stable_window, settings_.stable_window());
   window_ = std::min(cap, window_ * 2);
   window_changed_ = step.now;
-  step.out.emplace_back(Report{Report::Kind::damped, gateway, std::nullopt, "flap"});
+  step.out.emplace_back(Report{Report::Kind::damped, gateway, std::nullopt, key(Reason::flap)});
 }
 
 }  // namespace gatelink::failover

@@ -1,6 +1,7 @@
 // The failover machine: states, the session table and moving along the ordered gateway list.
 // Failback probes live in failover_failback.cpp, the delays in failover_backoff.cpp.
 
+#include "common/reason.hpp"
 #include "failover/failover_machine.hpp"
 
 #include <algorithm>
@@ -126,7 +127,7 @@ void Machine::on(const Connected& event, Step& step) {
   gateways_[session->gateway].last_seen = step.now;
   // A probe is not healthy yet: it must also answer a heartbeat (probe_healthy).
   if (session->purpose != Purpose::active) return;
-  step.out.emplace_back(Report{Report::Kind::connected, std::nullopt, session->gateway, "welcome"});
+  step.out.emplace_back(Report{Report::Kind::connected, std::nullopt, session->gateway, key(Reason::welcome)});
   now_connected(*session, step);
 }
 
@@ -162,16 +163,16 @@ void Machine::on(const HeartbeatMissed& event, Step& step) {
                         event.missed >= std::max(1U, session->misses);
     if (!broken) return;
     if (session->purpose == Purpose::probe) {
-      return probe_failed(*session, "probe-heartbeat-missed", true, step);
+      return probe_failed(*session, key(Reason::probe_heartbeat_missed), true, step);
     }
-    return handover_failed(*session, "heartbeat-missed", true, std::nullopt, step);
+    return handover_failed(*session, key(Reason::heartbeat_missed), true, std::nullopt, step);
   }
   misses_ = event.missed;
   ++counters_.heartbeats_missed;
   if (event.missed < std::max(1U, session->misses)) return;
   const std::size_t gateway = session->gateway;
-  close(event.session, "heartbeat-timeout", step);
-  active_died(gateway, "heartbeat-timeout", step);
+  close(event.session, key(Reason::heartbeat_timeout), step);
+  active_died(gateway, key(Reason::heartbeat_timeout), step);
 }
 
 void Machine::on(const Closed& event, Step& step) {
@@ -190,18 +191,18 @@ void Machine::on(const GoodbyeReceived& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr) return;
   if (session->purpose == Purpose::handover) {
-    return handover_failed(*session, "goodbye:" + event.reason, true, event.retry_after, step);
+    return handover_failed(*session, goodbye_key(event.reason), true, event.retry_after, step);
   }
   const std::size_t gateway = session->gateway;
   if (event.retry_after) {
     gateways_[gateway].retry_not_before =
         step.now + jittered_retry_after(settings_, *event.retry_after, draw());
   }
-  std::string reason = "goodbye:" + event.reason;
+  std::string reason = goodbye_key(event.reason);
   if (session->purpose == Purpose::probe) {
     return probe_failed(*session, std::move(reason), true, step);
   }
-  close(event.session, "goodbye", step);
+  close(event.session, key(Reason::goodbye), step);
   active_died(gateway, std::move(reason), step);
 }
 
@@ -218,7 +219,7 @@ void Machine::on(const Tick& /*event*/, Step& step) {
   if (SessionRecord* looking = probe()) {
     if (looking->deadline && step.now >= *looking->deadline) {
       if (looking->phase == Phase::healthy) return fail_back(*looking, step);
-      probe_failed(*looking, "probe-timeout", true, step);
+      probe_failed(*looking, key(Reason::probe_timeout), true, step);
     }
   } else if (next_probe_ && step.now >= *next_probe_) {
     open_probe(step);
@@ -227,8 +228,8 @@ void Machine::on(const Tick& /*event*/, Step& step) {
 
 void Machine::on(const Stop& /*event*/, Step& step) {
   // The active session first, so that an operator's log reads in the order that matters.
-  if (const SessionRecord* session = active()) close(session->id, "stop", step);
-  while (!sessions_.empty()) close(sessions_.front().id, "stop", step);
+  if (const SessionRecord* session = active()) close(session->id, key(Reason::stop), step);
+  while (!sessions_.empty()) close(sessions_.front().id, key(Reason::stop), step);
   enter(State::stopped, step.now);
 }
 
@@ -248,7 +249,7 @@ void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
     standby->deadline.reset();
     for (std::size_t i = sessions_.size(); i-- > 0;) {
       if (sessions_[i].id != promoted && sessions_[i].purpose != Purpose::handover) {
-        close(sessions_[i].id, "superseded", step);
+        close(sessions_[i].id, key(Reason::superseded), step);
       }
     }
     ++counters_.failovers;
@@ -260,7 +261,7 @@ void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
   // Whatever else is open (a probe still connecting) belonged to the dead session's state; the
   // handover to a pending topology's new primary goes on: it is how that topology takes effect.
   for (std::size_t i = sessions_.size(); i-- > 0;) {
-    if (sessions_[i].purpose != Purpose::handover) close(sessions_[i].id, "superseded", step);
+    if (sessions_[i].purpose != Purpose::handover) close(sessions_[i].id, key(Reason::superseded), step);
   }
   const std::optional<std::size_t> next = next_eligible(gateway + 1, step.now);
   if (!next) return enter_backoff(gateway, reason, step);
@@ -273,10 +274,10 @@ void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
 void Machine::start_pass(Step& step) {
   const std::optional<std::size_t> first = next_eligible(0, step.now);
   // Only reachable when every gateway sent us away; enter_backoff waits for the earliest.
-  if (!first) return enter_backoff(std::nullopt, "all-gateways-excluded", step);
+  if (!first) return enter_backoff(std::nullopt, key(Reason::all_gateways_excluded), step);
   if (state_ == State::backoff) {
     ++counters_.reconnects;
-    step.out.emplace_back(Report{Report::Kind::reconnect, std::nullopt, *first, "backoff-over"});
+    step.out.emplace_back(Report{Report::Kind::reconnect, std::nullopt, *first, key(Reason::backoff_over)});
   }
   enter(State::connecting, step.now);
   open(*first, Purpose::active, step);

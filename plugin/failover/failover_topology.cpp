@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "failover/failover_backoff.hpp"
+#include "common/reason.hpp"
 #include "failover/failover_machine.hpp"
 
 namespace gatelink::failover {
@@ -86,14 +87,14 @@ void Machine::on(const TopologyPushed& event, Step& step) {
                         event.session, step);
   }
 
-  drop_pending("superseded", step);
+  drop_pending(key(Reason::superseded), step);
   step.out.emplace_back(Persist{pushed, received_from, step.now});
   step.out.emplace_back(Acknowledge{event.session, generation, TopologyOutcome::applied, ""});
   const std::optional<std::size_t> to =
       in_use_from ? position_in(list, ordered_[*in_use_from]) : std::nullopt;
   step.out.emplace_back(Report{Report::Kind::applied, in_use_from, to,
-                               pushed.primary == topology_.primary ? "primary-unchanged"
-                                                                   : "on-new-primary",
+                               pushed.primary == topology_.primary ? key(Reason::primary_unchanged)
+                                                                   : key(Reason::on_new_primary),
                                generation});
   adopt(pushed, step);
 }
@@ -116,7 +117,7 @@ void Machine::make_pending(PendingTopology pending, SessionId from, Step& step) 
     pending.last_error = std::move(pending_->last_error);
     pending.retry_at = pending_->retry_at;
   } else {
-    drop_pending("superseded", step);
+    drop_pending(key(Reason::superseded), step);
   }
   pending_ = std::move(pending);
   step.out.emplace_back(Acknowledge{
@@ -167,14 +168,14 @@ void Machine::commit(SessionRecord& session, Step& step) {
   // carries the traffic before anything of the old topology is closed.
   step.out.emplace_back(Promote{id});
   for (std::size_t i = sessions_.size(); i-- > 0;) {
-    if (sessions_[i].id != id) close(sessions_[i].id, "topology-change", step);
+    if (sessions_[i].id != id) close(sessions_[i].id, key(Reason::topology_change), step);
   }
   const std::uint64_t generation = done.topology.generation;
   step.out.emplace_back(Persist{done.topology, done.received_from, done.received_at});
   step.out.emplace_back(Acknowledge{id, generation, TopologyOutcome::applied,
                                     "the new primary stayed healthy for the stable window"});
   step.out.emplace_back(
-      Report{Report::Kind::committed, from, std::size_t{0}, "new-primary-stable", generation});
+      Report{Report::Kind::committed, from, std::size_t{0}, key(Reason::stable_window), generation});
   adopt(std::move(done.topology), step);
   SessionRecord& promoted = *find(id);
   promoted.purpose = Purpose::active;
@@ -207,13 +208,13 @@ void Machine::adopt(Topology topology, Step& step) {
   bool lost_active = false;
   for (const SessionId id : orphans) {
     lost_active = lost_active || find(id)->purpose == Purpose::active;
-    close(id, "not-in-topology", step);
+    close(id, key(Reason::not_in_topology), step);
   }
   const SessionRecord* current = active();
   // A probe only ever looks back up the list.
   if (const SessionRecord* looking = probe();
       looking && current && looking->gateway >= current->gateway) {
-    close(looking->id, "superseded", step);
+    close(looking->id, key(Reason::superseded), step);
   }
   // Only a session still connecting can be lost here: a working one is never dropped for a list.
   if (lost_active) return start_pass(step);
