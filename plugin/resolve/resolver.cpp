@@ -27,6 +27,12 @@ std::string_view to_string(ResolveFailure failure) {
   return "resolve-failed";
 }
 
+Resolution::Resolution(Endpoints endpoints) : endpoints_(std::move(endpoints)) {
+  if (endpoints_.empty()) error_ = {.reason = ResolveFailure::failed, .detail = "no address"};
+}
+
+Resolution::Resolution(ResolveError error) : error_(std::move(error)) {}
+
 std::optional<asio::ip::address> parse_ip_literal(std::string_view host) {
   const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
   if (bracketed) host = host.substr(1, host.size() - 2);

@@ -28,8 +28,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
-
 namespace gatelink::resolve {
 
 namespace asio = boost::asio;
@@ -51,8 +49,27 @@ struct ResolveError {
 
 using Endpoints = std::vector<asio::ip::tcp::endpoint>;
 
-/// The addresses of a name in the resolver's order (never empty), or why there are none.
-using Resolution = Result<Endpoints, ResolveError>;
+/// The addresses of a name in the resolver's order, or why there are none. Default-constructible
+/// (co_spawn needs it) as a failure; endpoints given are never empty when ok().
+class Resolution {
+ public:
+  Resolution() = default;
+  Resolution(Endpoints endpoints);  // NOLINT(google-explicit-constructor): implicit by design
+  Resolution(ResolveError error);   // NOLINT(google-explicit-constructor): implicit by design
+
+  bool ok() const noexcept { return !endpoints_.empty(); }
+  explicit operator bool() const noexcept { return ok(); }
+
+  const Endpoints& endpoints() const { return endpoints_; }
+  const Endpoints& operator*() const { return endpoints_; }
+  const Endpoints* operator->() const { return &endpoints_; }
+  /// Why there is no address; meaningful only when !ok().
+  const ResolveError& error() const { return error_; }
+
+ private:
+  Endpoints endpoints_;
+  ResolveError error_{.reason = ResolveFailure::failed, .detail = "not resolved"};
+};
 
 /// The address of an IP literal (IPv4, IPv6, or IPv6 in brackets), if `host` is one.
 std::optional<asio::ip::address> parse_ip_literal(std::string_view host);
