@@ -29,6 +29,7 @@ TEST_F(ResolveDns, answer_after_the_deadline_is_harmless) {
   const auto timed_out = resolve_now("late.test", 5723, 200ms);
   ASSERT_FALSE(timed_out) << describe(timed_out);
   EXPECT_EQ(timed_out.error().reason, resolve::ResolveFailure::timeout);
+  EXPECT_THAT(timed_out.error().detail, ::testing::HasSubstr("deadline"));
   ASSERT_TRUE(dns_->names().contains("late.test"));
 
   // The answers arrive now, after the lookup ended (run under ASan: nothing may touch it).

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +20,11 @@
 
 #include "fixtures/silent_dns.hpp"
 #include "resolve/resolver.hpp"
+
+namespace gatelink::resolve {
+/// gtest shows reasons by their keys (`resolve-timeout`), not as bytes.
+inline void PrintTo(ResolveFailure failure, std::ostream* out) { *out << to_string(failure); }
+}  // namespace gatelink::resolve
 
 namespace gatelink::testing {
 
