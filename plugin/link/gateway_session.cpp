@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "resolve/resolver.hpp"
 #include "tls/peer_verification.hpp"
 #include "tls/client_stream.hpp"
 
@@ -81,18 +82,21 @@ void GatewaySession::arm_deadline(Millis after, std::string reason) {
 asio::awaitable<void> GatewaySession::establish() {
   const auto& address = options_.address;
   phase_ = Phase::connecting;
-  arm_deadline(options_.connect_timeout, "connect-timeout");
-
-  tcp::resolver resolver(strand_);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(address.host, std::to_string(address.port), kUseTuple);
+  // Resolution has its own deadline and reason; an IP literal needs no resolver at all.
+  const auto resolution =
+      co_await resolve::resolve(address.host, address.port, options_.resolve_timeout);
   if (phase_ == Phase::closed) co_return;
-  if (resolve_ec) {
-    fail({.reason = deadline_reason_.empty() ? "resolve-failed" : deadline_reason_});
+  if (!resolution) {
+    const auto reason = std::string(resolve::to_string(resolution.error().reason));
+    spdlog::warn("event={} gateway={} detail=\"{}\"", reason, address.to_string(),
+                 resolution.error().detail);
+    fail({.reason = reason});
     co_return;
   }
+  arm_deadline(options_.connect_timeout, "connect-timeout");
+  // Every address of the name, in the resolver's order, within the one connect deadline.
   auto [connect_ec, endpoint] =
-      co_await asio::async_connect(stream_.lowest_layer(), endpoints, kUseTuple);
+      co_await asio::async_connect(stream_.lowest_layer(), *resolution, kUseTuple);
   if (phase_ == Phase::closed) co_return;
   if (connect_ec) {
     fail({.reason = deadline_reason_.empty() ? describe_error(connect_ec) : deadline_reason_});

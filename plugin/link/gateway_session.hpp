@@ -29,7 +29,8 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     std::string agent_name;
     std::string management_group;
     std::uint64_t topology_generation = 0;  ///< sent in the hello
-    Millis connect_timeout{3000};           ///< resolve + TCP connect
+    Millis resolve_timeout{3000};           ///< name lookup (an IP literal needs none)
+    Millis connect_timeout{3000};           ///< TCP connect, over all addresses of the name
     Millis handshake_timeout{3000};         ///< TLS handshake + hello/welcome
     Millis heartbeat_interval{1000};
     /// A heartbeat not answered within this is a miss (at most one interval).
