@@ -77,8 +77,8 @@ std::optional<asio::ip::address> parse_ip_literal(std::string_view host);
 /// Resolves `host` to TCP endpoints with `port`, completing no later than `deadline` after the
 /// call (an IP literal at once, whatever the deadline). Awaited on the caller's executor, which
 /// must be a strand or a single-threaded io_context: the lookup's own handlers run on a strand
-/// nested in it. Supports Asio per-operation cancellation (terminal, partial, total): a
-/// cancelled lookup completes at once with `resolve-cancelled`.
+/// nested in it. Cancellable through the awaiting coroutine's cancellation slot (co_spawn with
+/// bind_cancellation_slot, awaitable operators): it then completes at once, `resolve-cancelled`.
 asio::awaitable<Resolution> resolve(std::string host, std::uint16_t port,
                                     std::chrono::milliseconds deadline);
 
