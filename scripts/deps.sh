@@ -7,7 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libssl-dev openssl libtinyxml2-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libsystemd-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libxml2-utils
+  libxml2-utils libc-ares-dev
+  iproute2 util-linux
 )
 
 missing=()

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "resolve/resolver.hpp"
 #include "tls/client_stream.hpp"
 #include "tls/peer_verification.hpp"
 #include "common/escape.hpp"
@@ -51,7 +52,6 @@ GatewaySession::GatewaySession(asio::io_context& io, std::shared_ptr<asio::ssl::
     : strand_(asio::make_strand(io)),
       tls_(std::move(tls)),
       stream_(strand_, *tls_),
-      resolver_(strand_),
       options_(std::move(options)),
       handlers_(std::move(handlers)),
       writer_(strand_),
@@ -81,7 +81,6 @@ void GatewaySession::step(Phase phase, Millis deadline, Reason reason) {
     if (self->phase_ == Phase::up || self->phase_ == Phase::closed) return;
     // Closing makes the pending operation complete with an error; establish() then reports
     // the step's reason.
-    self->resolver_.cancel();
     boost::system::error_code ignored;
     self->stream_.lowest_layer().close(ignored);
   });
@@ -91,28 +90,24 @@ Reason GatewaySession::step_failure(Reason otherwise) const {
   return deadline_.expired().value_or(otherwise);
 }
 
-asio::awaitable<std::optional<tcp::resolver::results_type>> GatewaySession::resolve() {
+asio::awaitable<std::optional<resolve::Endpoints>> GatewaySession::resolve() {
   const auto& address = options_.address;
-  const std::string port = std::to_string(address.port);
-  // An IP literal needs no resolver, so a DNS server that never answers cannot delay it.
-  boost::system::error_code literal_ec;
-  std::string host = address.host;
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const auto literal = asio::ip::make_address(host, literal_ec);
-  if (!literal_ec) {
-    co_return tcp::resolver::results_type::create(tcp::endpoint(literal, address.port), host,
-                                                  port);
-  }
-  step(Phase::resolving, options_.timings.resolve_timeout, Reason::resolve_timeout);
-  auto [ec, results] = co_await resolver_.async_resolve(host, port, kUseTuple);
+  phase_ = Phase::resolving;
+  // An IP literal never reaches a resolver; a name is looked up afresh, with its own deadline,
+  // without waiting behind any other lookup (plugin/resolve). close() cancels it at once.
+  auto resolution = co_await asio::co_spawn(
+      strand_, resolve::resolve(address.host, address.port, options_.timings.resolve_timeout),
+      asio::bind_cancellation_slot(cancel_resolve_.slot(), asio::use_awaitable));
   if (phase_ == Phase::closed) co_return std::nullopt;
-  if (ec || results.empty()) {
-    fail({.reason = step_failure(Reason::resolve_failed), .detail = ec ? ec.message() : ""});
+  if (!resolution) {
+    const auto& error = resolution.error();
+    const Reason reason = error.reason == resolve::ResolveFailure::timeout ? Reason::resolve_timeout
+                          : error.reason == resolve::ResolveFailure::failed ? Reason::resolve_failed
+                                                                            : Reason::cancelled;
+    fail({.reason = reason, .detail = error.detail});
     co_return std::nullopt;
   }
-  co_return results;
+  co_return *resolution;
 }
 
 asio::awaitable<void> GatewaySession::establish() {
@@ -421,7 +416,7 @@ void GatewaySession::shut_down() {
   deadline_.disarm();
   heartbeat_.cancel();
   liveness_.cancel();
-  resolver_.cancel();
+  cancel_resolve_.emit(asio::cancellation_type::terminal);
   writer_.stop();
   boost::system::error_code ignored;
   stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);

@@ -4,6 +4,7 @@
 // heartbeat loop and a liveness watch on one strand. It reports what happens; the failover
 // machine decides what to do about it.
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +23,7 @@
 #include "link/deadline.hpp"
 #include "link/frame_io.hpp"
 #include "link/liveness.hpp"
+#include "resolve/resolver.hpp"
 #include "topology/gateway_address.hpp"
 
 namespace gatelink::link {
@@ -88,7 +90,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
                  Handlers handlers);
 
   asio::awaitable<void> establish();
-  asio::awaitable<std::optional<tcp::resolver::results_type>> resolve();
+  asio::awaitable<std::optional<resolve::Endpoints>> resolve();
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> heartbeat_loop();
@@ -107,7 +109,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   asio::strand<asio::io_context::executor_type> strand_;
   std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
   TlsStream stream_;
-  tcp::resolver resolver_;
+  asio::cancellation_signal cancel_resolve_;  ///< ends a lookup under way when the session closes
   Options options_;
   Handlers handlers_;
   Phase phase_ = Phase::idle;
