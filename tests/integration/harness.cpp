@@ -176,7 +176,7 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
     x << "/>\n";
   }
   x << "  <backoff base-ms=\"50\" cap-ms=\"500\"/>\n"
-    << "  <timeouts connect-ms=\"1000\" handshake-ms=\"1000\"/>\n"
+    << "  <timeouts connect-ms=\"1000\" handshake-ms=\"" << s.handshake_timeout_ms << "\"/>\n"
     << "  <state dir=\"" << agent_state_dir(dir).string() << "\"/>\n"
     << "  <status socket=\"" << (dir / "agent.sock").string() << "\"/>\n"
     << "</agent>\n";

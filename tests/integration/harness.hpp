@@ -96,6 +96,7 @@ struct AgentSetup {
   std::vector<std::pair<std::string, std::string>> gateways;  ///< (address, server-name)
   unsigned heartbeat_interval_ms = 200;
   unsigned misses = 3;
+  unsigned handshake_timeout_ms = 1000;  ///< <timeouts handshake-ms>: raise it behind a delay
   /// <failback probe-interval-ms stable-probes/>; written only when one of them is set, so the
   /// configuration's defaults apply otherwise.
   std::optional<unsigned> probe_interval_ms;
