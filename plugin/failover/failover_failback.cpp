@@ -15,10 +15,14 @@
 namespace gatelink::failover {
 namespace {
 
-/// How long a probe may take to answer its first heartbeat. One probe interval, but never less
-/// than two heartbeat intervals, so a distant gateway has time for its first round trip.
+/// How long a probe may take to answer its first heartbeat: a backstop, since every step of a
+/// connection has its own deadline and an unanswered probe ends at the silence limit. Every step
+/// may take its whole deadline on a distant gateway, so it is never less than their sum.
 Duration probe_timeout(const Settings& settings) {
-  return std::max(settings.probe_interval, settings.heartbeat_interval * 2);
+  const Duration steps = settings.resolve_timeout + settings.connect_timeout +
+                         settings.handshake_timeout + settings.welcome_timeout +
+                         settings.silence_limit();
+  return std::max(settings.probe_interval, steps);
 }
 
 }  // namespace

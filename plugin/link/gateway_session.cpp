@@ -405,6 +405,11 @@ void GatewaySession::close(std::string reason) {
 
 void GatewaySession::fail(Ending ending) {
   if (phase_ == Phase::closed) return;
+  if (ending.reason == Reason::protocol_error) {
+    // What the gateway broke is its own data: escaped.
+    spdlog::warn("event=protocol-error gateway={} detail={}", options_.address.to_string(),
+                 escaped(ending.detail));
+  }
   auto handler = std::move(handlers_.on_closed);
   handlers_ = {};
   shut_down();

@@ -128,7 +128,9 @@ TEST(AgentGateway, gatelinkctl_exit_status_is_3_when_not_connected_and_2_without
 /// A TCP client that connects and then never starts TLS: it holds one handshake slot.
 class StuckClient {
  public:
-  explicit StuckClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // CLOEXEC: an agent started later must not inherit the socket and keep it open.
+  explicit StuckClient(std::uint16_t port)
+      : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -152,28 +154,52 @@ class StuckClient {
   bool connected_ = false;
 };
 
-TEST(AgentGateway, busy_gateway_answers_without_handshake_and_agent_moves_on) {
+TEST(AgentGateway, busy_gateway_answers_without_handshake_and_agent_stays_away_for_retry_after) {
+  constexpr auto kRetryAfter = 1500ms;
   TempDir dir;
   // gw1 takes one handshake at a time, and a stuck client holds that one.
   auto gw1 = start_gateway(dir, "gw1.example.test", "gw1", 0,
                            {"--max-handshakes", "1", "--handshake-timeout-ms", "20000",
-                            "--busy-retry-after-ms", "60000"});
+                            "--busy-retry-after-ms", std::to_string(kRetryAfter.count())});
   auto gw2 = start_gateway(dir, "gw2.example.test", "gw2");
-  StuckClient stuck(gw1.port);
-  ASSERT_TRUE(stuck.admitted());
+  auto stuck = std::make_unique<StuckClient>(gw1.port);
+  ASSERT_TRUE(stuck->admitted());
 
   AgentSetup setup;
   setup.gateways = {{gw1.address, "gw1.example.test"}, {gw2.address, "gw2.example.test"}};
+  // The agent would probe gw1 every 100 ms and fail back after one healthy probe: only the
+  // retry-after keeps it away longer. Its cap (the backoff cap) is above the retry-after.
+  setup.probe_interval_ms = 100;
+  setup.stable_probes = 1;
+  setup.backoff_cap_ms = 5000;
   auto agent = start_agent(dir, write_agent_config(dir, setup));
   const auto socket = dir / "agent.sock";
   ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw2.address); }, 10s)) << agent->log();
   auto s = *agent_status(socket);
   EXPECT_EQ(s["gateways"][0]["last_error"], "goodbye:busy") << s.dump();
-  EXPECT_NE(gw1.process->log().find("event=agent-refused"), std::string::npos)
+  EXPECT_TRUE(any_line_has(gw1.process->log(), {"event=agent-refused", "reason=busy"}))
       << gw1.process->log();
-  EXPECT_NE(gw1.process->log().find("reason=busy"), std::string::npos) << gw1.process->log();
-  // The agent honours the retry-after: it does not hammer gw1 (the backoff cap bounds the wait).
-  EXPECT_EQ(gw1.process->log().find("event=agent-connected"), std::string::npos);
+
+  // gw1 takes agents again; the agent comes back to it, but not before the retry-after.
+  stuck.reset();
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 20s))
+      << agent->log() << gw1.process->log();
+  // gw1's own log times (one clock) measure how long the agent stayed away: from the last busy
+  // answer it gave to the agent's next session there. An agent that ignored the retry-after
+  // would be back within a probe interval.
+  const auto log = gw1.process->log();
+  const auto connected = lines_with(log, {"event=agent-connected", "agent=agent1.example.test"});
+  ASSERT_FALSE(connected.empty()) << log;
+  const auto back_at = log_line_time(connected.front());
+  std::optional<std::chrono::system_clock::time_point> refused_at;
+  for (const auto& line : lines_with(log, {"event=agent-refused", "reason=busy"})) {
+    const auto at = log_line_time(line);
+    if (at && back_at && *at <= *back_at) refused_at = at;
+  }
+  ASSERT_TRUE(back_at && refused_at) << log;
+  const auto stayed_away =
+      std::chrono::duration_cast<std::chrono::milliseconds>(*back_at - *refused_at);
+  EXPECT_GE(stayed_away.count(), kRetryAfter.count()) << log << agent->log();
 }
 
 }  // namespace

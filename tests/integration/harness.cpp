@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -175,7 +177,7 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
     if (s.stable_probes) x << " stable-probes=\"" << *s.stable_probes << "\"";
     x << "/>\n";
   }
-  x << "  <backoff base-ms=\"50\" cap-ms=\"500\"/>\n"
+  x << "  <backoff base-ms=\"50\" cap-ms=\"" << s.backoff_cap_ms << "\"/>\n"
     << "  <timeouts connect-ms=\"1000\" handshake-ms=\"" << s.handshake_timeout_ms << "\"/>\n"
     << "  <state dir=\"" << agent_state_dir(dir).string() << "\"/>\n"
     << "  <status socket=\"" << (dir / "agent.sock").string() << "\"/>\n"
@@ -238,6 +240,35 @@ bool any_line_has(const std::string& text, const std::vector<std::string>& parts
     if (all) return true;
   }
   return false;
+}
+
+std::vector<std::string> lines_with(const std::string& text,
+                                    const std::vector<std::string>& parts) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    bool all = true;
+    for (const auto& part : parts) all = all && line.find(part) != std::string::npos;
+    if (all) found.push_back(line);
+  }
+  return found;
+}
+
+std::optional<std::chrono::system_clock::time_point> log_line_time(const std::string& line) {
+  std::tm fields{};
+  int millis = -1;
+  char zone = '\0';
+  if (std::sscanf(line.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &fields.tm_year, &fields.tm_mon,
+                  &fields.tm_mday, &fields.tm_hour, &fields.tm_min, &fields.tm_sec, &millis,
+                  &zone) != 8 ||
+      zone != 'Z') {
+    return std::nullopt;
+  }
+  fields.tm_year -= 1900;
+  fields.tm_mon -= 1;
+  const std::time_t seconds = ::timegm(&fields);
+  if (seconds == -1) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(seconds) + std::chrono::milliseconds(millis);
 }
 
 std::optional<nlohmann::json> agent_status(const fs::path& socket) {

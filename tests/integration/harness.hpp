@@ -103,6 +103,8 @@ struct AgentSetup {
   std::optional<unsigned> stable_probes;
   /// The agent's management-group attribute (a pushed topology must carry the same).
   std::string management_group = "TEST";
+  /// <backoff cap-ms/>: also the longest retry-after the agent honours from a busy answer.
+  unsigned backoff_cap_ms = 500;
 };
 /// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);
@@ -123,6 +125,14 @@ std::string read_text_file(const fs::path& path, std::size_t offset = 0);
 
 /// Whether some line of `text` holds every one of `parts`.
 bool any_line_has(const std::string& text, const std::vector<std::string>& parts);
+
+/// The lines of `text` that hold every one of `parts`, in order.
+std::vector<std::string> lines_with(const std::string& text, const std::vector<std::string>& parts);
+
+/// When a gatelink log line was written: its leading UTC time (`2024-05-01T12:34:56.789Z`, the
+/// agent's and the gateway's pattern), to the millisecond; nullopt for a line without one.
+/// Lines of one process compare exactly; across processes, to the millisecond.
+std::optional<std::chrono::system_clock::time_point> log_line_time(const std::string& line);
 
 /// Asks the agent at `socket` for its status JSON; nullopt if it does not answer.
 std::optional<nlohmann::json> agent_status(const fs::path& socket);

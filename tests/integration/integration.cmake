@@ -10,9 +10,10 @@ gatelink_test(integration_tests PKI TIMEOUT 300
   LABELS integration)
 add_dependencies(integration_tests gatelink-agent gatelink-gateway gatelinkctl)
 
-# libgatelink through its C ABI, as an embedding host uses it (plus a C compile of gatelink.h).
+# libgatelink through its C ABI, as an embedding host uses it (plus a C compile of gatelink.h),
+# against real gateways and the fake gateway of the test fixtures.
 gatelink_test(plugin_abi_tests PKI TIMEOUT 120
   SOURCES integration/plugin_abi_test.cpp integration/plugin_abi_check.c
-  LIBS gatelink gatelink_test_harness
+  LIBS gatelink gatelink_test_harness gatelink_test_fixtures
   LABELS integration)
 add_dependencies(plugin_abi_tests gatelink-gateway)

@@ -1,12 +1,23 @@
 // libgatelink embedded through its C ABI, the way another monitoring agent would load it:
-// open with a configuration file, start, read status, stop, close — against a real gateway.
+// open with a configuration file, start, read status, stop, close — against a real gateway, and
+// against the fixtures' fake gateway where the gateway must misbehave.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "codec/codec.hpp"
+#include "fixtures/fake_gateway.hpp"
 #include "gatelink/endpoint.hpp"
 #include "gatelink/gatelink.h"
 #include "integration/harness.hpp"
@@ -67,30 +78,150 @@ TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
       << gw.process->log();
 }
 
+/// The status JSON of `endpoint`, parsed (a discarded value when it does not parse).
+nlohmann::json status_of(gatelink_endpoint* endpoint) {
+  std::string json(64 * 1024, '\0');
+  const size_t length = gatelink_status_json(endpoint, json.data(), json.size());
+  if (length == 0 || length >= json.size())
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  json.resize(length);
+  return nlohmann::json::parse(json, nullptr, false);
+}
+
+/// This process's TCP socket from 127.0.0.1:`local` to 127.0.0.1:`remote` (an embedded
+/// endpoint's connection to a gateway), or -1.
+int find_tcp_socket(std::uint16_t local, std::uint16_t remote) {
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in own{};
+    sockaddr_in peer{};
+    socklen_t own_size = sizeof own;
+    socklen_t peer_size = sizeof peer;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&own), &own_size) != 0 ||
+        own.sin_family != AF_INET ||
+        ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) {
+      continue;
+    }
+    if (ntohs(own.sin_port) == local && ntohs(peer.sin_port) == remote) return fd;
+  }
+  return -1;
+}
+
+/// Bytes in a socket's kernel queue: SIOCINQ (received, unread) or SIOCOUTQ (not yet taken by
+/// the peer).
+int queued_bytes(int fd, unsigned long which) {
+  int bytes = -1;
+  return ::ioctl(fd, which, &bytes) == 0 ? bytes : -1;
+}
+
+/// How many heartbeat answers (46 bytes each over TLS 1.3) the kernel can buffer between an
+/// endpoint and a gateway that reads nothing: the endpoint's largest send buffer and the
+/// gateway's receive buffer (which grows only as it reads), from this machine's settings.
+std::size_t answers_the_kernel_can_hold() {
+  constexpr std::size_t kAnswerOnTheWire = 46;
+  std::size_t wmem[3] = {};
+  std::size_t rmem[3] = {};
+  std::ifstream("/proc/sys/net/ipv4/tcp_wmem") >> wmem[0] >> wmem[1] >> wmem[2];
+  std::ifstream("/proc/sys/net/ipv4/tcp_rmem") >> rmem[0] >> rmem[1] >> rmem[2];
+  return (wmem[2] + rmem[1]) / kAnswerOnTheWire;
+}
+
+/// Whether a write to `fd` would go through now.
+bool writable(int fd) {
+  pollfd entry{fd, POLLOUT, 0};
+  return ::poll(&entry, 1, 0) == 1 && (entry.revents & POLLOUT) != 0;
+}
+
+/// `count` heartbeats in a row, as a gateway sends them (each one asks for an answer).
+codec::Bytes heartbeat_flood(std::size_t count) {
+  codec::Bytes bytes;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto frame = codec::encode(codec::Heartbeat{.sequence = i + 1, .sent_at_us = 1});
+    bytes.insert(bytes.end(), frame.begin(), frame.end());
+  }
+  return bytes;
+}
+
 TEST(PluginAbi, status_from_another_thread_during_stop_is_safe) {
-  OneGateway setup;
+  // The handshake deadline of the harness's configuration: stop() waits that long at most for a
+  // goodbye that cannot be written.
+  constexpr auto kHandshakeTimeout = 1000ms;
+  using Clock = std::chrono::steady_clock;
+
+  FakeGateway gateway;
+  TempDir dir;
+  AgentSetup setup{.gateways = {{gateway.address(), "gw1.example.test"}}};
+  setup.heartbeat_interval_ms = 5000;  // no heartbeat goes unanswered during the test
+  const auto config = write_agent_config(dir, setup);
   char error[512] = "";
-  gatelink_endpoint* endpoint = gatelink_open(setup.config.c_str(), error, sizeof error);
+  gatelink_endpoint* endpoint = gatelink_open(config.c_str(), error, sizeof error);
   ASSERT_NE(endpoint, nullptr) << error;
   ASSERT_EQ(gatelink_start(endpoint), 0);
   ASSERT_TRUE(wait_until([&] { return gatelink_connected(endpoint) == 1; }, 10s));
+  ASSERT_TRUE(gateway.wait_heartbeats(0, 1, 10s));
+
+  // The gateway stops reading and sends heartbeats: the endpoint answers each one, twice as many
+  // answers as the kernel can buffer between it and a gateway that does not read, so its goodbye
+  // cannot be written and stop() must wait for that write's deadline: a stop that lasts, however
+  // fast the machine. Both sockets are in this process: once the gateway has written every
+  // heartbeat and the endpoint has read them all, its way out is full for good.
+  gateway.set_reading(0, false);
+  ASSERT_TRUE(gateway.send_raw(0, heartbeat_flood(2 * answers_the_kernel_can_hold())));
+  const auto agent_port = gateway.record(0).peer_port;
+  const int gateway_socket = find_tcp_socket(gateway.port(), agent_port);
+  const int endpoint_socket = find_tcp_socket(agent_port, gateway.port());
+  ASSERT_GE(gateway_socket, 0);
+  ASSERT_GE(endpoint_socket, 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return gateway.record(0).unsent_bytes == 0 && queued_bytes(gateway_socket, SIOCOUTQ) == 0 &&
+               queued_bytes(endpoint_socket, SIOCINQ) == 0;
+      },
+      60s));
+  ASSERT_FALSE(writable(endpoint_socket));
 
   // A host's monitoring thread keeps asking while its main thread stops the endpoint.
+  struct Call {
+    Clock::time_point asked;
+    Clock::time_point returned;
+    bool answered = false;  ///< a whole status document
+  };
+  std::vector<Call> calls;
   std::atomic<bool> done{false};
-  std::atomic<int> answers{0};
+  std::atomic<std::size_t> answers{0};
   std::thread poller([&] {
-    char buffer[8192];
     while (!done) {
-      if (gatelink_status_json(endpoint, buffer, sizeof buffer) > 0) ++answers;
+      const auto asked = Clock::now();
+      const auto s = status_of(endpoint);
+      const bool answered = s.is_object() && s.contains("state");
+      calls.push_back({asked, Clock::now(), answered});
+      if (answered) ++answers;
     }
   });
+  const bool polling = wait_until([&] { return answers.load() > 0; }, 10s);
+  const auto stop_began = Clock::now();
   gatelink_stop(endpoint);
-  ASSERT_TRUE(wait_until([&] { return answers.load() > 0; }, 5s));
+  const auto stop_ended = Clock::now();
   done = true;
   poller.join();
-  char buffer[8192];
-  ASSERT_GT(gatelink_status_json(endpoint, buffer, sizeof buffer), 0u);
-  EXPECT_EQ(nlohmann::json::parse(buffer)["state"], "stopped");
+  ASSERT_TRUE(polling);
+
+  ASSERT_GE(stop_ended - stop_began, kHandshakeTimeout)
+      << "stop() did not have to wait for its goodbye: the heartbeats did not fill the buffers";
+  // Calls asked after stop() began were answered in the first half of its wait: a status() that
+  // waited for stop() to finish would have none there.
+  const auto midway = stop_began + (stop_ended - stop_began) / 2;
+  std::size_t during_stop = 0;
+  std::size_t unanswered = 0;
+  for (const auto& call : calls) {
+    if (!call.answered) ++unanswered;
+    if (call.answered && call.asked > stop_began && call.returned < midway) ++during_stop;
+  }
+  EXPECT_EQ(unanswered, 0u) << calls.size() << " calls";
+  EXPECT_GT(during_stop, 0u) << calls.size() << " calls";
+  const auto final_status = status_of(endpoint);
+  ASSERT_TRUE(final_status.is_object());
+  EXPECT_EQ(final_status["state"], "stopped");
   gatelink_close(endpoint);
 }
 

@@ -278,14 +278,16 @@ TEST(FailoverFailback, probe_that_never_answers_times_out) {
   EXPECT_EQ(rig.machine.gateways()[0].last_error, "probe-timeout");
 }
 
-TEST(FailoverFailback, probe_bound_leaves_room_for_the_first_heartbeat) {
-  // A probe interval shorter than a heartbeat round would time every probe out.
+TEST(FailoverFailback, probe_bound_leaves_room_for_every_step_of_a_distant_gateway) {
+  // A probe interval shorter than a distant gateway's connect, handshake, welcome and first
+  // answer would time every probe out: the bound is the sum of the step deadlines and the
+  // silence limit (2 + 3 + 5 + 3 + 3 s with the defaults).
   Settings settings = test_settings();
   settings.probe_interval = 500ms;
   Rig rig(2, settings);
   connected_on(rig, 1);
   const Actions opened = rig.at(500ms, Tick{});
-  EXPECT_EQ(opened.back(), Action{Schedule{t0 + 500ms + 2s}});
+  EXPECT_EQ(opened.back(), Action{Schedule{t0 + 500ms + 16s}});
 }
 
 TEST(FailoverFailback, probe_goodbye_counts_as_a_failure_and_keeps_the_probe_away) {
