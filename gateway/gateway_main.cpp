@@ -36,6 +36,7 @@ struct Options {
   unsigned drain_timeout_ms = 2000;
   unsigned max_handshakes = 256;
   unsigned busy_retry_after_ms = 5000;
+  unsigned max_buffered_mib = 64;
   std::string log_level = "info";
 };
 
@@ -98,7 +99,9 @@ int run(const Options& o) {
   boost::asio::io_context io(1);
   gatelink::gateway::GatewayServer server(
       io, std::move(*context), settings,
-      {.max_handshakes = o.max_handshakes, .busy_retry_after = Millis(o.busy_retry_after_ms)},
+      {.max_handshakes = o.max_handshakes,
+       .busy_retry_after = Millis(o.busy_retry_after_ms),
+       .max_buffered_bytes = std::size_t{o.max_buffered_mib} << 20},
       {.dir = o.store, .poll_period = Millis(o.store_poll_ms)});
   auto bound = server.listen(listen->host, listen->port);
   if (!bound) {
@@ -182,6 +185,13 @@ int main(int argc, char** argv) {
   app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
                  "retry-after sent with a busy answer (agents jitter it upwards)")
       ->check(CLI::Range(0u, 3600000u))
+      ->capture_default_str();
+  // Agents' frames are small (a heartbeat is 16 bytes); the budget matters when peers announce
+  // big ones, and it keeps the gateway's memory at what it was sent, whatever was announced.
+  app.add_option("--max-buffered-mib", o.max_buffered_mib,
+                 "MiB that all agents' partly received frames may hold together; a session "
+                 "whose next read would pass it is dropped (reason buffer-budget)")
+      ->check(CLI::Range(1u, 65536u))
       ->capture_default_str();
   app.add_option("--ready-file", o.ready_file,
                  "write the bound HOST:PORT to this file once listening");

@@ -15,6 +15,7 @@ GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::Reloadin
       tls_(std::move(tls)),
       settings_(std::move(settings)),
       limits_(limits),
+      budget_(std::make_shared<link::BufferBudget>(limits.max_buffered_bytes)),
       acceptor_(io) {
   if (!store.dir.empty()) {
     delivery_ = std::make_unique<TopologyDelivery>(io, store.dir, store.poll_period);
@@ -61,7 +62,7 @@ void GatewayServer::accept() {
     }
     ++handshaking_;
     auto session = AgentSession::create(
-        std::move(socket), tls_->current(), settings_,
+        std::move(socket), tls_->current(), settings_, budget_,
         {.on_admitted = [this](AgentSession*) { --handshaking_; },
          .on_greeted =
              [this](AgentSession* s) {

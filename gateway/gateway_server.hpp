@@ -26,6 +26,8 @@ class GatewayServer {
   struct Limits {
     std::size_t max_handshakes = 256;
     Millis busy_retry_after{5000};
+    /// Bytes that every session's partly received frames may hold together.
+    std::size_t max_buffered_bytes = std::size_t{64} << 20;
   };
 
   /// The management group's store that topologies are delivered from (gatelink-mg writes it).
@@ -56,6 +58,7 @@ class GatewayServer {
   SessionSettings settings_;
   Limits limits_;
   std::size_t handshaking_ = 0;  ///< sessions admitted but not yet through hello/welcome
+  std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session
   link::tcp::acceptor acceptor_;
   std::unordered_map<AgentSession*, std::shared_ptr<AgentSession>> sessions_;
   std::unique_ptr<TopologyDelivery> delivery_;  ///< null without a store
