@@ -31,10 +31,11 @@ struct Options {
   std::string ready_file;
   unsigned heartbeat_interval_ms = 1000;
   unsigned heartbeat_misses = 3;
-  unsigned handshake_timeout_ms = 5000;
+  unsigned handshake_timeout_ms = 3000;
   unsigned idle_timeout_ms = 0;  // 0: derived from the heartbeat settings
   unsigned drain_timeout_ms = 2000;
   unsigned max_handshakes = 256;
+  unsigned max_handshakes_per_address = 0;  // 0: a sixteenth of max_handshakes
   unsigned busy_retry_after_ms = 5000;
   unsigned max_buffered_mib = 64;
   std::string log_level = "info";
@@ -100,6 +101,7 @@ int run(const Options& o) {
   gatelink::gateway::GatewayServer server(
       io, std::move(*context), settings,
       {.max_handshakes = o.max_handshakes,
+       .max_handshakes_per_address = o.max_handshakes_per_address,
        .busy_retry_after = Millis(o.busy_retry_after_ms),
        .max_buffered_bytes = std::size_t{o.max_buffered_mib} << 20},
       {.dir = o.store, .poll_period = Millis(o.store_poll_ms)});
@@ -167,8 +169,14 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-misses", o.heartbeat_misses, "misses advertised to agents")
       ->check(CLI::Range(1u, 100u))
       ->capture_default_str();
+  // From the gateway's side an agent's TLS handshake and hello take two round trips: 3 s covers
+  // a gateway 1 s away (DESIGN keeps those like local ones) with a second to spare, and an
+  // agent waits no longer itself (its handshake-ms is 3000 by default). Every second more is a
+  // second longer that an idle or trickling TCP client holds a handshake slot.
   app.add_option("--handshake-timeout-ms", o.handshake_timeout_ms,
-                 "TLS handshake and hello deadline")
+                 "deadline of a connection that has not completed its TLS handshake and hello; "
+                 "the default is two round trips of an agent 1 s away plus 1 s, and no more "
+                 "than agents wait themselves, so idle or slow clients cannot hold a slot long")
       ->check(CLI::Range(10u, 600000u))
       ->capture_default_str();
   app.add_option("--idle-timeout-ms", o.idle_timeout_ms,
@@ -181,6 +189,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-handshakes", o.max_handshakes,
                  "agents in their handshake at once; beyond it new agents are told busy")
       ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--max-handshakes-per-address", o.max_handshakes_per_address,
+                 "of those, at most this many from one source address (IPv6: one /64); beyond "
+                 "it that source is told busy while others still get slots (0: max-handshakes/16, "
+                 "at least 1)")
+      ->check(CLI::Range(0u, 1000000u))
       ->capture_default_str();
   app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
                  "retry-after sent with a busy answer (agents jitter it upwards)")

@@ -5,5 +5,6 @@ gatelink_test(flood_unit_tests
   SOURCES
     unit/link_buffer_budget_test.cpp
     unit/link_read_message_test.cpp
-  LIBS gatelink_link
+    unit/gateway_handshake_slots_test.cpp
+  LIBS gatelink_link gatelink_admission
   LABELS unit)

@@ -28,9 +28,14 @@ constexpr std::size_t kMiB = std::size_t{1} << 20;
 
 /// A frame header announcing `body_size` bytes of type `type`, and nothing of the body.
 codec::Bytes header(codec::MessageType type, std::uint32_t body_size) {
-  return {'G', 'L', codec::kProtocolVersion, static_cast<std::uint8_t>(type),
-          static_cast<std::uint8_t>(body_size >> 24), static_cast<std::uint8_t>(body_size >> 16),
-          static_cast<std::uint8_t>(body_size >> 8), static_cast<std::uint8_t>(body_size)};
+  return {'G',
+          'L',
+          codec::kProtocolVersion,
+          static_cast<std::uint8_t>(type),
+          static_cast<std::uint8_t>(body_size >> 24),
+          static_cast<std::uint8_t>(body_size >> 16),
+          static_cast<std::uint8_t>(body_size >> 8),
+          static_cast<std::uint8_t>(body_size)};
 }
 
 /// One connected pair of loopback sockets: the test writes on `peer`, readers read `ours`.
