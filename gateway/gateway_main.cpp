@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "descriptor_limit.hpp"
 #include "gateway_server.hpp"
 #include "tls/reloading_context.hpp"
 #include "tls/tls_context.hpp"
@@ -96,6 +97,21 @@ int run(const Options& o) {
                                  : 2 * o.heartbeat_interval_ms * o.heartbeat_misses),
       .drain_timeout = Millis(o.drain_timeout_ms),
   };
+
+  // One descriptor per agent: use all the hard limit allows, and say what that comes to.
+  const auto files = gatelink::gateway::raise_descriptor_limit();
+  if (!files.error.empty()) {
+    spdlog::warn("event=open-files-limit-not-raised soft={} hard={} error=\"{}\"", files.soft,
+                 files.hard, files.error);
+  }
+  spdlog::info(
+      "event=capacity open_files={} max_agents={} max_handshakes={} "
+      "max_handshakes_per_address={} max_buffered_mib={}",
+      files.soft, gatelink::gateway::max_agents(files), o.max_handshakes,
+      o.max_handshakes_per_address != 0
+          ? o.max_handshakes_per_address
+          : gatelink::gateway::HandshakeSlots::default_share(o.max_handshakes),
+      o.max_buffered_mib);
 
   boost::asio::io_context io(1);
   gatelink::gateway::GatewayServer server(

@@ -18,7 +18,10 @@ GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::Reloadin
       handshakes_(limits.max_handshakes, limits.max_handshakes_per_address),
       refusal_log_(limits.refusal_log_period),
       budget_(std::make_shared<link::BufferBudget>(limits.max_buffered_bytes)),
-      acceptor_(io) {
+      acceptor_(io),
+      accept_backoff_(limits.accept_backoff_first, limits.accept_backoff_cap),
+      accept_log_(limits.accept_log_period),
+      accept_timer_(io) {
   if (!store.dir.empty()) {
     delivery_ = std::make_unique<TopologyDelivery>(io, store.dir, store.poll_period);
   }
@@ -47,17 +50,30 @@ void GatewayServer::start() {
 
 void GatewayServer::accept() {
   // Each agent's socket gets its own strand, so sessions never need locks.
-  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
-                                                        link::tcp::socket socket) {
-    if (draining_) return;
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        spdlog::warn("event=accept-failed error=\"{}\"", ec.message());
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](boost::system::error_code ec, link::tcp::socket socket) {
+        if (draining_ || ec == asio::error::operation_aborted) return;
+        if (ec) {
+          accept_failed(ec);
+          return;
+        }
+        accept_backoff_.succeeded();
+        admit(std::move(socket));
         accept();
-      }
-      return;
-    }
-    admit(std::move(socket));
+      });
+}
+
+void GatewayServer::accept_failed(const boost::system::error_code& ec) {
+  // The connection waits in the listen backlog meanwhile; accepting again at once would fail
+  // again at once, as fast as the core allows.
+  const auto wait = accept_backoff_.failed();
+  if (const auto errors = accept_log_.event(LogThrottle::Clock::now())) {
+    spdlog::warn("event=accept-failed error=\"{}\" errors={} retry_in_ms={} agents={}",
+                 ec.message(), *errors, wait.count(), sessions_.size());
+  }
+  accept_timer_.expires_after(wait);
+  accept_timer_.async_wait([this](boost::system::error_code timer_ec) {
+    if (timer_ec || draining_) return;
     accept();
   });
 }
@@ -144,6 +160,7 @@ void GatewayServer::drain(const std::string& reason, std::function<void()> on_dr
   if (delivery_) delivery_->stop();  // or its timer would keep run() from returning
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_timer_.cancel();
   spdlog::info("event=draining agents={} reason={}", sessions_.size(), reason);
   if (sessions_.empty()) {
     asio::post(io_, std::exchange(on_drained_, nullptr));

@@ -7,11 +7,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "accept_backoff.hpp"
 #include "agent_session.hpp"
 #include "common/result.hpp"
 #include "handshake_slots.hpp"
@@ -31,6 +33,10 @@ class GatewayServer {
     std::size_t max_handshakes_per_address = 0;  ///< 0: HandshakeSlots::default_share
     Millis busy_retry_after{5000};
     Millis refusal_log_period{1000};  ///< at most one agent-refused line per period
+    /// After a failed accept (out of descriptors): wait this long, doubling up to the cap.
+    Millis accept_backoff_first{10};
+    Millis accept_backoff_cap{1000};
+    Millis accept_log_period{1000};  ///< at most one accept-failed line per period
     /// Bytes that every session's partly received frames may hold together.
     std::size_t max_buffered_bytes = std::size_t{64} << 20;
   };
@@ -55,6 +61,7 @@ class GatewayServer {
 
  private:
   void accept();
+  void accept_failed(const boost::system::error_code& ec);
   void ended(AgentSession* session);
   void admit(link::tcp::socket socket);
   void refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdict verdict,
@@ -68,6 +75,9 @@ class GatewayServer {
   LogThrottle refusal_log_;
   std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session
   link::tcp::acceptor acceptor_;
+  AcceptBackoff accept_backoff_;
+  LogThrottle accept_log_;
+  asio::steady_timer accept_timer_;  ///< the wait after a failed accept
   std::unordered_map<AgentSession*, std::shared_ptr<AgentSession>> sessions_;
   std::unique_ptr<TopologyDelivery> delivery_;  ///< null without a store
   bool draining_ = false;

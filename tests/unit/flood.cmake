@@ -6,5 +6,6 @@ gatelink_test(flood_unit_tests
     unit/link_buffer_budget_test.cpp
     unit/link_read_message_test.cpp
     unit/gateway_handshake_slots_test.cpp
+    unit/gateway_accept_test.cpp
   LIBS gatelink_link gatelink_admission
   LABELS unit)

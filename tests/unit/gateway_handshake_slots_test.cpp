@@ -7,13 +7,11 @@
 #include <cstdint>
 
 #include "handshake_slots.hpp"
-#include "log_throttle.hpp"
 
 namespace gatelink::gateway {
 namespace {
 
 using Verdict = HandshakeSlots::Verdict;
-using namespace std::chrono_literals;
 
 SourceKey v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
   const std::array<std::uint8_t, 4> bytes{a, b, c, d};
@@ -78,16 +76,6 @@ TEST(SourceKey, ipv4_addresses_are_sources_of_their_own_and_mapped_ones_are_the_
   EXPECT_EQ(v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2}), v4(127, 0, 0, 2));
   // An IPv6 /64 whose bytes spell an IPv4 address is not that address.
   EXPECT_NE(v6({127, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), v4(127, 0, 0, 2));
-}
-
-TEST(LogThrottle, logs_the_first_at_once_then_one_line_a_period_with_the_count) {
-  LogThrottle throttle(1s);
-  const LogThrottle::Clock::time_point t0{};
-  EXPECT_EQ(throttle.event(t0), 1u);
-  for (int i = 1; i <= 499; ++i) EXPECT_EQ(throttle.event(t0 + i * 1ms), std::nullopt);
-  EXPECT_EQ(throttle.event(t0 + 1s), 500u);  // 499 held back, and this one
-  EXPECT_EQ(throttle.event(t0 + 1500ms), std::nullopt);
-  EXPECT_EQ(throttle.event(t0 + 5s), 2u);
 }
 
 }  // namespace
