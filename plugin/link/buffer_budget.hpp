@@ -1,7 +1,8 @@
 #pragma once
 // A bound on the bytes that receive buffers hold, shared by many sessions (the reference
-// gateway's --max-buffered-mib): a frame's buffer grows only as its bytes arrive, and only while
-// the total of every session's buffers stays under the limit. Pure: no sockets, no clocks.
+// gateway's --max-buffered-mib): a frame's buffer grows as its bytes arrive, and past its first
+// chunk only while the total of every session's buffers stays under the limit. Pure: no
+// sockets, no clocks.
 
 #include <atomic>
 #include <cstddef>
@@ -16,7 +17,10 @@ class BufferBudget {
 
   /// Takes `bytes`; false, with nothing taken, when that would pass the limit.
   bool try_reserve(std::size_t bytes);
-  /// Gives back bytes that try_reserve took.
+  /// Takes `bytes` even past the limit: for what every session is due whatever others hold
+  /// (the first chunk of a frame, bounded by the number of sessions).
+  void take(std::size_t bytes);
+  /// Gives back bytes that try_reserve or take took.
   void release(std::size_t bytes);
 
   std::size_t limit() const { return limit_; }
@@ -26,6 +30,8 @@ class BufferBudget {
   std::size_t peak() const { return peak_.load(std::memory_order_relaxed); }
 
  private:
+  void raise_peak(std::size_t used);
+
   const std::size_t limit_;
   std::atomic<std::size_t> used_{0};
   std::atomic<std::size_t> peak_{0};
@@ -43,6 +49,8 @@ class BudgetLease {
 
   /// Takes `bytes` more; false when the budget cannot give them (the lease is unchanged).
   bool grow(std::size_t bytes);
+  /// Takes `bytes` more even past the budget's limit (BufferBudget::take).
+  void grow_anyway(std::size_t bytes);
   std::size_t held() const { return held_; }
 
  private:

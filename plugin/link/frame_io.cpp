@@ -74,7 +74,11 @@ asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body,
   while (received < announced) {
     if (received == body.size()) {
       const std::size_t size = grown_size(received, announced);
-      if (!lease.grow(size - body.size())) {
+      if (body.empty()) {
+        // The first chunk is every reader's due: refusing it would drop agents that send
+        // heartbeats because others announced large frames. Only growth past it is refused.
+        lease.grow_anyway(size);
+      } else if (!lease.grow(size - body.size())) {
         out.ec = ReadErrc::over_budget;
         co_return out;
       }

@@ -32,8 +32,10 @@ struct ReadOutcome {
 /// Reads exactly one frame; a header announcing more than `max_body` bytes is refused before
 /// any of the body is read. The body's buffer grows as its bytes arrive (kReadChunk first, then
 /// doubling, never past the announced length), so memory follows what the peer sent, never
-/// what it announced. With a `budget`, every growth is taken from it first; when the budget
-/// cannot give it, the read ends with ReadErrc::over_budget. Stream: the TLS stream, or the
+/// what it announced. With a `budget`, every allocation is counted in it, and growth past the
+/// first chunk is taken from it first: when the budget cannot give it, the read ends with
+/// ReadErrc::over_budget. The first chunk is never refused, so a budget that large frames have
+/// used up never stops small ones (heartbeats). Stream: the TLS stream, or the
 /// plain socket for the admission frame that precedes TLS.
 template <class Stream>
 asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body,

@@ -31,6 +31,17 @@ TEST(BufferBudget, a_request_larger_than_the_limit_is_refused) {
   EXPECT_EQ(budget.peak(), 0u);
 }
 
+TEST(BufferBudget, take_passes_the_limit_and_then_nothing_more_is_reserved) {
+  BufferBudget budget(100);
+  EXPECT_TRUE(budget.try_reserve(90));
+  budget.take(20);
+  EXPECT_EQ(budget.used(), 110u);
+  EXPECT_EQ(budget.peak(), 110u);
+  EXPECT_FALSE(budget.try_reserve(1));
+  budget.release(20);
+  EXPECT_TRUE(budget.try_reserve(10));
+}
+
 TEST(BufferBudget, lease_gives_everything_back_when_it_goes) {
   BufferBudget budget(1000);
   {
@@ -39,10 +50,12 @@ TEST(BufferBudget, lease_gives_everything_back_when_it_goes) {
     EXPECT_TRUE(lease.grow(600));
     EXPECT_FALSE(lease.grow(200));  // refused: the lease keeps what it had
     EXPECT_EQ(lease.held(), 900u);
-    EXPECT_EQ(budget.used(), 900u);
+    lease.grow_anyway(200);
+    EXPECT_EQ(lease.held(), 1100u);
+    EXPECT_EQ(budget.used(), 1100u);
   }
   EXPECT_EQ(budget.used(), 0u);
-  EXPECT_EQ(budget.peak(), 900u);
+  EXPECT_EQ(budget.peak(), 1100u);
 }
 
 TEST(BufferBudget, lease_without_a_budget_only_counts) {

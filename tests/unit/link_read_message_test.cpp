@@ -70,6 +70,12 @@ class ReadMessage : public ::testing::Test {
     return slot;
   }
 
+  /// Ends a read still waiting for bytes (its peer goes), so nothing outlives the test's budget.
+  void finish(SocketPair& pair, const std::shared_ptr<std::optional<ReadOutcome>>& outcome) {
+    pair.peer.close();
+    ASSERT_TRUE(run_until([&] { return outcome->has_value(); }));
+  }
+
   /// Runs the io_context until `condition` holds or the deadline passes.
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds deadline = 5s) {
     const auto until = std::chrono::steady_clock::now() + deadline;
@@ -142,33 +148,55 @@ TEST_F(ReadMessage, a_small_frame_takes_exactly_its_size) {
   EXPECT_EQ(budget.peak(), frame.size() - codec::kHeaderSize);
 }
 
-TEST_F(ReadMessage, a_read_the_budget_cannot_hold_ends_with_buffer_budget) {
+TEST_F(ReadMessage, growth_the_budget_cannot_hold_ends_the_read_with_buffer_budget) {
   SocketPair pair(io_);
-  BufferBudget budget(1000);
+  BufferBudget budget(kReadChunk + kReadChunk / 2);
   auto outcome = start_read(pair.ours, kMiB, &budget);
-  pair.send(header(codec::MessageType::data, 2000));
+  pair.send(header(codec::MessageType::data, 100 * 1024));
+  pair.send(std::vector<std::uint8_t>(kReadChunk + 1, 1));  // one byte past the first chunk
   ASSERT_TRUE(run_until([&] { return outcome->has_value(); }));
   EXPECT_EQ((*outcome)->ec, ReadErrc::over_budget);
   EXPECT_EQ(describe_error((*outcome)->ec), "buffer-budget");
+  EXPECT_EQ(budget.peak(), kReadChunk);
   EXPECT_EQ(budget.used(), 0u);
-  EXPECT_EQ(budget.peak(), 0u);
 }
 
-TEST_F(ReadMessage, readers_share_one_budget_and_the_one_past_it_is_refused) {
+TEST_F(ReadMessage, readers_share_one_budget_and_the_one_growing_past_it_is_refused) {
   SocketPair first(io_);
   SocketPair second(io_);
-  BufferBudget budget(kReadChunk + kReadChunk / 2);
+  BufferBudget budget(3 * kReadChunk);
   auto first_outcome = start_read(first.ours, kMiB, &budget);
   first.send(header(codec::MessageType::data, kMiB));
-  first.send(std::vector<std::uint8_t>(10, 1));
-  ASSERT_TRUE(run_until([&] { return budget.used() > 0 && first.drained(); }));
+  first.send(std::vector<std::uint8_t>(kReadChunk + 1, 1));
+  ASSERT_TRUE(run_until([&] { return budget.used() == 2 * kReadChunk && first.drained(); }));
 
   auto second_outcome = start_read(second.ours, kMiB, &budget);
   second.send(header(codec::MessageType::data, kMiB));
+  second.send(std::vector<std::uint8_t>(kReadChunk + 1, 2));
   ASSERT_TRUE(run_until([&] { return second_outcome->has_value(); }));
   EXPECT_EQ((*second_outcome)->ec, ReadErrc::over_budget);
   EXPECT_FALSE(first_outcome->has_value());  // the first reader goes on
-  EXPECT_EQ(budget.used(), kReadChunk);
+  EXPECT_EQ(budget.used(), 2 * kReadChunk);
+  finish(first, first_outcome);
+}
+
+TEST_F(ReadMessage, a_budget_that_large_frames_used_up_still_lets_small_frames_through) {
+  SocketPair greedy(io_);
+  SocketPair agent(io_);
+  BufferBudget budget(kReadChunk);
+  auto greedy_outcome = start_read(greedy.ours, kMiB, &budget);
+  greedy.send(header(codec::MessageType::data, kMiB));
+  greedy.send(std::vector<std::uint8_t>(10, 1));
+  ASSERT_TRUE(run_until([&] { return budget.used() == kReadChunk && greedy.drained(); }));
+
+  auto agent_outcome = start_read(agent.ours, kMiB, &budget);
+  const codec::Heartbeat heartbeat{.sequence = 3, .sent_at_us = 4};
+  agent.send(codec::encode(heartbeat));
+  ASSERT_TRUE(run_until([&] { return agent_outcome->has_value(); }));
+  ASSERT_TRUE((*agent_outcome)->message.has_value()) << (*agent_outcome)->ec.message();
+  EXPECT_EQ(std::get<codec::Heartbeat>(*(*agent_outcome)->message), heartbeat);
+  EXPECT_FALSE(greedy_outcome->has_value());
+  finish(greedy, greedy_outcome);
 }
 
 TEST_F(ReadMessage, a_header_over_max_body_is_refused_before_any_allocation) {
