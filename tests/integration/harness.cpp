@@ -122,7 +122,8 @@ RunResult run_program(const std::vector<std::string>& argv, std::chrono::millise
 
 GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                              const std::string& cert_base, std::uint16_t port,
-                             const std::vector<std::string>& extra) {
+                             const std::vector<std::string>& extra,
+                             const std::vector<std::string>& launcher) {
   const auto pki = test_pki();
   const auto ready = dir / (name + ".ready");
   fs::remove(ready);
@@ -135,6 +136,7 @@ GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                                    "--ready-file", ready.string(),
                                    "--heartbeat-interval-ms", "200"};
   argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.begin(), launcher.begin(), launcher.end());
   GatewayProcess g;
   g.name = name;
   g.process = std::make_unique<Process>(argv, dir / (name + ".log"));
