@@ -24,7 +24,8 @@ using TlsStream = asio::ssl::stream<tcp::socket>;
 
 /// One frame read from the stream: a message, a transport error, or a protocol error.
 struct ReadOutcome {
-  boost::system::error_code ec;        ///< transport failure (eof, reset, cancelled)
+  /// Transport failure (eof, reset, cancelled), or ReadErrc::over_budget.
+  boost::system::error_code ec;
   std::optional<codec::Message> message;
   std::string protocol_error;          ///< non-empty when the bytes were not a valid frame
 };
