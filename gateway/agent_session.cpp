@@ -25,17 +25,20 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 std::shared_ptr<AgentSession> AgentSession::create(link::tcp::socket socket,
                                                    std::shared_ptr<asio::ssl::context> tls,
                                                    const SessionSettings& settings,
+                                                   std::shared_ptr<link::BufferBudget> budget,
                                                    Hooks hooks) {
-  return std::shared_ptr<AgentSession>(
-      new AgentSession(std::move(socket), std::move(tls), settings, std::move(hooks)));
+  return std::shared_ptr<AgentSession>(new AgentSession(
+      std::move(socket), std::move(tls), settings, std::move(budget), std::move(hooks)));
 }
 
 AgentSession::AgentSession(link::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
-                           const SessionSettings& settings, Hooks hooks)
+                           const SessionSettings& settings,
+                           std::shared_ptr<link::BufferBudget> budget, Hooks hooks)
     : tls_(std::move(tls)),
       executor_(socket.get_executor()),
       stream_(std::move(socket), *tls_),
       settings_(settings),
+      budget_(std::move(budget)),
       hooks_(std::move(hooks)),
       writer_(executor_),
       watchdog_(executor_) {
@@ -98,7 +101,7 @@ asio::awaitable<void> AgentSession::run() {
       executor_,
       [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->write_loop(); },
       asio::detached);
-  auto hello = co_await link::read_message(stream_, settings_.max_frame);
+  auto hello = co_await read_frame();
   if (phase_ == Phase::closing) co_return;
   if (hello.ec || !hello.protocol_error.empty()) {
     end(hello.ec ? link::error_key(hello.ec) : "protocol-error: " + hello.protocol_error);
@@ -130,7 +133,7 @@ asio::awaitable<void> AgentSession::run() {
 
   while (phase_ == Phase::up) {
     watch(liveness_.silence_limit(), "idle-timeout");
-    auto in = co_await link::read_message(stream_, settings_.max_frame);
+    auto in = co_await read_frame();
     if (phase_ != Phase::up) co_return;
     if (in.ec) {
       end(link::error_key(in.ec));
@@ -144,6 +147,17 @@ asio::awaitable<void> AgentSession::run() {
     }
     handle(*in.message);
   }
+}
+
+asio::awaitable<link::ReadOutcome> AgentSession::read_frame() {
+  auto in = co_await link::read_message(stream_, settings_.max_frame, budget_.get());
+  if (in.ec == link::ReadErrc::over_budget) {
+    // Every session's partly received frames together hold the whole budget: this one goes,
+    // before the gateway's memory follows what peers announce.
+    spdlog::warn("event=agent-dropped peer={} agent={} reason=buffer-budget buffered={} limit={}",
+                 peer_, agent_name_, budget_->used(), budget_->limit());
+  }
+  co_return in;
 }
 
 bool AgentSession::accept_hello(const codec::Hello& hello) {
@@ -171,7 +185,8 @@ bool AgentSession::accept_hello(const codec::Hello& hello) {
 
 void AgentSession::handle(const codec::Message& message) {
   if (const auto* hb = std::get_if<codec::Heartbeat>(&message)) {
-    writer_.push(codec::HeartbeatAck{.sequence = hb->sequence, .sent_at_us = hb->sent_at_us});
+    const codec::HeartbeatAck ack{.sequence = hb->sequence, .sent_at_us = hb->sent_at_us};
+    if (!writer_.push(ack)) end("write-queue-full");  // the agent sends but does not read
     return;
   }
   if (const auto* goodbye = std::get_if<codec::Goodbye>(&message)) {

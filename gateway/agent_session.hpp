@@ -12,6 +12,7 @@
 #include <string>
 
 #include "codec/message.hpp"
+#include "link/buffer_budget.hpp"
 #include "link/frame_io.hpp"
 #include "link/liveness.hpp"
 
@@ -38,9 +39,13 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     std::function<void(AgentSession*)> on_ended;
   };
 
+  /// `budget`: the gateway's bound on bytes held by partly received frames, shared by every
+  /// session; a read it cannot hold drops the session (reason buffer-budget).
   static std::shared_ptr<AgentSession> create(link::tcp::socket socket,
                                               std::shared_ptr<asio::ssl::context> tls,
-                                              const SessionSettings& settings, Hooks hooks);
+                                              const SessionSettings& settings,
+                                              std::shared_ptr<link::BufferBudget> budget,
+                                              Hooks hooks);
   void start();
   /// Says goodbye with this reason (and retry-after, 0 = none) and closes. Idempotent.
   void say_goodbye(std::string reason, std::uint32_t retry_after_ms);
@@ -56,7 +61,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   enum class Phase { handshaking, greeting, up, closing };
 
   AgentSession(link::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
-               const SessionSettings& settings, Hooks hooks);
+               const SessionSettings& settings, std::shared_ptr<link::BufferBudget> budget,
+               Hooks hooks);
+  asio::awaitable<link::ReadOutcome> read_frame();
   void admitted();
   asio::awaitable<void> run();
   asio::awaitable<void> write_loop();
@@ -72,6 +79,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   asio::any_io_executor executor_;  ///< the socket's strand: every loop runs on it
   link::TlsStream stream_;
   const SessionSettings& settings_;
+  std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session of the gateway
   Hooks hooks_;
   Phase phase_ = Phase::handshaking;
   link::FrameWriter writer_;

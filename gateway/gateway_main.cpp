@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/timings.hpp"
+#include "descriptor_limit.hpp"
 #include "gateway_server.hpp"
 #include "tls/reloading_context.hpp"
 #include "tls/tls_context.hpp"
@@ -35,11 +36,12 @@ struct Options {
   unsigned max_heartbeat_interval_ms = 60000;
   unsigned min_heartbeat_misses = 2;
   unsigned max_heartbeat_misses = 10;
-  unsigned handshake_timeout_ms =
-      static_cast<unsigned>(gatelink::kDefaultTimings.handshake_timeout.count());
+  unsigned handshake_timeout_ms = 3000;
   unsigned drain_timeout_ms = 2000;
   unsigned max_handshakes = 256;
+  unsigned max_handshakes_per_address = 0;  // 0: a sixteenth of max_handshakes
   unsigned busy_retry_after_ms = 5000;
+  unsigned max_buffered_mib = 64;
   std::string log_level = "info";
 };
 
@@ -97,10 +99,28 @@ int run(const Options& o) {
       .drain_timeout = Millis(o.drain_timeout_ms),
   };
 
+  // One descriptor per agent: use all the hard limit allows, and say what that comes to.
+  const auto files = gatelink::gateway::raise_descriptor_limit();
+  if (!files.error.empty()) {
+    spdlog::warn("event=open-files-limit-not-raised soft={} hard={} error=\"{}\"", files.soft,
+                 files.hard, files.error);
+  }
+  spdlog::info(
+      "event=capacity open_files={} max_agents={} max_handshakes={} "
+      "max_handshakes_per_address={} max_buffered_mib={}",
+      files.soft, gatelink::gateway::max_agents(files), o.max_handshakes,
+      o.max_handshakes_per_address != 0
+          ? o.max_handshakes_per_address
+          : gatelink::gateway::HandshakeSlots::default_share(o.max_handshakes),
+      o.max_buffered_mib);
+
   boost::asio::io_context io(1);
   gatelink::gateway::GatewayServer server(
       io, std::move(*context), settings,
-      {.max_handshakes = o.max_handshakes, .busy_retry_after = Millis(o.busy_retry_after_ms)},
+      {.max_handshakes = o.max_handshakes,
+       .max_handshakes_per_address = o.max_handshakes_per_address,
+       .busy_retry_after = Millis(o.busy_retry_after_ms),
+       .max_buffered_bytes = std::size_t{o.max_buffered_mib} << 20},
       {.dir = o.store, .poll_period = Millis(o.store_poll_ms)});
   auto bound = server.listen(listen->host, listen->port);
   if (!bound) {
@@ -177,8 +197,14 @@ int main(int argc, char** argv) {
                  "most silent intervals before a session is cut")
       ->check(CLI::Range(2u, 100u))
       ->capture_default_str();
+  // From the gateway's side an agent's TLS handshake and hello take two round trips: 3 s covers
+  // a gateway 1 s away (DESIGN keeps those like local ones) with a second to spare, and an
+  // agent waits no longer itself (its handshake-ms is 3000 by default). Every second more is a
+  // second longer that an idle or trickling TCP client holds a handshake slot.
   app.add_option("--handshake-timeout-ms", o.handshake_timeout_ms,
-                 "TLS handshake and hello deadline")
+                 "deadline of a connection that has not completed its TLS handshake and hello; "
+                 "the default is two round trips of an agent 1 s away plus 1 s, and no more "
+                 "than agents wait themselves, so idle or slow clients cannot hold a slot long")
       ->check(CLI::Range(10u, 600000u))
       ->capture_default_str();
   app.add_option("--drain-timeout-ms", o.drain_timeout_ms,
@@ -189,9 +215,22 @@ int main(int argc, char** argv) {
                  "agents in their handshake at once; beyond it new agents are told busy")
       ->check(CLI::Range(1u, 1000000u))
       ->capture_default_str();
+  app.add_option("--max-handshakes-per-address", o.max_handshakes_per_address,
+                 "of those, at most this many from one source address (IPv6: one /64); beyond "
+                 "it that source is told busy while others still get slots (0: max-handshakes/16, "
+                 "at least 1)")
+      ->check(CLI::Range(0u, 1000000u))
+      ->capture_default_str();
   app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
                  "retry-after sent with a busy answer (agents jitter it upwards)")
       ->check(CLI::Range(0u, 3600000u))
+      ->capture_default_str();
+  // Agents' frames are small (a heartbeat is 16 bytes); the budget matters when peers announce
+  // big ones, and it keeps the gateway's memory at what it was sent, whatever was announced.
+  app.add_option("--max-buffered-mib", o.max_buffered_mib,
+                 "MiB that all agents' partly received frames may hold together; a session "
+                 "whose next read would pass it is dropped (reason buffer-budget)")
+      ->check(CLI::Range(1u, 65536u))
       ->capture_default_str();
   app.add_option("--ready-file", o.ready_file,
                  "write the bound HOST:PORT to this file once listening");

@@ -15,7 +15,13 @@ GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::Reloadin
       tls_(std::move(tls)),
       settings_(std::move(settings)),
       limits_(limits),
-      acceptor_(io) {
+      handshakes_(limits.max_handshakes, limits.max_handshakes_per_address),
+      refusal_log_(limits.refusal_log_period),
+      budget_(std::make_shared<link::BufferBudget>(limits.max_buffered_bytes)),
+      acceptor_(io),
+      accept_backoff_(limits.accept_backoff_first, limits.accept_backoff_cap),
+      accept_log_(limits.accept_log_period),
+      accept_timer_(io) {
   if (!store.dir.empty()) {
     delivery_ = std::make_unique<TopologyDelivery>(io, store.dir, store.poll_period);
   }
@@ -44,47 +50,96 @@ void GatewayServer::start() {
 
 void GatewayServer::accept() {
   // Each agent's socket gets its own strand, so sessions never need locks.
-  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
-                                                        link::tcp::socket socket) {
-    if (draining_) return;
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        spdlog::warn("event=accept-failed error=\"{}\"", ec.message());
+  acceptor_.async_accept(
+      asio::make_strand(io_), [this](boost::system::error_code ec, link::tcp::socket socket) {
+        if (draining_ || ec == asio::error::operation_aborted) return;
+        if (ec) {
+          accept_failed(ec);
+          return;
+        }
+        accept_backoff_.succeeded();
+        admit(std::move(socket));
         accept();
-      }
-      return;
-    }
-    if (handshaking_ >= limits_.max_handshakes) {
-      refuse_busy(std::move(socket));
-      accept();
-      return;
-    }
-    ++handshaking_;
-    auto session = AgentSession::create(
-        std::move(socket), tls_->current(), settings_,
-        {.on_admitted = [this](AgentSession*) { --handshaking_; },
-         .on_greeted =
-             [this](AgentSession* s) {
-               if (delivery_) delivery_->attach(s);
-             },
-         .on_ended = [this](AgentSession* s) { ended(s); }});
-    sessions_.emplace(session.get(), session);
-    session->start();
+      });
+}
+
+void GatewayServer::accept_failed(const boost::system::error_code& ec) {
+  // The connection waits in the listen backlog meanwhile; accepting again at once would fail
+  // again at once, as fast as the core allows.
+  const auto wait = accept_backoff_.failed();
+  if (const auto errors = accept_log_.event(LogThrottle::Clock::now())) {
+    spdlog::warn("event=accept-failed error=\"{}\" errors={} retry_in_ms={} agents={}",
+                 ec.message(), *errors, wait.count(), sessions_.size());
+  }
+  accept_timer_.expires_after(wait);
+  accept_timer_.async_wait([this](boost::system::error_code timer_ec) {
+    if (timer_ec || draining_) return;
     accept();
   });
 }
 
-void GatewayServer::refuse_busy(link::tcp::socket socket) {
-  // One small plaintext write, no handshake: this is what keeps a mass failover affordable.
+namespace {
+
+SourceKey source_of(const asio::ip::address& address) {
+  if (address.is_v4()) return source_key(address.to_v4().to_bytes());
+  return source_key(address.to_v6().to_bytes());
+}
+
+std::string_view to_string(HandshakeSlots::Verdict verdict) {
+  switch (verdict) {
+    case HandshakeSlots::Verdict::admitted:
+      return "admitted";
+    case HandshakeSlots::Verdict::busy_total:
+      return "total";
+    case HandshakeSlots::Verdict::busy_source:
+      return "address";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void GatewayServer::admit(link::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // gone before we got to it: the socket closes here
+  const SourceKey source = source_of(peer.address());
+  const auto verdict = handshakes_.acquire(source);
+  if (verdict != HandshakeSlots::Verdict::admitted) {
+    refuse_busy(std::move(socket), verdict, source);
+    return;
+  }
+  auto session = AgentSession::create(
+      std::move(socket), tls_->current(), settings_, budget_,
+      {.on_admitted = [this, source](AgentSession*) { handshakes_.release(source); },
+       .on_greeted =
+           [this](AgentSession* s) {
+             if (delivery_) delivery_->attach(s);
+           },
+       .on_ended = [this](AgentSession* s) { ended(s); }});
+  sessions_.emplace(session.get(), session);
+  session->start();
+}
+
+void GatewayServer::refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdict verdict,
+                                const SourceKey& source) {
+  // One small plaintext write, no handshake: this is what keeps a mass failover affordable,
+  // and what a source beyond its share gets too. An agent behind a NAT that shares the address
+  // with many others is told "not now" rather than cut off like a dead gateway.
   auto frame = std::make_shared<codec::Bytes>(codec::encode(codec::Goodbye{
       .reason = "busy",
       .retry_after_ms = static_cast<std::uint32_t>(limits_.busy_retry_after.count())}));
   auto sock = std::make_shared<link::tcp::socket>(std::move(socket));
-  boost::system::error_code ec;
-  const auto peer = sock->remote_endpoint(ec);
-  spdlog::info("event=agent-refused peer={}:{} reason=busy handshaking={} retry_after_ms={}",
-               peer.address().to_string(), peer.port(), handshaking_,
-               limits_.busy_retry_after.count());
+  // A flood is refused as fast as it connects: one line per period, with the count it stands for.
+  if (const auto refused = refusal_log_.event(LogThrottle::Clock::now())) {
+    boost::system::error_code ec;
+    const auto peer = sock->remote_endpoint(ec);
+    spdlog::info(
+        "event=agent-refused peer={}:{} reason=busy limit={} handshaking={} "
+        "address_handshaking={} retry_after_ms={} refused={}",
+        peer.address().to_string(), peer.port(), to_string(verdict), handshakes_.in_use(),
+        handshakes_.in_use(source), limits_.busy_retry_after.count(), *refused);
+  }
   asio::async_write(*sock, asio::buffer(*frame), [sock, frame](auto, auto) {
     boost::system::error_code ignored;
     sock->shutdown(link::tcp::socket::shutdown_both, ignored);
@@ -105,6 +160,7 @@ void GatewayServer::drain(const std::string& reason, std::function<void()> on_dr
   if (delivery_) delivery_->stop();  // or its timer would keep run() from returning
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  accept_timer_.cancel();
   spdlog::info("event=draining agents={} reason={}", sessions_.size(), reason);
   if (sessions_.empty()) {
     asio::post(io_, std::exchange(on_drained_, nullptr));

@@ -7,13 +7,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "accept_backoff.hpp"
 #include "agent_session.hpp"
 #include "common/result.hpp"
+#include "handshake_slots.hpp"
+#include "log_throttle.hpp"
 #include "tls/reloading_context.hpp"
 #include "topology_delivery.hpp"
 
@@ -21,11 +25,20 @@ namespace gatelink::gateway {
 
 class GatewayServer {
  public:
-  /// Admission control: beyond `max_handshakes` agents in their handshake at once, new
-  /// agents get a plaintext goodbye `busy` with a retry-after instead of a handshake.
+  /// Admission control: beyond `max_handshakes` connections in their handshake at once, or
+  /// beyond `max_handshakes_per_address` of them from one source, new connections get a
+  /// plaintext goodbye `busy` with a retry-after instead of a handshake.
   struct Limits {
     std::size_t max_handshakes = 256;
+    std::size_t max_handshakes_per_address = 0;  ///< 0: HandshakeSlots::default_share
     Millis busy_retry_after{5000};
+    Millis refusal_log_period{1000};  ///< at most one agent-refused line per period
+    /// After a failed accept (out of descriptors): wait this long, doubling up to the cap.
+    Millis accept_backoff_first{10};
+    Millis accept_backoff_cap{1000};
+    Millis accept_log_period{1000};  ///< at most one accept-failed line per period
+    /// Bytes that every session's partly received frames may hold together.
+    std::size_t max_buffered_bytes = std::size_t{64} << 20;
   };
 
   /// The management group's store that topologies are delivered from (gatelink-mg writes it).
@@ -48,15 +61,23 @@ class GatewayServer {
 
  private:
   void accept();
+  void accept_failed(const boost::system::error_code& ec);
   void ended(AgentSession* session);
-  void refuse_busy(link::tcp::socket socket);
+  void admit(link::tcp::socket socket);
+  void refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdict verdict,
+                   const SourceKey& source);
 
   asio::io_context& io_;
   std::shared_ptr<tls::ReloadingContext> tls_;  ///< follows renewed certificate files
   SessionSettings settings_;
   Limits limits_;
-  std::size_t handshaking_ = 0;  ///< sessions admitted but not yet through hello/welcome
+  HandshakeSlots handshakes_;  ///< connections accepted but not yet through hello/welcome
+  LogThrottle refusal_log_;
+  std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session
   link::tcp::acceptor acceptor_;
+  AcceptBackoff accept_backoff_;
+  LogThrottle accept_log_;
+  asio::steady_timer accept_timer_;  ///< the wait after a failed accept
   std::unordered_map<AgentSession*, std::shared_ptr<AgentSession>> sessions_;
   std::unique_ptr<TopologyDelivery> delivery_;  ///< null without a store
   bool draining_ = false;

@@ -55,6 +55,7 @@ enum class Reason : std::uint8_t {
   drain_timeout,        ///< a goodbye could not be written in time
   name_mismatch,        ///< the hello's name is not one the client certificate carries
   unsupported_version,  ///< the hello speaks another protocol version
+  buffer_budget,        ///< a frame in flight would pass the gateway's budget of buffered bytes
 };
 
 inline constexpr auto kReasonNames = std::to_array<std::string_view>({
@@ -67,8 +68,8 @@ inline constexpr auto kReasonNames = std::to_array<std::string_view>({
     "probe-heartbeat-missed", "probe-timeout", "heartbeat-missed", "superseded", "failback",
     "stop", "topology-change", "not-in-topology", "welcome", "stable-window", "backoff-over",
     "all-gateways-excluded", "primary-unchanged", "on-new-primary", "flap",
-    "idle-timeout", "drain-timeout", "name-mismatch", "unsupported-version"});
-static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::unsupported_version) + 1);
+    "idle-timeout", "drain-timeout", "name-mismatch", "unsupported-version", "buffer-budget"});
+static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::buffer_budget) + 1);
 
 constexpr std::string_view to_string(Reason reason) {
   const auto index = static_cast<std::size_t>(reason);

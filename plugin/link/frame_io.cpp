@@ -1,5 +1,6 @@
 #include "link/frame_io.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
@@ -17,8 +18,42 @@ namespace {
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
+namespace {
+
+// Boost's error_category has a non-virtual destructor by design (categories are static objects,
+// never deleted through the base), which -Wnon-virtual-dtor flags in every subclass.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class ReadErrorCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "gatelink.read"; }
+  std::string message(int value) const override {
+    switch (static_cast<ReadErrc>(value)) {
+      case ReadErrc::over_budget:
+        return "buffer budget exhausted";
+    }
+    return "unknown read error";
+  }
+};
+#pragma GCC diagnostic pop
+
+/// Next size of a body buffer that is full after `received` bytes of `announced`: the first
+/// chunk, then double, never past the announced length. Doubling keeps the copies linear and
+/// the buffer within twice what arrived.
+std::size_t grown_size(std::size_t received, std::size_t announced) {
+  return std::min(announced, std::max(received + kReadChunk, 2 * received));
+}
+
+}  // namespace
+
+boost::system::error_code make_error_code(ReadErrc e) {
+  static const ReadErrorCategory category;
+  return {static_cast<int>(e), category};
+}
+
 template <class Stream>
-asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body) {
+asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body,
+                                          BufferBudget* budget) {
   ReadOutcome out;
   std::array<std::uint8_t, codec::kHeaderSize> header{};
   auto [ec, n] = co_await asio::async_read(stream, asio::buffer(header), kUseTuple);
@@ -31,13 +66,32 @@ asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body) 
     out.protocol_error = parsed.error().message;
     co_return out;
   }
-  std::vector<std::uint8_t> body(parsed->body_size);
-  if (!body.empty()) {
-    auto [body_ec, body_n] = co_await asio::async_read(stream, asio::buffer(body), kUseTuple);
+  // Never allocate what the header announces: only room for what is arriving.
+  const std::size_t announced = parsed->body_size;
+  BudgetLease lease(budget);
+  std::vector<std::uint8_t> body;
+  std::size_t received = 0;
+  while (received < announced) {
+    if (received == body.size()) {
+      const std::size_t size = grown_size(received, announced);
+      if (body.empty()) {
+        // The first chunk is every reader's due: refusing it would drop agents that send
+        // heartbeats because others announced large frames. Only growth past it is refused.
+        lease.grow_anyway(size);
+      } else if (!lease.grow(size - body.size())) {
+        out.ec = ReadErrc::over_budget;
+        co_return out;
+      }
+      body.reserve(size);  // exactly this much: resize() alone may double the capacity
+      body.resize(size);
+    }
+    auto [body_ec, got] = co_await stream.async_read_some(
+        asio::buffer(body.data() + received, body.size() - received), kUseTuple);
     if (body_ec) {
       out.ec = body_ec;
       co_return out;
     }
+    received += got;
   }
   auto message = codec::decode_body(parsed->type, std::span<const std::uint8_t>(body));
   if (!message) {
@@ -48,16 +102,20 @@ asio::awaitable<ReadOutcome> read_message(Stream& stream, std::size_t max_body) 
   co_return out;
 }
 
-template asio::awaitable<ReadOutcome> read_message(TlsStream&, std::size_t);
-template asio::awaitable<ReadOutcome> read_message(tcp::socket&, std::size_t);
+template asio::awaitable<ReadOutcome> read_message(TlsStream&, std::size_t, BufferBudget*);
+template asio::awaitable<ReadOutcome> read_message(tcp::socket&, std::size_t, BufferBudget*);
 
-FrameWriter::FrameWriter(const asio::any_io_executor& executor) : wake_(executor) {
+FrameWriter::FrameWriter(const asio::any_io_executor& executor, std::size_t max_queued_bytes)
+    : max_queued_bytes_(max_queued_bytes), wake_(executor) {
   wake_.expires_at(asio::steady_timer::time_point::max());
 }
 
 bool FrameWriter::push(const codec::Message& message) {
   if (stopping_ || queue_.size() >= kMaxQueuedFrames) return false;
-  queue_.push_back(codec::encode(message));
+  auto frame = codec::encode(message);
+  if (frame.size() > max_queued_bytes_ - queued_bytes_) return false;
+  queued_bytes_ += frame.size();
+  queue_.push_back(std::move(frame));
   wake_.cancel_one();
   return true;
 }
@@ -67,6 +125,7 @@ asio::awaitable<boost::system::error_code> FrameWriter::run(TlsStream& stream) {
     while (!queue_.empty()) {
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(queue_.front()), kUseTuple);
       if (ec) co_return ec;
+      queued_bytes_ -= queue_.front().size();
       queue_.pop_front();
     }
     if (stopping_) co_return boost::system::error_code{};
@@ -92,6 +151,7 @@ TransportFailure describe_error(const boost::system::error_code& ec) {
     return {Reason::unreachable, ""};
   }
   if (ec == asio::error::broken_pipe) return {Reason::broken_pipe, ""};
+  if (ec == ReadErrc::over_budget) return {Reason::buffer_budget, ""};
   return {Reason::io_error, ec.message()};
 }
 

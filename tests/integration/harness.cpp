@@ -124,7 +124,8 @@ RunResult run_program(const std::vector<std::string>& argv, std::chrono::millise
 
 GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                              const std::string& cert_base, std::uint16_t port,
-                             const std::vector<std::string>& extra) {
+                             const std::vector<std::string>& extra,
+                             const std::vector<std::string>& launcher) {
   const auto pki = test_pki();
   const auto ready = dir / (name + ".ready");
   fs::remove(ready);
@@ -136,6 +137,7 @@ GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                                    "--ca", pki.file("ca.pem"),
                                    "--ready-file", ready.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.begin(), launcher.begin(), launcher.end());
   GatewayProcess g;
   g.name = name;
   g.process = std::make_unique<Process>(argv, dir / (name + ".log"));

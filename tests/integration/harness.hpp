@@ -84,9 +84,11 @@ struct GatewayProcess {
   std::uint16_t port = 0;
 };
 /// Starts gatelink-gateway with `cert_base`.pem/.key from the PKI; port 0 picks a free one.
+/// `launcher`: a command that runs the gateway in turn, e.g. {"prlimit", "--nofile=64:64", "--"}.
 GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                              const std::string& cert_base, std::uint16_t port = 0,
-                             const std::vector<std::string>& extra = {});
+                             const std::vector<std::string>& extra = {},
+                             const std::vector<std::string>& launcher = {});
 
 /// What goes into an agent configuration written by a test.
 struct AgentSetup {

@@ -1,0 +1,508 @@
+// Unauthenticated and greedy peers against the real gateway (DESIGN "Who may reach what"): a
+// flood of idle or trickling TCP clients from 127.0.0.2 never keeps a real agent on 127.0.0.1
+// out, memory follows bytes received and not what headers announce, and out of descriptors the
+// accept loop backs off instead of spinning. Bounds are on counters (bytes, CPU ticks, log
+// lines), never on how fast something happened; the figures are printed for docs/BENCHMARKS.md.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "integration/harness.hpp"
+
+namespace gatelink::test {
+namespace {
+
+constexpr std::uint32_t kMiB = 1u << 20;
+constexpr const char* kFloodSource = "127.0.0.2";
+constexpr std::uint8_t kAdmitType = 11;
+constexpr std::uint8_t kHelloType = 1;
+
+/// A frame header (magic, version 1, type, body length) and nothing of the body.
+std::vector<std::uint8_t> frame_header(std::uint8_t type, std::uint32_t body_size) {
+  return {'G',
+          'L',
+          1,
+          type,
+          static_cast<std::uint8_t>(body_size >> 24),
+          static_cast<std::uint8_t>(body_size >> 16),
+          static_cast<std::uint8_t>(body_size >> 8),
+          static_cast<std::uint8_t>(body_size)};
+}
+
+/// A TCP connection to 127.0.0.1:port from `source` (any port); -1 on failure.
+int connect_from(const char* source, std::uint16_t port, bool blocking) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | (blocking ? 0 : SOCK_NONBLOCK), 0);
+  if (fd < 0) return -1;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Whether the peer has closed `fd` (EOF or reset), waiting at most `deadline`.
+bool closed_by_peer(int fd, std::chrono::milliseconds deadline) {
+  return wait_until(
+      [&] {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) return false;
+        std::array<char, 256> scratch{};
+        const auto n = ::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+      },
+      deadline);
+}
+
+/// Reads exactly `n` bytes from a blocking socket; false on EOF or error.
+bool read_exactly(int fd, std::uint8_t* out, std::size_t n) {
+  while (n > 0) {
+    const auto got = ::recv(fd, out, n, 0);
+    if (got <= 0) return false;
+    out += got;
+    n -= static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+/// A thread that opens `per_second` TCP connections a second from 127.0.0.2 and keeps them:
+/// idle ones send nothing; trickling ones announce a 512-byte TLS handshake record and then send
+/// one byte of it every 300 ms to each open connection, so a per-read deadline would never
+/// fire. Connections the gateway closes are closed here too. Stops after `max_duration`.
+class Flood {
+ public:
+  enum class Kind { idle, trickle };
+
+  Flood(std::uint16_t port, Kind kind, int per_second = 50,
+        std::chrono::milliseconds max_duration = 10s)
+      : port_(port),
+        kind_(kind),
+        period_(1000ms / per_second),
+        max_duration_(max_duration),
+        thread_([this] { run(); }) {}
+  ~Flood() { stop(); }
+  Flood(const Flood&) = delete;
+  Flood& operator=(const Flood&) = delete;
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool running() const { return running_; }
+  std::size_t opened() const { return opened_; }
+
+ private:
+  struct Connection {
+    int fd;
+    bool announced = false;
+  };
+  static constexpr auto kTricklePeriod = 300ms;
+
+  void run() {
+    const auto start = std::chrono::steady_clock::now();
+    auto next = start;
+    auto next_trickle = start;
+    std::vector<Connection> open;
+    std::unique_lock lock(mutex_);
+    while (!stopping_ && std::chrono::steady_clock::now() - start < max_duration_) {
+      lock.unlock();
+      if (const int fd = connect_from(kFloodSource, port_, false); fd >= 0) {
+        open.push_back({fd});
+        ++opened_;
+      }
+      reap(open);
+      if (kind_ == Kind::trickle && std::chrono::steady_clock::now() >= next_trickle) {
+        trickle(open);
+        next_trickle += kTricklePeriod;
+      }
+      next += period_;
+      lock.lock();
+      // The flood's own pace, not a wait for the gateway: stop() wakes it at once.
+      wake_.wait_until(lock, next, [this] { return stopping_; });
+    }
+    for (const auto& c : open) ::close(c.fd);
+    running_ = false;
+  }
+
+  static void reap(std::vector<Connection>& open) {
+    std::erase_if(open, [](const Connection& c) {
+      std::array<char, 256> scratch{};
+      const auto n = ::recv(c.fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
+      const bool gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                                   errno != ENOTCONN && errno != EINPROGRESS);
+      if (gone) ::close(c.fd);
+      return gone;
+    });
+  }
+
+  static void trickle(std::vector<Connection>& open) {
+    static constexpr std::array<std::uint8_t, 5> kRecordHeader = {0x16, 0x03, 0x01, 0x02, 0x00};
+    static constexpr std::uint8_t kOneByte = 0x01;
+    for (auto& c : open) {
+      if (!c.announced) {
+        c.announced = ::send(c.fd, kRecordHeader.data(), kRecordHeader.size(), MSG_NOSIGNAL) ==
+                      static_cast<ssize_t>(kRecordHeader.size());
+      } else {
+        ::send(c.fd, &kOneByte, 1, MSG_NOSIGNAL);
+      }
+    }
+  }
+
+  const std::uint16_t port_;
+  const Kind kind_;
+  const std::chrono::nanoseconds period_;
+  const std::chrono::milliseconds max_duration_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::atomic<bool> running_{true};
+  std::atomic<std::size_t> opened_{0};
+  std::thread thread_;  ///< last: it starts once everything above is ready
+};
+
+/// A field of /proc/PID/status in KiB (VmRSS, VmHWM).
+std::size_t status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoul(line.substr(field.size() + 1));
+  }
+  return 0;
+}
+
+/// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
+std::uint64_t cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // the name may hold spaces
+  std::string field;
+  std::uint64_t utime = 0;
+  std::uint64_t stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return utime + stime;
+}
+
+/// Whether every established connection on the gateway's side of `port` has nothing left in its
+/// receive queue: the gateway has read everything sent to it (/proc/net/tcp, in hex).
+bool gateway_read_everything(std::uint16_t port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  char wanted[8];
+  std::snprintf(wanted, sizeof wanted, ":%04X", port);
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string slot, local, remote, state, queues;
+    f >> slot >> local >> remote >> state >> queues;
+    if (local.size() < 5 || local.substr(local.size() - 5) != wanted || state != "01") continue;
+    if (std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16) != 0) return false;
+  }
+  return true;
+}
+
+std::size_t count_lines(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+bool connected(const fs::path& socket) {
+  auto s = agent_status(socket);
+  return s && (*s)["state"] == "connected";
+}
+
+/// A peer that holds the test PKI's agent certificate and speaks just enough of the protocol:
+/// the plaintext admission, then TLS. What it sends afterwards is up to the test.
+class TlsPeer {
+ public:
+  explicit TlsPeer(std::uint16_t port) {
+    const auto pki = test_pki();
+    ctx_.reset(SSL_CTX_new(TLS_client_method()));
+    if (!ctx_ ||
+        SSL_CTX_use_certificate_chain_file(ctx_.get(), pki.file("agent.pem").c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_.get(), pki.file("agent.key").c_str(), SSL_FILETYPE_PEM) !=
+            1) {
+      return;
+    }
+    fd_ = connect_from("127.0.0.1", port, true);
+    if (fd_ < 0) return;
+    std::array<std::uint8_t, 8> header{};
+    if (!read_exactly(fd_, header.data(), header.size()) || header[3] != kAdmitType) return;
+    const std::uint32_t body = (std::uint32_t{header[4]} << 24) | (std::uint32_t{header[5]} << 16) |
+                               (std::uint32_t{header[6]} << 8) | header[7];
+    std::vector<std::uint8_t> skip(body);
+    if (!read_exactly(fd_, skip.data(), skip.size())) return;
+    ssl_.reset(SSL_new(ctx_.get()));
+    SSL_set_fd(ssl_.get(), fd_);
+    up_ = SSL_connect(ssl_.get()) == 1;
+  }
+  ~TlsPeer() {
+    ssl_.reset();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  TlsPeer(const TlsPeer&) = delete;
+  TlsPeer& operator=(const TlsPeer&) = delete;
+
+  bool up() const { return up_; }
+  /// Sends all of `bytes`; false once the gateway has dropped the session.
+  bool send(const std::vector<std::uint8_t>& bytes) {
+    return up_ && SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size())) ==
+                      static_cast<int>(bytes.size());
+  }
+
+ private:
+  struct FreeCtx {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  };
+  struct FreeSsl {
+    void operator()(SSL* s) const { SSL_free(s); }
+  };
+  std::unique_ptr<SSL_CTX, FreeCtx> ctx_;
+  std::unique_ptr<SSL, FreeSsl> ssl_;
+  int fd_ = -1;
+  bool up_ = false;
+};
+
+class GatewayFlood : public ::testing::Test {
+ protected:
+  // A peer the gateway drops while we write to it must not kill the test with SIGPIPE.
+  void SetUp() override { ::signal(SIGPIPE, SIG_IGN); }
+
+  /// Starts a real agent whose only gateway is `gw`; returns its status socket.
+  fs::path start_real_agent(const GatewayProcess& gw) {
+    AgentSetup setup;
+    setup.gateways = {{gw.address, "gw1.example.test"}};
+    agent_ = start_agent(dir_, write_agent_config(dir_, setup));
+    return dir_ / "agent.sock";
+  }
+
+  /// The gateway, a flood of `kind` from 127.0.0.2, then the real agent: it must get connected
+  /// while the flood still runs.
+  void real_agent_connects_under(Flood::Kind kind) {
+    // Every slot the flood gets it holds for the whole test (20 s deadline), so without a share
+    // per address it would hold all 32 and the agent would only ever hear busy. The default
+    // share is 32/16 = 2.
+    auto gw = start_gateway(dir_, "gw1.example.test", "gw1", 0,
+                            {"--max-handshakes", "32", "--handshake-timeout-ms", "20000"});
+    Flood flood(gw.port, kind);
+    // The agent comes once the flood has tried for more slots than there are, and been refused.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return flood.opened() >= 48 &&
+                 any_line_has(gw.process->log(),
+                              {"event=agent-refused", std::string("peer=") + kFloodSource});
+        },
+        5s))
+        << gw.process->log();
+
+    const auto started = std::chrono::steady_clock::now();
+    const auto socket = start_real_agent(gw);
+    ASSERT_TRUE(wait_until([&] { return connected(socket); }, 8s))
+        << agent_->log() << gw.process->log();
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(flood.running()) << "the agent connected only after the flood had stopped";
+    flood.stop();
+    EXPECT_TRUE(any_line_has(gw.process->log(), {"event=agent-refused", "limit=address"}))
+        << gw.process->log();
+    std::cout << "[ figures  ] agent connected "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+              << " ms after it started, under " << flood.opened()
+              << " flood connections from 127.0.0.2\n";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Process> agent_;
+};
+
+TEST_F(GatewayFlood, real_agent_connects_while_idle_connections_flood_from_another_address) {
+  real_agent_connects_under(Flood::Kind::idle);
+}
+
+TEST_F(GatewayFlood, real_agent_connects_while_trickling_connections_flood_from_another_address) {
+  real_agent_connects_under(Flood::Kind::trickle);
+}
+
+TEST_F(GatewayFlood, an_idle_connection_is_closed_at_the_handshake_deadline) {
+  auto gw = start_gateway(dir_, "gw1.example.test", "gw1");  // the default deadline
+  const int fd = connect_from(kFloodSource, gw.port, true);
+  ASSERT_GE(fd, 0);
+  std::array<std::uint8_t, 8> admit{};
+  ASSERT_TRUE(read_exactly(fd, admit.data(), admit.size()));
+  EXPECT_EQ(admit[3], kAdmitType);
+  EXPECT_TRUE(closed_by_peer(fd, 20s)) << "an idle client kept its handshake slot";
+  ::close(fd);
+}
+
+TEST_F(GatewayFlood, announced_megabyte_frames_do_not_raise_the_gateways_memory) {
+  constexpr std::size_t kPeers = 200;
+  // Every peer keeps its slot while we measure: none is refused and none times out.
+  auto gw = start_gateway(dir_, "gw1.example.test", "gw1", 0,
+                          {"--max-handshakes", "1000", "--max-handshakes-per-address", "1000",
+                           "--handshake-timeout-ms", "60000"});
+  const auto pid = gw.process->pid();
+  const auto baseline_kib = status_kib(pid, "VmHWM");
+
+  // Plain TCP peers announcing 1 MiB frames before any TLS: refused by the handshake at once.
+  std::vector<int> plain;
+  const auto header = frame_header(kHelloType, kMiB);
+  for (std::size_t i = 0; i < kPeers; ++i) {
+    const int fd = connect_from(kFloodSource, gw.port, true);
+    ASSERT_GE(fd, 0);
+    ::send(fd, header.data(), header.size(), MSG_NOSIGNAL);
+    plain.push_back(fd);
+  }
+  for (const int fd : plain) {
+    EXPECT_TRUE(closed_by_peer(fd, 20s));
+    ::close(fd);
+  }
+
+  // Authenticated peers (the agent's certificate) whose hello announces 1 MiB, 10 bytes of it
+  // sent: the gateway reads the header and the bytes, and waits for the rest.
+  std::vector<std::unique_ptr<TlsPeer>> peers;
+  auto announcement = header;
+  announcement.insert(announcement.end(), 10, 'x');
+  for (std::size_t i = 0; i < kPeers; ++i) {
+    auto peer = std::make_unique<TlsPeer>(gw.port);
+    ASSERT_TRUE(peer->up()) << "TLS peer " << i << "\n" << gw.process->log();
+    ASSERT_TRUE(peer->send(announcement));
+    peers.push_back(std::move(peer));
+  }
+  ASSERT_TRUE(wait_until([&] { return gateway_read_everything(gw.port); }, 20s));
+  ASSERT_TRUE(gw.process->running()) << gw.process->log();
+
+  const auto peak_kib = status_kib(pid, "VmHWM");
+  const std::size_t announced_kib = kPeers * kMiB / 1024;
+  std::cout << "[ figures  ] gateway peak RSS " << baseline_kib / 1024 << " MiB at start, "
+            << peak_kib / 1024 << " MiB with " << kPeers << " sessions announcing "
+            << announced_kib / 1024 << " MiB in all\n";
+  // TLS state costs the sessions some memory each; announced bodies must cost nothing.
+  EXPECT_LT(peak_kib - baseline_kib, announced_kib / 4);
+}
+
+TEST_F(GatewayFlood, a_session_growing_past_the_buffer_budget_is_dropped_and_agents_connect) {
+  constexpr std::size_t kGreedy = 12;
+  auto gw = start_gateway(dir_, "gw1.example.test", "gw1", 0,
+                          {"--max-buffered-mib", "1", "--handshake-timeout-ms", "60000"});
+  // Each sends 200 KiB of a hello announced at 1 MiB: four of them fill the 1 MiB budget.
+  auto frame = frame_header(kHelloType, kMiB);
+  frame.insert(frame.end(), 200 * 1024, 'x');
+  std::vector<std::unique_ptr<TlsPeer>> greedy;
+  for (std::size_t i = 0; i < kGreedy; ++i) {
+    auto peer = std::make_unique<TlsPeer>(gw.port);
+    ASSERT_TRUE(peer->up()) << gw.process->log();
+    peer->send(frame);  // fails once the gateway has dropped this peer
+    greedy.push_back(std::move(peer));
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return any_line_has(gw.process->log(), {"event=agent-dropped", "reason=buffer-budget"});
+      },
+      20s))
+      << gw.process->log();
+  EXPECT_TRUE(gw.process->running());
+
+  // The budget is still full of the greedy peers' frames; an agent's small frames still pass.
+  const auto socket = start_real_agent(gw);
+  EXPECT_TRUE(wait_until([&] { return connected(socket); }, 10s))
+      << agent_->log() << gw.process->log();
+}
+
+TEST_F(GatewayFlood, out_of_descriptors_the_gateway_backs_off_and_logs_once_a_second) {
+  const fs::path prlimit = "/usr/bin/prlimit";
+  if (!fs::exists(prlimit)) GTEST_SKIP() << "needs prlimit (util-linux)";
+  constexpr std::size_t kConnections = 150;
+  // Soft 48, hard 64: the gateway raises the soft limit itself. Held slots (60 s, no share)
+  // keep the descriptors taken: busy answers would give them back at once.
+  auto gw = start_gateway(dir_, "gw1.example.test", "gw1", 0,
+                          {"--max-handshakes", "1000", "--max-handshakes-per-address", "1000",
+                           "--handshake-timeout-ms", "60000"},
+                          {prlimit.string(), "--nofile=48:64", "--"});
+  EXPECT_TRUE(any_line_has(gw.process->log(), {"event=capacity", "open_files=64", "max_agents="}))
+      << gw.process->log();
+
+  std::vector<int> flood;
+  for (std::size_t i = 0; i < kConnections; ++i) {
+    const int fd = connect_from(kFloodSource, gw.port, true);  // the listen backlog takes it
+    ASSERT_GE(fd, 0);
+    flood.push_back(fd);
+  }
+  ASSERT_TRUE(wait_until(
+      [&] { return gw.process->log().find("event=accept-failed") != std::string::npos; }, 10s))
+      << gw.process->log();
+
+  // Watch the gateway while it stays out of descriptors, for as long as three more lines take
+  // at one a second: a gateway that spins or logs every failure shows it in the counters.
+  const std::string accept_failed = "event=accept-failed";
+  const auto lines_before = count_lines(gw.process->log(), accept_failed);
+  const auto ticks_before = cpu_ticks(gw.process->pid());
+  const auto watch_start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until(
+      [&] { return count_lines(gw.process->log(), accept_failed) >= lines_before + 3; }, 20s))
+      << gw.process->log().substr(0, 4000);
+  const auto watched = std::chrono::steady_clock::now() - watch_start;
+  const auto ticks = cpu_ticks(gw.process->pid()) - ticks_before;
+  const auto log = gw.process->log();
+  const auto lines = count_lines(log, accept_failed) - lines_before;
+
+  const double seconds = std::chrono::duration<double>(watched).count();
+  const auto ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::cout << "[ figures  ] out of descriptors for " << seconds << " s: " << lines
+            << " accept-failed lines, " << ticks << " CPU ticks ("
+            << 100.0 * static_cast<double>(ticks) / (seconds * ticks_per_second)
+            << " % of a core)\n";
+  EXPECT_LE(static_cast<double>(lines), seconds + 2) << log.substr(0, 4000);
+  // At most a tenth of a core (plus a few ticks of rounding): a spinning loop takes all of one.
+  EXPECT_LE(static_cast<double>(ticks), 0.1 * seconds * ticks_per_second + 5);
+  // A line stands for every failure since the one before.
+  std::smatch m;
+  std::size_t most = 0;
+  for (auto it = log.cbegin(); std::regex_search(it, log.cend(), m, std::regex("errors=(\\d+)"));
+       it = m.suffix().first) {
+    most = std::max<std::size_t>(most, std::stoul(m[1]));
+  }
+  EXPECT_GT(most, 1u) << log.substr(0, 4000);
+
+  // When the flood goes, the gateway accepts again and a real agent connects.
+  for (const int fd : flood) ::close(fd);
+  const auto socket = start_real_agent(gw);
+  EXPECT_TRUE(wait_until([&] { return connected(socket); }, 20s))
+      << agent_->log() << gw.process->log().substr(0, 4000);
+}
+
+}  // namespace
+}  // namespace gatelink::test
