@@ -41,7 +41,7 @@ AgentSession::AgentSession(link::tcp::socket socket, std::shared_ptr<asio::ssl::
       budget_(std::move(budget)),
       hooks_(std::move(hooks)),
       writer_(executor_),
-      watchdog_(executor_) {
+      deadline_(executor_) {
   boost::system::error_code ec;
   auto remote = stream_.lowest_layer().remote_endpoint(ec);
   peer_ = ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -57,24 +57,21 @@ void AgentSession::start() {
         } catch (const std::exception& ex) {
           spdlog::error("event=session-error peer={} agent={} error={}", self->peer_,
                         escaped(self->agent_name_), escaped(ex.what()));
-          self->end("internal-error");
+          self->end(key(Reason::internal_error));
         }
       });
 }
 
-void AgentSession::watch(Millis after, std::string reason) {
-  watchdog_.expires_after(after);
-  watchdog_.async_wait([self = shared_from_this(), reason = std::move(reason)](auto ec) {
-    if (ec) return;
-    self->watchdog_reason_ = reason;
-    self->end(reason);
-  });
+void AgentSession::watch(Millis after, Reason reason) {
+  // The same deadline helper as the agent's sessions: expiry ends the session with the step's
+  // reason; a late completion of an older deadline does nothing.
+  deadline_.arm(after, reason, [self = shared_from_this(), reason] { self->end(key(reason)); });
 }
 
 asio::awaitable<void> AgentSession::run() {
   boost::system::error_code nodelay_ec;
   stream_.lowest_layer().set_option(link::tcp::no_delay(true), nodelay_ec);
-  watch(settings_.handshake_timeout, "handshake-timeout");
+  watch(settings_.handshake_timeout, Reason::handshake_timeout);
   // Plaintext admission first (see docs/PROTOCOL.md "Session"): this gateway takes the agent.
   const auto admit = codec::encode(codec::Admit{});
   auto [admit_ec, admit_n] =
@@ -89,7 +86,7 @@ asio::awaitable<void> AgentSession::run() {
   if (hs_ec) {
     std::string reason = tls::handshake_rejection_reason(
         stream_.native_handle(), static_cast<unsigned long>(hs_ec.value()));
-    if (reason.empty()) reason = "handshake-failed";
+    if (reason.empty()) reason = key(Reason::handshake_failed);
     spdlog::warn("event=agent-rejected peer={} reason={} detail={}", peer_, reason,
                  escaped(hs_ec.message()));
     end(reason);
@@ -132,7 +129,7 @@ asio::awaitable<void> AgentSession::run() {
   greeted();
 
   while (phase_ == Phase::up) {
-    watch(liveness_.silence_limit(), "idle-timeout");
+    watch(liveness_.silence_limit(), Reason::idle_timeout);
     auto in = co_await read_frame();
     if (phase_ != Phase::up) co_return;
     if (in.ec) {
@@ -165,7 +162,7 @@ bool AgentSession::accept_hello(const codec::Hello& hello) {
     writer_.push(codec::ErrorMessage{.code = codec::ErrorCode::unsupported_version,
                                      .message = "unsupported protocol version " +
                                                 std::to_string(hello.protocol_version)});
-    end("unsupported-version");
+    end(key(Reason::unsupported_version));
     return false;
   }
   // The name in the hello must be one the client certificate carries (CN or SAN).
@@ -176,7 +173,7 @@ bool AgentSession::accept_hello(const codec::Hello& hello) {
                  escaped(hello.agent_name));
     writer_.push(codec::ErrorMessage{.code = codec::ErrorCode::unauthorized,
                                      .message = "agent name does not match its certificate"});
-    end("name-mismatch");
+    end(key(Reason::name_mismatch));
     return false;
   }
   agent_name_ = hello.agent_name;
@@ -186,7 +183,7 @@ bool AgentSession::accept_hello(const codec::Hello& hello) {
 void AgentSession::handle(const codec::Message& message) {
   if (const auto* hb = std::get_if<codec::Heartbeat>(&message)) {
     const codec::HeartbeatAck ack{.sequence = hb->sequence, .sent_at_us = hb->sent_at_us};
-    if (!writer_.push(ack)) end("write-queue-full");  // the agent sends but does not read
+    if (!writer_.push(ack)) end(key(Reason::send_queue_full));  // the agent sends but does not read
     return;
   }
   if (const auto* goodbye = std::get_if<codec::Goodbye>(&message)) {
@@ -215,7 +212,7 @@ asio::awaitable<void> AgentSession::write_loop() {
   // Everything queued (a goodbye, an error) is out: now the socket can go.
   boost::system::error_code ignored;
   stream_.lowest_layer().close(ignored);
-  watchdog_.cancel();
+  deadline_.disarm();
 }
 
 void AgentSession::say_goodbye(std::string reason, std::uint32_t retry_after_ms) {
@@ -255,9 +252,9 @@ void AgentSession::end(const std::string& reason) {
   if (writing) {
     // Let the writer flush what is queued (goodbye, error); it closes the socket when done.
     writer_.stop();
-    watch(settings_.drain_timeout, "drain-timeout");
+    watch(settings_.drain_timeout, Reason::drain_timeout);
   } else {
-    watchdog_.cancel();
+    deadline_.disarm();
     stream_.lowest_layer().close(ignored);
   }
   admitted();

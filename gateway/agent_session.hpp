@@ -13,6 +13,8 @@
 
 #include "codec/message.hpp"
 #include "link/buffer_budget.hpp"
+#include "common/reason.hpp"
+#include "link/deadline.hpp"
 #include "link/frame_io.hpp"
 #include "link/liveness.hpp"
 
@@ -67,7 +69,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void admitted();
   asio::awaitable<void> run();
   asio::awaitable<void> write_loop();
-  void watch(Millis after, std::string reason);
+  void watch(Millis after, Reason reason);
   bool accept_hello(const codec::Hello& hello);
   void handle(const codec::Message& message);
   void push_topology(const Topology& topology, const std::string& reason);
@@ -83,8 +85,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   Hooks hooks_;
   Phase phase_ = Phase::handshaking;
   link::FrameWriter writer_;
-  asio::steady_timer watchdog_;  ///< handshake, idle and drain deadlines
-  std::string watchdog_reason_;
+  link::Deadline deadline_;  ///< handshake, idle and drain deadlines
   link::Liveness liveness_;  ///< agreed in the welcome: the idle cut is its silence limit
   std::string agent_name_ = "-";
   std::string peer_;
