@@ -451,7 +451,7 @@ TEST_F(GatewayFlood, out_of_descriptors_the_gateway_backs_off_and_logs_once_a_se
   auto gw = start_gateway(dir_, "gw1.example.test", "gw1", 0,
                           {"--max-handshakes", "1000", "--max-handshakes-per-address", "1000",
                            "--handshake-timeout-ms", "60000"},
-                          {prlimit.string(), "--nofile=48:64", "--"});
+                          "127.0.0.1", {prlimit.string(), "--nofile=48:64", "--"});
   EXPECT_TRUE(any_line_has(gw.process->log(), {"event=capacity", "open_files=64", "max_agents="}))
       << gw.process->log();
 

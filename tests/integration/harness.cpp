@@ -124,14 +124,14 @@ RunResult run_program(const std::vector<std::string>& argv, std::chrono::millise
 
 GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                              const std::string& cert_base, std::uint16_t port,
-                             const std::vector<std::string>& extra,
+                             const std::vector<std::string>& extra, const std::string& host,
                              const std::vector<std::string>& launcher) {
   const auto pki = test_pki();
   const auto ready = dir / (name + ".ready");
   fs::remove(ready);
   std::vector<std::string> argv = {(bin_dir() / "gatelink-gateway").string(),
                                    "--name", name,
-                                   "--listen", "127.0.0.1:" + std::to_string(port),
+                                   "--listen", host + ":" + std::to_string(port),
                                    "--cert", pki.file(cert_base + ".pem"),
                                    "--key", pki.file(cert_base + ".key"),
                                    "--ca", pki.file("ca.pem"),
@@ -180,7 +180,9 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
     x << "/>\n";
   }
   x << "  <backoff base-ms=\"50\" cap-ms=\"" << s.backoff_cap_ms << "\"/>\n"
-    << "  <timeouts connect-ms=\"1000\" handshake-ms=\"" << s.handshake_timeout_ms << "\"/>\n"
+    << "  <timeouts connect-ms=\"1000\" handshake-ms=\"" << s.handshake_timeout_ms << "\"";
+  if (s.resolve_ms) x << " resolve-ms=\"" << *s.resolve_ms << "\"";
+  x << "/>\n"
     << "  <state dir=\"" << agent_state_dir(dir).string() << "\"/>\n"
     << "  <status socket=\"" << (dir / "agent.sock").string() << "\"/>\n"
     << "</agent>\n";

@@ -76,18 +76,21 @@ struct RunResult {
 RunResult run_program(const std::vector<std::string>& argv,
                       std::chrono::milliseconds deadline = 10s);
 
-/// A reference gateway started on 127.0.0.1 with a free port.
+/// A reference gateway started on 127.0.0.1 (or another loopback address) with a free port.
 struct GatewayProcess {
   std::unique_ptr<Process> process;
   std::string name;     ///< e.g. gw1.example.test
-  std::string address;  ///< 127.0.0.1:PORT once listening
+  std::string address;  ///< HOST:PORT once listening, e.g. 127.0.0.1:PORT
   std::uint16_t port = 0;
 };
 /// Starts gatelink-gateway with `cert_base`.pem/.key from the PKI; port 0 picks a free one.
+/// `host` is the IP literal it listens on: other loopback addresses (127.0.0.2, ...) are for
+/// tests in the private network namespace of fixtures/in_private_net.sh, where 127/8 is theirs.
 /// `launcher`: a command that runs the gateway in turn, e.g. {"prlimit", "--nofile=64:64", "--"}.
 GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                              const std::string& cert_base, std::uint16_t port = 0,
                              const std::vector<std::string>& extra = {},
+                             const std::string& host = "127.0.0.1",
                              const std::vector<std::string>& launcher = {});
 
 /// What goes into an agent configuration written by a test.
@@ -103,6 +106,9 @@ struct AgentSetup {
   /// configuration's defaults apply otherwise.
   std::optional<unsigned> probe_interval_ms;
   std::optional<unsigned> stable_probes;
+  /// <timeouts resolve-ms>: written only when set, so the configuration's default applies
+  /// otherwise.
+  std::optional<unsigned> resolve_ms;
   /// The agent's management-group attribute (a pushed topology must carry the same).
   std::string management_group = "TEST";
   /// <backoff cap-ms/>: also the longest retry-after the agent honours from a busy answer.

@@ -3,7 +3,7 @@
 # nsswitch.conf. Needs root; without it the test fails and says why.
 file(GLOB resolve_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/resolve_*.cpp)
 gatelink_test(resolve_tests
-  SOURCES ${resolve_test_sources} fixtures/silent_dns.cpp
-  LIBS gatelink_resolve
+  SOURCES ${resolve_test_sources}
+  LIBS gatelink_resolve gatelink_test_private_net
   WRAP bash ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/in_private_net.sh
   LABELS unit)

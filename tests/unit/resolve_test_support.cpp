@@ -1,34 +1,11 @@
 #include "unit/resolve_test_support.hpp"
 
-#include <net/if.h>
-
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
 
 namespace gatelink::testing {
-
-std::string private_net_problem() {
-  const char* marker = std::getenv("GATELINK_PRIVATE_NET");
-  if (marker == nullptr || std::string_view(marker) != "1") {
-    return "not run by tests/fixtures/in_private_net.sh (GATELINK_PRIVATE_NET is not 1): these "
-           "tests rewrite /etc/hosts and listen on port 53; run them with ctest, or as "
-           "`bash tests/fixtures/in_private_net.sh <test binary>` as root";
-  }
-  std::string others;
-  if (auto* interfaces = if_nameindex()) {
-    for (auto* i = interfaces; i->if_index != 0; ++i) {
-      if (std::string_view(i->if_name) != "lo") others += std::string(" ") + i->if_name;
-    }
-    if_freenameindex(interfaces);
-  }
-  if (!others.empty()) return "the network namespace has interfaces besides lo:" + others;
-  return {};
-}
 
 std::string describe(const resolve::Resolution& resolution) {
   if (!resolution) {
@@ -52,7 +29,7 @@ std::vector<std::string> addresses(const resolve::Endpoints& endpoints) {
 void ResolveTest::SetUp() {
   const auto problem = private_net_problem();
   ASSERT_TRUE(problem.empty()) << problem;
-  write_hosts("127.0.0.1 localhost\n::1 localhost\n");
+  write_hosts(kLocalhostOnlyHosts);
   dns_ = std::make_unique<SilentDns>();
   io_ = std::make_unique<asio::io_context>();
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
@@ -73,14 +50,8 @@ void ResolveTest::shut_down() {
 }
 
 void ResolveTest::write_hosts(std::string_view content) {
-  if (const auto problem = private_net_problem(); !problem.empty()) {
-    std::cerr << "refusing to write /etc/hosts: " << problem << "\n";
-    std::abort();  // never the real hosts file
-  }
-  std::ofstream hosts("/etc/hosts", std::ios::out | std::ios::trunc);
-  hosts << content;
-  hosts.close();
-  ASSERT_TRUE(hosts.good()) << "cannot rewrite /etc/hosts";
+  const auto problem = rewrite_hosts(content);
+  ASSERT_TRUE(problem.empty()) << problem;
 }
 
 std::future<resolve::Resolution> ResolveTest::start(std::string host, std::uint16_t port,

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "fixtures/private_net.hpp"
 #include "fixtures/silent_dns.hpp"
 #include "resolve/resolver.hpp"
 
@@ -30,9 +31,6 @@ namespace gatelink::testing {
 
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-
-/// Why this process is not inside in_private_net.sh's namespaces; empty when it is.
-std::string private_net_problem();
 
 /// "127.0.0.1:5723" or "resolve-timeout (no answer within the deadline)", for messages.
 std::string describe(const resolve::Resolution& resolution);
