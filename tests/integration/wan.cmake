@@ -4,3 +4,11 @@ gatelink_test(wan_integration_tests PKI TIMEOUT 300
   LIBS gatelink_test_harness gatelink_test_fixtures
   LABELS integration)
 add_dependencies(wan_integration_tests gatelink-agent gatelink-gateway gatelink-mg)
+
+# Peer strings are data: a hostile (fake) gateway's names, messages and pushes reach the agent's
+# log and gatelinkctl only escaped.
+gatelink_test(peer_strings_tests PKI TIMEOUT 120
+  SOURCES integration/peer_strings_test.cpp
+  LIBS gatelink_test_harness gatelink_test_fixtures
+  LABELS integration)
+add_dependencies(peer_strings_tests gatelink-agent gatelinkctl)
