@@ -129,5 +129,40 @@ TEST(PeerStrings, a_plaintext_goodbye_with_a_forged_reason_is_refused) {
   EXPECT_TRUE(only_own_lines(agent.log()));
 }
 
+// ---- bounds on what a peer can make the agent believe ---------------------------------------
+
+/// The agent on a fake gateway that does not answer heartbeats by itself; returns once the
+/// agent's first heartbeat arrived.
+void on_mute_gateway(FakeGateway& gateway, std::unique_ptr<Agent>& agent) {
+  gateway.set_script({.answer_heartbeats = false});
+  agent = std::make_unique<Agent>(gateway.address());
+  ASSERT_TRUE(gateway.wait_heartbeats(0, 1, kWait)) << agent->log();
+}
+
+TEST(PeerBounds, an_echo_from_the_future_is_a_protocol_error_not_a_negative_round_trip) {
+  FakeGateway gateway;
+  std::unique_ptr<Agent> agent;
+  ASSERT_NO_FATAL_FAILURE(on_mute_gateway(gateway, agent));
+  ASSERT_TRUE(gateway.send(0, codec::HeartbeatAck{.sequence = 1,
+                                                  .sent_at_us = 0x7fffffffffffffffULL}));
+  ASSERT_TRUE(gateway.wait_closed(0, kWait)) << agent->log();
+  EXPECT_TRUE(any_line_has(agent->log(), {"event=protocol-error", "echoes another send time"}))
+      << agent->log();
+  auto s = agent_status(agent->dir / "agent.sock");
+  ASSERT_TRUE(s);
+  EXPECT_TRUE((*s)["heartbeat"]["last_rtt_ms"].is_null() ||
+              (*s)["heartbeat"]["last_rtt_ms"].get<double>() >= 0.0)
+      << s->dump();
+}
+
+TEST(PeerBounds, an_answer_to_a_heartbeat_never_sent_is_a_protocol_error) {
+  FakeGateway gateway;
+  std::unique_ptr<Agent> agent;
+  ASSERT_NO_FATAL_FAILURE(on_mute_gateway(gateway, agent));
+  ASSERT_TRUE(gateway.send(0, codec::HeartbeatAck{.sequence = 1000000, .sent_at_us = 1}));
+  ASSERT_TRUE(gateway.wait_closed(0, kWait)) << agent->log();
+  EXPECT_TRUE(any_line_has(agent->log(), {"event=protocol-error", "never sent"})) << agent->log();
+}
+
 }  // namespace
 }  // namespace gatelink::test

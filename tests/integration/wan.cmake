@@ -12,3 +12,10 @@ gatelink_test(peer_strings_tests PKI TIMEOUT 120
   LIBS gatelink_test_harness gatelink_test_fixtures
   LABELS integration)
 add_dependencies(peer_strings_tests gatelink-agent gatelinkctl)
+
+# A deadline on every step: gateways that stall at one step each.
+gatelink_test(deadline_tests PKI TIMEOUT 120
+  SOURCES integration/deadline_test.cpp
+  LIBS gatelink_test_harness gatelink_test_fixtures
+  LABELS integration)
+add_dependencies(deadline_tests gatelink-agent)
