@@ -25,7 +25,9 @@ using Millis = std::chrono::milliseconds;
 
 struct SessionSettings {
   std::string gateway_name;
-  Millis handshake_timeout{5000};  ///< TLS handshake + hello
+  /// TLS handshake + hello. Three seconds: two round trips of an agent 1 s away, plus a second;
+  /// an unauthenticated peer holds a slot no longer.
+  Millis handshake_timeout{3000};
   link::LivenessBounds liveness;   ///< what agents' heartbeat proposals are clamped to
   Millis drain_timeout{2000};      ///< how long a goodbye may take to be written
   std::size_t max_frame = codec::kDefaultMaxFrame;

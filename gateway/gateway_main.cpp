@@ -24,24 +24,31 @@ namespace {
 
 using gatelink::gateway::Millis;
 
+/// The command line; every default is the one its server-side struct declares, so each lives in
+/// one place (SessionSettings, link::LivenessBounds, GatewayServer::Limits and ::Store).
 struct Options {
+  static constexpr unsigned ms(Millis value) { return static_cast<unsigned>(value.count()); }
+
   std::string name;
   std::string listen;
   std::string cert, key, ca, crl;
   std::string store;
-  unsigned store_poll_ms = 500;
+  unsigned store_poll_ms = ms(gatelink::gateway::GatewayServer::Store{}.poll_period);
   std::string ready_file;
-  // Bounds on what agents propose in their hello (see link::LivenessBounds).
-  unsigned min_heartbeat_interval_ms = 100;
-  unsigned max_heartbeat_interval_ms = 60000;
-  unsigned min_heartbeat_misses = 2;
-  unsigned max_heartbeat_misses = 10;
-  unsigned handshake_timeout_ms = 3000;
-  unsigned drain_timeout_ms = 2000;
-  unsigned max_handshakes = 256;
-  unsigned max_handshakes_per_address = 0;  // 0: a sixteenth of max_handshakes
-  unsigned busy_retry_after_ms = 5000;
-  unsigned max_buffered_mib = 64;
+  // Bounds on what agents propose in their hello.
+  unsigned min_heartbeat_interval_ms = ms(gatelink::link::LivenessBounds{}.min_interval);
+  unsigned max_heartbeat_interval_ms = ms(gatelink::link::LivenessBounds{}.max_interval);
+  unsigned min_heartbeat_misses = gatelink::link::LivenessBounds{}.min_misses;
+  unsigned max_heartbeat_misses = gatelink::link::LivenessBounds{}.max_misses;
+  unsigned handshake_timeout_ms = ms(gatelink::gateway::SessionSettings{}.handshake_timeout);
+  unsigned drain_timeout_ms = ms(gatelink::gateway::SessionSettings{}.drain_timeout);
+  unsigned max_handshakes =
+      static_cast<unsigned>(gatelink::gateway::GatewayServer::Limits{}.max_handshakes);
+  unsigned max_handshakes_per_address = static_cast<unsigned>(
+      gatelink::gateway::GatewayServer::Limits{}.max_handshakes_per_address);
+  unsigned busy_retry_after_ms = ms(gatelink::gateway::GatewayServer::Limits{}.busy_retry_after);
+  unsigned max_buffered_mib =
+      static_cast<unsigned>(gatelink::gateway::GatewayServer::Limits{}.max_buffered_bytes >> 20);
   std::string log_level = "info";
 };
 
