@@ -92,7 +92,7 @@ wait "$gw1_pid" 2>/dev/null || true
 wait_for "the agent to fail over" on_gateway "gw2.example.test@127.0.0.1:15802"
 ctl status
 
-step "The primary comes back: after 2 healthy probes (1 s apart) the agent fails back"
+step "The primary comes back: a probe is kept open; after 2 s of answered heartbeats the agent fails back"
 start_gateway 1
 wait_for "gateway gw1" test -s "$work/gw1.ready"
 wait_for "the agent to fail back" on_gateway "gw1.example.test@127.0.0.1:15801"
@@ -103,7 +103,7 @@ mg() { "$bin/gatelink-mg" --store "$work/store" "$@"; }
 mg set-parent --agent web01.example.test --management-group DEMO \
   --primary gw3.example.test@127.0.0.1:15803 \
   --failover gw2.example.test@127.0.0.1:15802,gw1.example.test@127.0.0.1:15801
-# gw1 pushes it within half a second; the agent keeps gw1 until gw3 has answered a heartbeat.
+# gw1 pushes it within half a second; the agent keeps gw1 until gw3 has stayed healthy for 2 s.
 wait_for "the agent to commit the new topology" on_gateway "gw3.example.test@127.0.0.1:15803"
 ctl status
 echo
@@ -115,4 +115,4 @@ grep -E "event=(connected|failover|failback|closed|goodbye|backoff|promoted|topo
   "$work/agent.log" || true
 echo
 echo "demo finished: the agent failed over from gw1 to gw2, back to gw1, and moved to its new"
-echo "primary gw3 once gw3 had answered."
+echo "primary gw3 once gw3 had stayed healthy for the stable window."
