@@ -177,6 +177,7 @@ asio::awaitable<void> GatewaySession::establish() {
   }
 
   step(Phase::greeting, timings.welcome_timeout, Reason::welcome_timeout);
+  const auto hello_sent = SteadyClock::now();
   writer_.push(codec::Hello{
       .protocol_version = codec::kProtocolVersion,
       .agent_name = options_.agent_name,
@@ -228,6 +229,7 @@ asio::awaitable<void> GatewaySession::establish() {
     co_return;
   }
   agreed_ = agreed;
+  welcome_round_trip_ = SteadyClock::now() - hello_sent;
   deadline_.disarm();
   phase_ = Phase::up;
   if (auto ec = apply_to_socket(stream_.next_layer(), agreed_)) {
@@ -276,8 +278,13 @@ GatewaySession::SteadyClock::time_point GatewaySession::silence_check(unsigned m
   // The last report comes exactly at the silence limit; the ones before, half an interval after
   // each due answer, so that an answer that is merely slow (or jittered) is never a miss.
   const auto interval = agreed_.interval;
-  const auto slack = missed < agreed_.misses ? interval / 2 : Millis::zero();
-  return last_received_ + interval * missed + slack;
+  const auto limit = last_received_ + interval * agreed_.misses;
+  if (missed >= agreed_.misses) return limit;
+  // Before the first answer, the first heartbeat is still on its way: one more round trip (as
+  // the hello/welcome exchange measured it) before a distant gateway is late. Never past the
+  // silence limit itself, which stays exact.
+  const auto in_flight = answered_any_ ? SteadyClock::duration::zero() : welcome_round_trip_;
+  return std::min(limit, last_received_ + in_flight + interval * missed + interval / 2);
 }
 
 asio::awaitable<void> GatewaySession::liveness_loop() {
@@ -344,6 +351,7 @@ void GatewaySession::answered(const codec::HeartbeatAck& ack) {
                            " echoes another send time"});
   }
   const auto rtt = std::chrono::microseconds(monotonic_us() - sent_at_us);
+  answered_any_ = true;
   if (handlers_.on_heartbeat_answered) handlers_.on_heartbeat_answered(rtt);
 }
 

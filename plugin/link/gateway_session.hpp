@@ -62,8 +62,9 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     std::function<void(const codec::Welcome&, const Liveness& agreed)> on_connected;
     std::function<void(std::chrono::microseconds rtt)> on_heartbeat_answered;
     /// Nothing has arrived for about `missed` heartbeat intervals (1, 2, ...; the report for
-    /// `misses` comes exactly at the silence limit, the ones before half an interval late, so
-    /// that the normal gap between two answers is never a miss).
+    /// `misses` comes exactly at the silence limit, the ones before half an interval late, and
+    /// before the first answer one round trip later still, so that neither the normal gap
+    /// between two answers nor a distant gateway's first round trip is a miss).
     std::function<void(unsigned missed)> on_silence;
     std::function<void(const codec::Message&)> on_message;  ///< pushes and other payloads
     std::function<void(const Ending&)> on_closed;
@@ -120,6 +121,8 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   Liveness agreed_;               ///< from the welcome
   SteadyClock::time_point last_received_{};  ///< any frame counts
   unsigned silence_reported_ = 0;            ///< misses reported since the last frame
+  SteadyClock::duration welcome_round_trip_{};  ///< hello sent → welcome received
+  bool answered_any_ = false;                   ///< a heartbeat has been answered
   /// Heartbeats sent and not answered yet: (sequence, sent at). An answer must echo one of
   /// them exactly; the round-trip time comes from our own clock.
   std::deque<std::pair<std::uint64_t, std::uint64_t>> outstanding_;  ///< sent_at in µs
