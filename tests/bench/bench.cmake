@@ -2,10 +2,11 @@
 # They measure and report; they never fail on a slow figure.
 add_executable(failover_bench bench/failover_bench.cpp)
 gatelink_target_defaults(failover_bench)
-target_link_libraries(failover_bench PRIVATE gatelink_test_harness CLI11::CLI11)
+target_link_libraries(failover_bench PRIVATE gatelink_test_harness gatelink_test_fixtures
+                      CLI11::CLI11)
 target_compile_definitions(failover_bench PRIVATE
   GATELINK_CERTS_TOOL="${CMAKE_SOURCE_DIR}/certs/gatelink-certs")
-add_dependencies(failover_bench gatelink-agent gatelink-gateway gatelinkctl)
+add_dependencies(failover_bench gatelink-agent gatelink-gateway gatelinkctl gatelink-mg)
 
 # A smoke run (a few seconds) that keeps the benchmark itself working: it fails only if the rig
 # cannot be set up or a scenario gets no sample at all, never on the figures.
@@ -13,6 +14,13 @@ add_test(NAME failover_bench_smoke
          COMMAND failover_bench --trials 2 --interval-ms 50 --probe-interval-ms 100
                  --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(failover_bench_smoke PROPERTIES
+  LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
+# The same through the delay proxy (a 100 ms round trip), with the flood: one trial each.
+add_test(NAME failover_bench_smoke_rtt
+         COMMAND failover_bench --trials 1 --rtt-ms 100 --interval-ms 100 --probe-interval-ms 100
+                 --flood-per-second 50
+                 --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(failover_bench_smoke_rtt PROPERTIES
   LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
 
 # What keeping topologies costs (Google Benchmark): the gateway's store poll for 10,000 agents,
