@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "fixtures/fault_proxy.hpp"
+#include "fixtures/tcp_flood.hpp"
 #include "integration/harness.hpp"
 
 #ifndef GATELINK_CERTS_TOOL
@@ -305,106 +306,6 @@ struct Series {
   }
 };
 
-// ---- a flood of idle TCP connections ----------------------------------------------------------
-/// A non-blocking TCP connection to 127.0.0.1:`port` from `source` (bound before the connect, any
-/// port); -1 on failure.
-int connect_from(const char* source, std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source, &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0 ||
-      (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 &&
-       errno != EINPROGRESS)) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/// A thread that opens `per_second` idle TCP connections a second from kFloodSource to a gateway
-/// and keeps them open, sending nothing, until the gateway closes them (its busy answer, its
-/// handshake deadline) or the flood ends (stop(), or after kFloodMaxDuration). It never holds
-/// more than kFloodMaxOpen.
-class Flood {
- public:
-  Flood(std::uint16_t port, unsigned per_second)
-      : port_(port),
-        period_(std::chrono::nanoseconds(1s) / std::max(1U, per_second)),
-        thread_([this] { run(); }) {}
-  ~Flood() { stop(); }
-  Flood(const Flood&) = delete;
-  Flood& operator=(const Flood&) = delete;
-
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  bool running() const { return running_; }
-  std::size_t opened() const { return opened_; }
-  /// Of those, closed by the gateway so far.
-  std::size_t closed_by_gateway() const { return closed_by_gateway_; }
-
- private:
-  void run() {
-    const auto start = Clock::now();
-    auto next = start;
-    std::vector<int> open;
-    std::unique_lock lock(mutex_);
-    while (!stopping_ && Clock::now() - start < kFloodMaxDuration) {
-      lock.unlock();
-      if (open.size() < kFloodMaxOpen) {
-        if (const int fd = connect_from(kFloodSource, port_); fd >= 0) {
-          open.push_back(fd);
-          ++opened_;
-        }
-      }
-      reap(open);
-      next += period_;
-      lock.lock();
-      // The flood's own pace, not a wait for the gateway: stop() wakes it at once.
-      wake_.wait_until(lock, next, [this] { return stopping_; });
-    }
-    lock.unlock();
-    for (const int fd : open) ::close(fd);
-    running_ = false;
-  }
-
-  /// Closes the connections the gateway has closed; whatever it sent (admit, busy) is dropped.
-  void reap(std::vector<int>& open) {
-    std::erase_if(open, [this](int fd) {
-      std::array<char, 256> scratch{};
-      const auto n = ::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
-      const bool gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                                   errno != ENOTCONN && errno != EINPROGRESS);
-      if (gone) {
-        ::close(fd);
-        ++closed_by_gateway_;
-      }
-      return gone;
-    });
-  }
-
-  const std::uint16_t port_;
-  const std::chrono::nanoseconds period_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::atomic<bool> running_{true};
-  std::atomic<std::size_t> opened_{0};
-  std::atomic<std::size_t> closed_by_gateway_{0};
-  std::thread thread_;  ///< last: it starts once everything above is ready
-};
-
 // ---- the processes --------------------------------------------------------------------------
 enum class Death { crash, silent, drain };
 
@@ -566,7 +467,11 @@ class Rig {
     stop_agent();
     timed_start(quiet, nullptr);
     stop_agent();
-    Flood flood(gateways_[0].port, o_.flood_per_second);
+    gt::TcpFlood flood({.port = gateways_[0].port,
+                        .per_second = o_.flood_per_second,
+                        .max_duration = kFloodMaxDuration,
+                        .max_open = kFloodMaxOpen,
+                        .source = kFloodSource});
     if (!gt::wait_until([&] { return flood.opened() >= o_.flood_per_second; }, 10s)) {
       flooded.notes.push_back("the flood opened only " + std::to_string(flood.opened()) +
                               " connections in 10 s");
@@ -674,7 +579,7 @@ class Rig {
   }
 
   /// Starts the (stopped) agent and times it until it logs its first connection, into `series`.
-  void timed_start(Series& series, const Flood* flood) {
+  void timed_start(Series& series, const gt::TcpFlood* flood) {
     watcher_->skip();
     const auto wall0 = WallClock::now();
     const auto t0 = Clock::now();

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "fixtures/tcp_flood.hpp"
 #include "integration/harness.hpp"
 
 namespace gatelink::test {
@@ -62,25 +63,6 @@ std::vector<std::uint8_t> frame_header(std::uint8_t type, std::uint32_t body_siz
           static_cast<std::uint8_t>(body_size)};
 }
 
-/// A TCP connection to 127.0.0.1:port from `source` (any port); -1 on failure.
-int connect_from(const char* source, std::uint16_t port, bool blocking) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | (blocking ? 0 : SOCK_NONBLOCK), 0);
-  if (fd < 0) return -1;
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source, &from.sin_addr);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
-      (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 /// Whether the peer has closed `fd` (EOF or reset), waiting at most `deadline`.
 bool closed_by_peer(int fd, std::chrono::milliseconds deadline) {
   return wait_until(
@@ -104,105 +86,6 @@ bool read_exactly(int fd, std::uint8_t* out, std::size_t n) {
   }
   return true;
 }
-
-/// A thread that opens `per_second` TCP connections a second from 127.0.0.2 and keeps them:
-/// idle ones send nothing; trickling ones announce a 512-byte TLS handshake record and then send
-/// one byte of it every 300 ms to each open connection, so a per-read deadline would never
-/// fire. Connections the gateway closes are closed here too. Stops after `max_duration`.
-class Flood {
- public:
-  enum class Kind { idle, trickle };
-
-  Flood(std::uint16_t port, Kind kind, int per_second = 50,
-        std::chrono::milliseconds max_duration = 10s)
-      : port_(port),
-        kind_(kind),
-        period_(1000ms / per_second),
-        max_duration_(max_duration),
-        thread_([this] { run(); }) {}
-  ~Flood() { stop(); }
-  Flood(const Flood&) = delete;
-  Flood& operator=(const Flood&) = delete;
-
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  bool running() const { return running_; }
-  std::size_t opened() const { return opened_; }
-
- private:
-  struct Connection {
-    int fd;
-    bool announced = false;
-  };
-  static constexpr auto kTricklePeriod = 300ms;
-
-  void run() {
-    const auto start = std::chrono::steady_clock::now();
-    auto next = start;
-    auto next_trickle = start;
-    std::vector<Connection> open;
-    std::unique_lock lock(mutex_);
-    while (!stopping_ && std::chrono::steady_clock::now() - start < max_duration_) {
-      lock.unlock();
-      if (const int fd = connect_from(kFloodSource, port_, false); fd >= 0) {
-        open.push_back({fd});
-        ++opened_;
-      }
-      reap(open);
-      if (kind_ == Kind::trickle && std::chrono::steady_clock::now() >= next_trickle) {
-        trickle(open);
-        next_trickle += kTricklePeriod;
-      }
-      next += period_;
-      lock.lock();
-      // The flood's own pace, not a wait for the gateway: stop() wakes it at once.
-      wake_.wait_until(lock, next, [this] { return stopping_; });
-    }
-    for (const auto& c : open) ::close(c.fd);
-    running_ = false;
-  }
-
-  static void reap(std::vector<Connection>& open) {
-    std::erase_if(open, [](const Connection& c) {
-      std::array<char, 256> scratch{};
-      const auto n = ::recv(c.fd, scratch.data(), scratch.size(), MSG_DONTWAIT);
-      const bool gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                                   errno != ENOTCONN && errno != EINPROGRESS);
-      if (gone) ::close(c.fd);
-      return gone;
-    });
-  }
-
-  static void trickle(std::vector<Connection>& open) {
-    static constexpr std::array<std::uint8_t, 5> kRecordHeader = {0x16, 0x03, 0x01, 0x02, 0x00};
-    static constexpr std::uint8_t kOneByte = 0x01;
-    for (auto& c : open) {
-      if (!c.announced) {
-        c.announced = ::send(c.fd, kRecordHeader.data(), kRecordHeader.size(), MSG_NOSIGNAL) ==
-                      static_cast<ssize_t>(kRecordHeader.size());
-      } else {
-        ::send(c.fd, &kOneByte, 1, MSG_NOSIGNAL);
-      }
-    }
-  }
-
-  const std::uint16_t port_;
-  const Kind kind_;
-  const std::chrono::nanoseconds period_;
-  const std::chrono::milliseconds max_duration_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::atomic<bool> running_{true};
-  std::atomic<std::size_t> opened_{0};
-  std::thread thread_;  ///< last: it starts once everything above is ready
-};
 
 /// A field of /proc/PID/status in KiB (VmRSS, VmHWM).
 std::size_t status_kib(pid_t pid, const std::string& field) {
@@ -324,13 +207,13 @@ class GatewayFlood : public ::testing::Test {
 
   /// The gateway, a flood of `kind` from 127.0.0.2, then the real agent: it must get connected
   /// while the flood still runs.
-  void real_agent_connects_under(Flood::Kind kind) {
+  void real_agent_connects_under(TcpFlood::Kind kind) {
     // Every slot the flood gets it holds for the whole test (20 s deadline), so without a share
     // per address it would hold all 32 and the agent would only ever hear busy. The default
     // share is 32/16 = 2.
     auto gw = start_gateway(dir_, "gw1.example.test", "gw1", 0,
                             {"--max-handshakes", "32", "--handshake-timeout-ms", "20000"});
-    Flood flood(gw.port, kind);
+    TcpFlood flood({.port = gw.port, .kind = kind, .source = kFloodSource});
     // The agent comes once the flood has tried for more slots than there are, and been refused.
     ASSERT_TRUE(wait_until(
         [&] {
@@ -361,11 +244,11 @@ class GatewayFlood : public ::testing::Test {
 };
 
 TEST_F(GatewayFlood, real_agent_connects_while_idle_connections_flood_from_another_address) {
-  real_agent_connects_under(Flood::Kind::idle);
+  real_agent_connects_under(TcpFlood::Kind::idle);
 }
 
 TEST_F(GatewayFlood, real_agent_connects_while_trickling_connections_flood_from_another_address) {
-  real_agent_connects_under(Flood::Kind::trickle);
+  real_agent_connects_under(TcpFlood::Kind::trickle);
 }
 
 TEST_F(GatewayFlood, an_idle_connection_is_closed_at_the_handshake_deadline) {
