@@ -33,7 +33,10 @@ function(gatelink_target_defaults target)
     -Wno-missing-field-initializers
     # GCC 12 warns falsely on Asio's coroutine frames, whose class-specific operator new/delete
     # it pairs wrongly when a coroutine holds several awaited temporaries.
-    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>)
+    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>
+    # GCC 12 at -O3 (Release) warns falsely on `"literal" + std::string`: "__builtin_memcpy ...
+    # may overlap" (https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105651).
+    $<$<AND:$<COMPILE_LANG_AND_ID:CXX,GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>)
   target_compile_definitions(${target} PRIVATE
     BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 endfunction()

@@ -296,12 +296,8 @@ asio::awaitable<void> GatewaySession::liveness_loop() {
     // A frame that arrived meanwhile moved the check on.
     if (SteadyClock::now() < silence_check(silence_reported_ + 1)) continue;
     ++silence_reported_;
+    // The owner decides: the failover machine closes the session at the agreed misses.
     if (handlers_.on_silence) handlers_.on_silence(silence_reported_);
-    // Whoever owns the session decides (the machine closes it at `misses`); without an owner,
-    // the session holds itself to the agreed limit.
-    if (phase_ == Phase::up && !handlers_.on_silence && silence_reported_ >= agreed_.misses) {
-      fail({.reason = Reason::heartbeat_timeout});
-    }
   }
 }
 
