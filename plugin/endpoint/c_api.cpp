@@ -80,6 +80,15 @@ int gatelink_connected(gatelink_endpoint* h) {
   return h->endpoint->status().state == gatelink::ConnectionState::connected ? 1 : 0;
 }
 
+int gatelink_reload(gatelink_endpoint* h) {
+  if (h == nullptr) return -1;
+  try {
+    return h->endpoint->reload() ? 0 : -1;
+  } catch (...) {
+    return -1;
+  }
+}
+
 void gatelink_close(gatelink_endpoint* h) { delete h; }
 
 const char* gatelink_version(void) { return GATELINK_VERSION; }

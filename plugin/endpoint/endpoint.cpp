@@ -50,11 +50,9 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
 Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
   auto context = tls::ReloadingContext::create(tls_files(config.tls), &tls::make_client_context);
   if (!context) return Error{context.error().message};
-  auto cert = tls::read_certificate_info(config.tls.cert);
-  if (!cert) return Error{cert.error().message};
   auto topology = open_topology(config);
   if (!topology) return topology.error();
-  auto impl = std::make_unique<Impl>(std::move(config), std::move(*context), std::move(*cert),
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(*context),
                                      std::move(topology->first), std::move(topology->second));
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
@@ -74,7 +72,10 @@ void Endpoint::start() {
   std::lock_guard lock(impl_->lifecycle);
   if (impl_->life != Impl::Life::idle) return;
   impl_->work.emplace(impl_->io.get_executor());
-  asio::post(impl_->io, [impl = impl_.get()] { impl->dispatch(failover::Start{}); });
+  asio::post(impl_->io, [impl = impl_.get()] {
+    impl->certificates.start();
+    impl->dispatch(failover::Start{});
+  });
   impl_->life = Impl::Life::running;
   impl_->thread = std::thread([impl = impl_.get()] {
     try {
@@ -97,6 +98,7 @@ void Endpoint::stop() {
   asio::post(impl_->io, [impl = impl_.get()] {
     impl->dispatch(failover::Stop{});
     impl->tick.cancel();
+    impl->certificates.stop();
     // Every session step has a deadline, so run() returns once the goodbyes are written or
     // their deadlines pass.
     impl->work.reset();

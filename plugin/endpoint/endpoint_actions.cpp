@@ -87,12 +87,8 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
             }
           },
   };
-  auto context = tls->current();
-  if (context != last_context) {
-    // Renewed files: status shows the certificate now in use.
-    if (auto info = tls::read_certificate_info(config.tls.cert)) certificate = std::move(*info);
-    last_context = context;
-  }
+  // The backstop of the file watch: files changed since the last look are taken up now.
+  auto context = certificates.context_for_connection();
   auto session =
       link::GatewaySession::create(io, context, std::move(options), std::move(handlers));
   sessions[id] = SessionEntry{.session = session};

@@ -1,7 +1,8 @@
 #pragma once
 // The endpoint's state (Endpoint::Impl), shared by the files that split it by concern:
 // endpoint.cpp (lifecycle), endpoint_actions.cpp (carrying out the machine's actions),
-// endpoint_reports.cpp (reports to the host), endpoint_snapshot.cpp (the status snapshot).
+// endpoint_reports.cpp (reports to the host), endpoint_snapshot.cpp (the status snapshot),
+// endpoint_certificates.cpp (the certificate lifecycle: status and reload).
 // Everything here but the lifecycle members is touched on the endpoint's thread only.
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -23,7 +24,7 @@
 #include "link/gateway_session.hpp"
 #include "store/startup_topology.hpp"
 #include "store/topology_store.hpp"
-#include "tls/certificate_info.hpp"
+#include "tls/certificate_monitor.hpp"
 #include "tls/reloading_context.hpp"
 
 namespace gatelink {
@@ -37,11 +38,10 @@ inline WallTime wall_time(failover::Clock::time_point t,
 }
 
 struct Endpoint::Impl {
-  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context, tls::CertificateInfo cert,
+  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context,
        TopologyStore topology_store, StartupTopology startup)
       : config(std::move(cfg)),
-        tls(std::move(context)),
-        certificate(std::move(cert)),
+        certificates(io, std::move(context), config.expiry_warning_days),
         store(std::move(topology_store)),
         last_known_good(startup.last_known_good),
         persisted_generation(startup.origin == StartupTopology::Origin::persisted
@@ -55,9 +55,8 @@ struct Endpoint::Impl {
   // io first: destroyed last, after every object that holds its services.
   boost::asio::io_context io;
   AgentConfig config;
-  std::shared_ptr<tls::ReloadingContext> tls;  ///< follows renewed certificate files
-  tls::ContextPtr last_context;                ///< the context the last connection used
-  tls::CertificateInfo certificate;
+  /// Follows renewed certificate files and tells what is wrong with them.
+  tls::CertificateMonitor certificates;
   TopologyStore store;  ///< topology.xml and its last-known-good in the state folder
   std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
   /// Generation of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.
@@ -104,6 +103,10 @@ struct Endpoint::Impl {
 
   // endpoint_snapshot.cpp
   StatusSnapshot snapshot() const;
+
+  // endpoint_certificates.cpp
+  /// The certificate part of the status snapshot at `now`.
+  StatusSnapshot::Certificate certificate_status(WallTime now) const;
 };
 
 }  // namespace gatelink

@@ -88,10 +88,7 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
                 .failbacks = c.failbacks,
                 .reconnects = c.reconnects,
                 .heartbeats_missed = c.heartbeats_missed};
-  s.certificate.subject = certificate.subject;
-  s.certificate.not_after = certificate.not_after;
-  s.certificate.days_left =
-      std::chrono::duration_cast<std::chrono::days>(certificate.not_after - wall_now).count();
+  s.certificate = certificate_status(wall_now);
   if (auto t = machine.next_retry()) s.next_retry = wall(*t);
   if (auto t = machine.next_probe()) s.next_probe = wall(*t);
   return s;
