@@ -9,10 +9,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "gatelink/endpoint.hpp"
+#include "endpoint/endpoint.hpp"
 #include "status_endpoint.hpp"
 
 namespace {
@@ -93,6 +94,18 @@ int run(const gatelink::AgentConfig& config) {
     sd_notify(0, "STOPPING=1");
     io.stop();
   });
+
+  // SIGHUP: renewed certificate files now (they are also picked up on their own); go on.
+  asio::signal_set reload_signals(io, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      spdlog::info("event=signal signal={} action=reload", signal);
+      endpoint->reload();
+      wait_reload();
+    });
+  };
+  wait_reload();
 
   asio::steady_timer watchdog(io);
   std::uint64_t watchdog_usec = 0;

@@ -16,6 +16,9 @@ namespace gatelink {
 /// Configuration files larger than this are refused before parsing.
 inline constexpr std::size_t kMaxConfigBytes = std::size_t{256} * 1024;
 
+/// Days before its certificate expires that the agent starts to warn (log and status).
+inline constexpr unsigned kDefaultExpiryWarningDays = 30;
+
 /// The files the agent's mutual TLS uses.
 struct TlsFiles {
   std::string ca;    ///< CA certificate(s) gateways must chain to
@@ -30,6 +33,8 @@ struct AgentConfig {
   std::string name;    ///< agent name; the agent certificate must carry it
   std::string management_group;
   TlsFiles tls;
+  /// Warn this many days before the agent certificate expires; 0: only once it has expired.
+  unsigned expiry_warning_days = kDefaultExpiryWarningDays;
   Topology bootstrap;  ///< generation 0, management_group copied; used until one is pushed
   Timings timings;     ///< every deadline and period of the links, defaults in timings.hpp
   std::string state_dir = "/var/lib/gatelink";             ///< persisted topology lives here

@@ -126,6 +126,11 @@ const SchemaRow kSchema[] = {
    .min = 1, .max = kMaxPathLength,
    .help = "Certificate revocation list; when absent, revocation is not checked.",
    .field = +[](AgentConfig& c) -> std::string& { return c.tls.crl; }},
+  {.element = "agent/tls", .attribute = "expiry-warning-days", .type = ValueType::kCount,
+   .default_value = Decimal<kDefaultExpiryWarningDays>::text, .min = 0, .max = 3650,
+   .help = "Warn (log and status) this many days before the agent certificate expires; 0 turns "
+           "the early warning off (an expired certificate is always reported).",
+   .field = +[](AgentConfig& c) -> unsigned& { return c.expiry_warning_days; }},
 
   {.element = "agent/gateways", .required = true, .min = 1, .max = 1,
    .help = "Bootstrap topology: used until the management group has pushed one."},

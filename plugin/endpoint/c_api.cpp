@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "gatelink/endpoint.hpp"
+#include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.h"
 
 struct gatelink_endpoint {
@@ -78,6 +78,15 @@ size_t gatelink_status_json(gatelink_endpoint* h, char* buffer, size_t size) {
 int gatelink_connected(gatelink_endpoint* h) {
   if (h == nullptr) return 0;
   return h->endpoint->status().state == gatelink::ConnectionState::connected ? 1 : 0;
+}
+
+int gatelink_reload(gatelink_endpoint* h) {
+  if (h == nullptr) return -1;
+  try {
+    return h->endpoint->reload() ? 0 : -1;
+  } catch (...) {
+    return -1;
+  }
 }
 
 void gatelink_close(gatelink_endpoint* h) { delete h; }

@@ -54,6 +54,44 @@ Json gateways_json(const std::vector<GatewayStatus>& gateways) {
   return out;
 }
 
+Json certificate_json(const StatusSnapshot::Certificate& cert) {
+  Json out = Json::object();
+  out["subject"] = text_or_null(cert.subject);
+  out["issuer"] = text_or_null(cert.issuer);
+  out["not_after"] = time_or_null(cert.not_after);
+  out["days_left"] = value_or_null(cert.days_left);
+  out["loaded_at"] = time_or_null(cert.loaded_at);
+  // The first warning's sentence on its own, for readers that show one line.
+  out["warning"] = cert.warnings.empty() ? Json(nullptr) : Json(cert.warnings.front().message);
+  Json warnings = Json::array();
+  for (const auto& warning : cert.warnings) {
+    Json row = Json::object();
+    row["reason"] = warning.reason;
+    row["message"] = warning.message;
+    warnings.push_back(std::move(row));
+  }
+  out["warnings"] = std::move(warnings);
+  if (cert.crl) {
+    Json crl = Json::object();
+    crl["issuer"] = text_or_null(cert.crl->issuer);
+    crl["next_update"] = time_or_null(cert.crl->next_update);
+    crl["expired"] = cert.crl->expired;
+    out["crl"] = std::move(crl);
+  } else {
+    out["crl"] = nullptr;
+  }
+  if (cert.reload_error) {
+    Json error = Json::object();
+    error["file"] = cert.reload_error->file;
+    error["reason"] = cert.reload_error->reason;
+    error["message"] = cert.reload_error->message;
+    out["reload_error"] = std::move(error);
+  } else {
+    out["reload_error"] = nullptr;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(ConnectionState state) {
@@ -116,11 +154,7 @@ std::string to_json(const StatusSnapshot& snapshot) {
   counters["heartbeats_missed"] = snapshot.counters.heartbeats_missed;
   doc["counters"] = std::move(counters);
 
-  Json certificate = Json::object();
-  certificate["subject"] = text_or_null(snapshot.certificate.subject);
-  certificate["not_after"] = time_or_null(snapshot.certificate.not_after);
-  certificate["days_left"] = value_or_null(snapshot.certificate.days_left);
-  doc["certificate"] = std::move(certificate);
+  doc["certificate"] = certificate_json(snapshot.certificate);
 
   doc["next_retry"] = time_or_null(snapshot.next_retry);
   doc["next_probe"] = time_or_null(snapshot.next_probe);

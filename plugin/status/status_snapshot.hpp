@@ -76,10 +76,31 @@ struct StatusSnapshot {
     std::uint64_t heartbeats_missed = 0;
   } counters;
 
+  /// The agent's certificate in use, what is wrong with it, and the CRL it checks gateways by.
   struct Certificate {
     std::string subject;  ///< empty while no certificate is loaded (JSON null)
     std::optional<WallTime> not_after;
-    std::optional<std::int64_t> days_left;
+    std::optional<std::int64_t> days_left;  ///< whole days, rounded down: negative once expired
+    std::string issuer;
+    std::optional<WallTime> loaded_at;      ///< when the files in use were loaded
+    struct Warning {
+      std::string reason;   ///< `expires-soon`, `expired`, `crl-out-of-date`
+      std::string message;  ///< one sentence for a technician
+    };
+    std::vector<Warning> warnings;  ///< empty when all is well
+    struct Crl {
+      std::string issuer;
+      std::optional<WallTime> next_update;
+      bool expired = false;  ///< past its next update: every gateway is refused
+    };
+    std::optional<Crl> crl;  ///< null when no CRL is configured
+    /// Renewed files that were refused (the previous ones stay in use), until good files come.
+    struct ReloadError {
+      std::string file;
+      std::string reason;   ///< e.g. `key-mismatch`, `certificate-invalid`, `key-exposed`
+      std::string message;  ///< names the file and what is wrong
+    };
+    std::optional<ReloadError> reload_error;
   } certificate;
 
   std::optional<WallTime> next_retry;  ///< when the next connection attempt is due (backoff)

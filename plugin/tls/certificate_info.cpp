@@ -88,9 +88,20 @@ bool same_dns_name(std::string_view a, std::string_view b) {
 CertificateInfo certificate_info(const X509* cert) {
   CertificateInfo info;
   info.subject = detail::rfc2253(X509_get_subject_name(cert));
+  info.issuer = detail::rfc2253(X509_get_issuer_name(cert));
   info.not_after = time_point_of(X509_get0_notAfter(cert));
   info.common_name = last_common_name(X509_get_subject_name(cert));
   info.dns_names = san_dns_names(cert);
+  return info;
+}
+
+CrlInfo crl_info(const X509_CRL* crl) {
+  CrlInfo info;
+  info.issuer = detail::rfc2253(X509_CRL_get_issuer(crl));
+  info.last_update = time_point_of(X509_CRL_get0_lastUpdate(crl));
+  if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl); next != nullptr) {
+    info.next_update = time_point_of(next);
+  }
   return info;
 }
 

@@ -102,13 +102,7 @@ int refuse_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userd
   return -1;
 }
 
-Status load_private_key(SSL_CTX* ctx, const std::string& key_path, const std::string& cert_path) {
-  if (key_path.empty()) {
-    return Error{"key file is not configured"};
-  }
-  if (auto permitted = check_private_key_permissions(key_path); !permitted) {
-    return permitted.error();
-  }
+Result<KeyPtr> read_private_key(const std::string& key_path) {
   auto bio = detail::open_pem_file("key file", key_path);
   if (!bio) {
     return bio.error();
@@ -120,7 +114,12 @@ Status load_private_key(SSL_CTX* ctx, const std::string& key_path, const std::st
         "key file", key_path,
         "holds no unencrypted PEM private key (encrypted keys are not supported)");
   }
-  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+  return key;
+}
+
+Status use_private_key(SSL_CTX* ctx, EVP_PKEY* key, const std::string& key_path,
+                       const std::string& cert_path) {
+  if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
     return detail::file_problem("key file", key_path,
                                 "does not match the certificate in " + cert_path);
@@ -128,23 +127,38 @@ Status load_private_key(SSL_CTX* ctx, const std::string& key_path, const std::st
   return Ok{};
 }
 
-Result<ContextPtr> make_context(ssl::context::method method, int peer_purpose, const Files& files) {
+/// A failed step's error as a MaterialError about `file`.
+MaterialError refused(const Error& error, const std::string& file, MaterialProblem problem) {
+  return MaterialError{.message = error.message, .file = file, .problem = problem};
+}
+
+ContextResult make_context(ssl::context::method method, int peer_purpose, const Files& files) {
   auto context = std::make_shared<ssl::context>(method);
   SSL_CTX* ctx = context->native_handle();
   set_protocol(ctx);
   if (auto loaded = load_trust_anchors(ctx, files.ca); !loaded) {
-    return loaded.error();
+    return refused(loaded.error(), files.ca, MaterialProblem::ca_invalid);
   }
   if (!files.crl.empty()) {
     if (auto loaded = load_crls(ctx, files.crl); !loaded) {
-      return loaded.error();
+      return refused(loaded.error(), files.crl, MaterialProblem::crl_invalid);
     }
   }
   if (auto loaded = load_certificate_chain(ctx, files.cert); !loaded) {
-    return loaded.error();
+    return refused(loaded.error(), files.cert, MaterialProblem::certificate_invalid);
   }
-  if (auto loaded = load_private_key(ctx, files.key, files.cert); !loaded) {
-    return loaded.error();
+  if (files.key.empty()) {
+    return refused(Error{"key file is not configured"}, files.key, MaterialProblem::key_invalid);
+  }
+  if (auto permitted = check_private_key_permissions(files.key); !permitted) {
+    return refused(permitted.error(), files.key, MaterialProblem::key_exposed);
+  }
+  auto key = read_private_key(files.key);
+  if (!key) {
+    return refused(key.error(), files.key, MaterialProblem::key_invalid);
+  }
+  if (auto used = use_private_key(ctx, key->get(), files.key, files.cert); !used) {
+    return refused(used.error(), files.key, MaterialProblem::key_mismatch);
   }
   SSL_CTX_set_purpose(ctx, peer_purpose);
   SSL_CTX_set_verify_depth(ctx, kMaxChainDepth);
@@ -154,11 +168,29 @@ Result<ContextPtr> make_context(ssl::context::method method, int peer_purpose, c
 
 }  // namespace
 
-Result<ContextPtr> make_client_context(const Files& files) {
+std::string_view to_string(MaterialProblem problem) {
+  switch (problem) {
+    case MaterialProblem::ca_invalid:
+      return "ca-invalid";
+    case MaterialProblem::crl_invalid:
+      return "crl-invalid";
+    case MaterialProblem::certificate_invalid:
+      return "certificate-invalid";
+    case MaterialProblem::key_invalid:
+      return "key-invalid";
+    case MaterialProblem::key_exposed:
+      return "key-exposed";
+    case MaterialProblem::key_mismatch:
+      return "key-mismatch";
+  }
+  return "invalid";
+}
+
+ContextResult make_client_context(const Files& files) {
   return make_context(ssl::context::tls_client, X509_PURPOSE_SSL_SERVER, files);
 }
 
-Result<ContextPtr> make_server_context(const Files& files) {
+ContextResult make_server_context(const Files& files) {
   auto context = make_context(ssl::context::tls_server, X509_PURPOSE_SSL_CLIENT, files);
   if (context) {
     SSL_CTX_set_session_id_context((*context)->native_handle(), kSessionIdContext,

@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -22,11 +23,33 @@ struct Files {
 
 using ContextPtr = std::shared_ptr<boost::asio::ssl::context>;
 
+/// Which of the files a context could not be built from was wrong, in a word for logs and
+/// status.
+enum class MaterialProblem {
+  ca_invalid,           ///< the CA file: missing, unreadable, not PEM, or not CA certificates
+  crl_invalid,          ///< the CRL file: missing, unreadable, not PEM, or not the CA's
+  certificate_invalid,  ///< the certificate file: missing, unreadable or not PEM
+  key_invalid,          ///< the key file: missing, unreadable, not PEM or encrypted
+  key_exposed,          ///< the key file: group or others may access it
+  key_mismatch,         ///< the key is not the certificate's
+};
+/// `ca-invalid`, `crl-invalid`, `certificate-invalid`, `key-invalid`, `key-exposed`,
+/// `key-mismatch`.
+std::string_view to_string(MaterialProblem problem);
+
+/// Why a context could not be built: the file at fault, the problem, and a sentence naming both.
+struct MaterialError {
+  std::string message;  ///< e.g. "key file /etc/gatelink/agent.key: does not match ..."
+  std::string file;     ///< the path of the file at fault
+  MaterialProblem problem = MaterialProblem::certificate_invalid;
+};
+using ContextResult = Result<ContextPtr, MaterialError>;
+
 /// The agent's side: presents `files.cert`; accepts only a gateway with a serverAuth certificate
 /// from the CA. Call prepare_client_stream() on each stream before its handshake.
-Result<ContextPtr> make_client_context(const Files& files);
+ContextResult make_client_context(const Files& files);
 
 /// The gateway's side: presents `files.cert`; requires a clientAuth certificate from the CA.
-Result<ContextPtr> make_server_context(const Files& files);
+ContextResult make_server_context(const Files& files);
 
 }  // namespace gatelink::tls

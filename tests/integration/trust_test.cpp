@@ -188,7 +188,7 @@ TEST(Trust, replaced_ca_file_is_picked_up_without_a_restart) {
       },
       10s))
       << agent->log();
-  EXPECT_NE(agent->log().find("event=tls-reloaded"), std::string::npos) << agent->log();
+  EXPECT_NE(agent->log().find("event=certificate-reloaded"), std::string::npos) << agent->log();
   EXPECT_TRUE(agent->running());
 }
 

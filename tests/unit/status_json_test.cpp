@@ -57,7 +57,8 @@ TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
     EXPECT_EQ(keys(doc["counters"]),
               (std::set<std::string>{"failovers", "failbacks", "reconnects", "heartbeats_missed"}));
     EXPECT_EQ(keys(doc["certificate"]),
-              (std::set<std::string>{"subject", "not_after", "days_left"}));
+              (std::set<std::string>{"subject", "not_after", "days_left", "issuer", "loaded_at",
+                                     "warning", "warnings", "crl", "reload_error"}));
   }
 }
 

@@ -1,13 +1,17 @@
 # tls: handshakes between the real contexts, fully in memory, against the test PKI; key-file
-# permissions; certificate facts; and `gatelink-certs check` against good and bad certificates.
+# permissions; certificate facts; the certificate lifecycle (reloads, refusals, the file watch,
+# expiry and CRL warnings); and `gatelink-certs check` against good and bad certificates.
 
 gatelink_test(tls_tests PKI
   SOURCES
     unit/tls_agent_verification_test.cpp
+    unit/tls_certificate_health_test.cpp
     unit/tls_certificate_info_test.cpp
     unit/tls_context_test.cpp
+    unit/tls_file_watcher_test.cpp
     unit/tls_gateway_verification_test.cpp
     unit/tls_key_permissions_test.cpp
+    unit/tls_reloading_context_test.cpp
     unit/tls_rejection_reason_test.cpp
     unit/tls_test_support.cpp
   LIBS gatelink_tls spdlog::spdlog)

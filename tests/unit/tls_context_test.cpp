@@ -36,7 +36,7 @@ bool encrypt_in_place(const std::string& path) {
 }
 
 /// Both builders, so that every property is checked on each side.
-Result<ContextPtr> build(bool server, const Files& files) {
+ContextResult build(bool server, const Files& files) {
   return server ? make_server_context(files) : make_client_context(files);
 }
 

@@ -30,6 +30,11 @@ GATELINK_API void gatelink_stop(gatelink_endpoint* endpoint);
 GATELINK_API size_t gatelink_status_json(gatelink_endpoint* endpoint, char* buffer, size_t size);
 /* Non-zero while connected to a gateway. */
 GATELINK_API int gatelink_connected(gatelink_endpoint* endpoint);
+/* Rebuilds the TLS material from the configured certificate, key, CA and CRL files now, even if
+ * they seem unchanged (what the agent does on SIGHUP); renewed files are also picked up on their
+ * own. Refused files are logged and shown in status (certificate.reload_error), the material in
+ * use stays. Returns 0, or -1 when the endpoint is not running. */
+GATELINK_API int gatelink_reload(gatelink_endpoint* endpoint);
 /* Stops if needed and frees the endpoint. NULL is fine. */
 GATELINK_API void gatelink_close(gatelink_endpoint* endpoint);
 /* The library version, e.g. "0.1.0". */

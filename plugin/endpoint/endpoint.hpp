@@ -27,6 +27,10 @@ class Endpoint {
   void stop();
   /// A consistent snapshot of the endpoint's state.
   StatusSnapshot status() const;
+  /// Rebuilds the TLS material from the configured files now (SIGHUP), even if they seem
+  /// unchanged; refused files are logged and shown in status, the material in use stays.
+  /// Renewed files are also taken up on their own. False when the endpoint is not running.
+  bool reload();
 
  private:
   struct Impl;
