@@ -189,15 +189,13 @@ void check_certificate(Checker& c) {
 void check_key(Checker& c) {
   const std::string& path = c.config.tls.key;
   std::string value = printable(path);
+  if (struct stat info {}; ::stat(path.c_str(), &info) == 0) {
+    std::array<char, 16> mode{};
+    std::snprintf(mode.data(), mode.size(), "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    value += ": mode " + std::string(mode.data());
+  }
   if (auto permitted = tls::check_private_key_permissions(path); !permitted) {
     c.problem(printable(permitted.error().message));
-  } else {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0) {
-      std::array<char, 16> mode{};
-      std::snprintf(mode.data(), mode.size(), "%04o", static_cast<unsigned>(info.st_mode & 07777));
-      value += ": mode " + std::string(mode.data());
-    }
   }
   auto bio = tls::detail::open_pem_file("key file", path);
   if (!bio) {

@@ -29,6 +29,13 @@ std::size_t columns_of(std::string_view text) {
   }));
 }
 
+/// `2026-11-25`.
+bool is_date(std::string_view word) {
+  constexpr std::size_t kDateLength = 10;
+  if (word.size() != kDateLength || word[4] != '-' || word[7] != '-') return false;
+  return std::all_of(word.begin(), word.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+}
+
 std::string padded(std::string text, std::size_t width) {
   const std::size_t columns = columns_of(text);
   if (columns < width) text.append(width - columns, ' ');
@@ -57,6 +64,14 @@ std::string gateway_text(const Json& doc) {
       name != nullptr && text(gateway).find(text(name)) == std::string::npos) {
     out += " [" + text(name) + "]";
   }
+  return out;
+}
+
+/// `backoff since 2026-11-25 16:15:16Z (3m12s), next attempt 2026-11-25 16:18:32Z (in 4s)`.
+std::string state_text(const Json& doc, WallTime now) {
+  std::string out = text(&doc, "state");
+  if (const Json* since = member(&doc, "since")) out += " since " + moment(since, now);
+  if (const Json* retry = member(&doc, "next_retry")) out += ", next attempt " + moment(retry, now);
   return out;
 }
 
@@ -234,6 +249,11 @@ std::string wrap(const std::string& line, std::size_t indent, std::size_t column
   for (std::size_t pos = lead; pos < line.size();) {
     std::size_t end = line.find(' ', pos);
     if (end == std::string::npos) end = line.size();
+    // A date keeps its time on the same line: `2026-11-25 16:18:32Z` is one word here.
+    if (is_date(std::string_view(line).substr(pos, end - pos)) && end < line.size()) {
+      end = line.find(' ', end + 1);
+      if (end == std::string::npos) end = line.size();
+    }
     const std::string_view word = std::string_view(line).substr(pos, end - pos);
     if (!fresh && columns_of(current) + gap.size() + columns_of(word) > columns) {
       out += current + '\n';
@@ -257,6 +277,7 @@ std::string render_status_text(const nlohmann::ordered_json& document, WallTime 
   add_line(out, "status", summary.headline);
   if (!summary.why.empty()) add_line(out, "why", summary.why);
   add_line(out, "agent", agent_text(document));
+  add_line(out, "state", state_text(document, now));
   if (member(&document, "gateway") != nullptr) add_line(out, "gateway", gateway_text(document));
   add_line(out, "heartbeat", heartbeat_text(document));
   add_topology(out, document, now);

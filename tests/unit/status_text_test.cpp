@@ -50,7 +50,8 @@ TEST(StatusText, connected_agent_reads_top_down) {
       << text;
   EXPECT_TRUE(contains(
       text, "agent       web01.example.test  (management group EXAMPLE, gatelink 0.1.0)\n"));
-  EXPECT_TRUE(contains(text, "gateway     gw1.example.test@127.0.0.1:15801 (primary)\n"));
+  EXPECT_TRUE(contains(text, "state       connected since 2026-11-25 16:15:16Z (3m12s)\n"
+                             "gateway     gw1.example.test@127.0.0.1:15801 (primary)\n"));
   EXPECT_TRUE(contains(text, "heartbeat   every 1000 ms (dead after 3 silent), last rtt 0.412 ms, missed 0\n"));
   EXPECT_TRUE(contains(text, "topology    generation 0 (bootstrap)\n"));
   EXPECT_TRUE(contains(
@@ -91,6 +92,9 @@ TEST(StatusText, pending_topology_and_backoff_show_what_waits_and_until_when) {
                             "connect-refused"};
   const std::string text = render(snapshot);
   EXPECT_TRUE(contains(text, "status      NOT connected: all 2 gateways failed, next attempt in 4s\n"));
+  EXPECT_TRUE(contains(text,
+                       "state       backoff since 2026-11-25 16:15:16Z (3m12s), next attempt\n"
+                       "            2026-11-25 16:18:32Z (in 4s)\n"));
   EXPECT_TRUE(contains(text,
                        "pending     generation 8: primary gw9.example.test:5723, failover\n"
                        "            gw1.example.test:5723, gw2.example.test:5723\n"
@@ -211,6 +215,9 @@ TEST(StatusText, long_lines_wrap_at_spaces_with_the_indent) {
   EXPECT_EQ(wrap("x " + std::string(30, 'y'), 2, 10), "x\n  " + std::string(30, 'y'));
   // Code points, not bytes: "—" is one column.
   EXPECT_EQ(wrap("a — b", 0, 5), "a — b");
+  // A date and its time stay together.
+  EXPECT_EQ(wrap("next attempt 2026-11-25 16:18:32Z (in 4s)", 2, 30),
+            "next attempt\n  2026-11-25 16:18:32Z (in 4s)");
 }
 
 TEST(StatusText, spans_show_their_two_largest_units) {
