@@ -12,7 +12,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "gatelink/endpoint.hpp"
+#include "endpoint/endpoint.hpp"
 #include "status_endpoint.hpp"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "gatelink/endpoint.hpp"
+#include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.h"
 
 struct gatelink_endpoint {

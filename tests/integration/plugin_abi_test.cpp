@@ -18,7 +18,7 @@
 
 #include "codec/codec.hpp"
 #include "fixtures/fake_gateway.hpp"
-#include "gatelink/endpoint.hpp"
+#include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.h"
 #include "integration/harness.hpp"
 

@@ -1,0 +1,169 @@
+// The endpoint carries out what the failover machine decides (connect, close, persist,
+// acknowledge, schedule, promote) and hands it what the sessions learn.
+
+#include <spdlog/spdlog.h>
+
+#include "codec/codec.hpp"
+#include "common/escape.hpp"
+#include "endpoint_impl.hpp"
+
+namespace gatelink {
+
+using failover::Clock;
+using failover::SessionId;
+
+namespace {
+
+/// `text` cut to the protocol's bound on free text, never inside a UTF-8 sequence.
+std::string bounded_text(std::string text) {
+  if (text.size() <= codec::kMaxTextLength) return text;
+  std::size_t end = codec::kMaxTextLength;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  text.resize(end);
+  return text;
+}
+
+}  // namespace
+
+void Endpoint::Impl::dispatch(const failover::Event& event) {
+  for (const auto& action : machine.handle(event, Clock::now())) {
+    std::visit([this](const auto& a) { execute(a); }, action);
+  }
+}
+
+void Endpoint::Impl::execute(const failover::Connect& c) {
+  const GatewayAddress address = machine.session_address(c.session).value();
+  spdlog::info("event=connecting gateway={} position={} purpose={}", address.to_string(),
+               c.gateway, failover::to_string(c.purpose));
+  link::GatewaySession::Options options{
+      .address = address,
+      .agent_name = config.name,
+      .management_group = config.management_group,
+      .topology_generation = machine.topology().generation,
+      .timings = config.timings,
+      // An unauthenticated busy answer may delay us no longer than our own backoff would.
+      .max_unauthenticated_retry_after =
+          std::min(config.timings.backoff_cap, config.timings.max_stay_away),
+  };
+  const SessionId id = c.session;
+  link::GatewaySession::Handlers handlers{
+      .on_connected =
+          [this, id](const codec::Welcome& welcome, const link::Liveness& agreed) {
+            if (auto it = sessions.find(id); it != sessions.end()) {
+              it->second.gateway_name = welcome.gateway_name;
+              it->second.agreed = agreed;
+            }
+            spdlog::info(
+                "event=handshake-ok gateway={} gateway_name={} session={} interval_ms={} "
+                "misses={}",
+                session_address(id), escaped(welcome.gateway_name), id, agreed.interval.count(),
+                agreed.misses);
+            dispatch(failover::Connected{id, agreed.misses});
+          },
+      .on_heartbeat_answered =
+          [this, id](std::chrono::microseconds rtt) {
+            if (auto it = sessions.find(id); it != sessions.end()) it->second.last_rtt = rtt;
+            dispatch(failover::HeartbeatAnswered{
+                id, std::chrono::duration_cast<failover::Duration>(rtt)});
+          },
+      .on_silence =
+          [this, id](unsigned missed) {
+            spdlog::warn("event=heartbeat-missed gateway={} session={} missed={}",
+                         session_address(id), id, missed);
+            dispatch(failover::HeartbeatMissed{id, missed});
+          },
+      .on_message = [this, id](const codec::Message& message) { on_message(id, message); },
+      .on_closed =
+          [this, id](const link::GatewaySession::Ending& ending) {
+            // The detail can come from the peer (a protocol error, a goodbye): data, escaped.
+            spdlog::info("event=closed gateway={} session={} reason={} detail={}",
+                         session_address(id), id, ending.key(),
+                         ending.detail.empty() ? std::string("-") : escaped(ending.detail));
+            sessions.erase(id);
+            if (ending.goodbye()) {
+              dispatch(failover::GoodbyeReceived{id, ending.detail, ending.retry_after});
+            } else {
+              dispatch(failover::Closed{id, ending.key()});
+            }
+          },
+  };
+  auto context = tls->current();
+  if (context != last_context) {
+    // Renewed files: status shows the certificate now in use.
+    if (auto info = tls::read_certificate_info(config.tls.cert)) certificate = std::move(*info);
+    last_context = context;
+  }
+  auto session =
+      link::GatewaySession::create(io, context, std::move(options), std::move(handlers));
+  sessions[id] = SessionEntry{.session = session};
+  session->start();
+}
+
+void Endpoint::Impl::execute(const failover::Close& c) {
+  auto it = sessions.find(c.session);
+  if (it == sessions.end()) return;
+  it->second.session->close(c.reason);
+  sessions.erase(it);
+}
+
+void Endpoint::Impl::execute(const failover::Promote& p) {
+  // The probe session already answered a heartbeat; from now on it carries the traffic.
+  spdlog::info("event=promoted session={} gateway={}", p.session, session_address(p.session));
+}
+
+void Endpoint::Impl::execute(const failover::Schedule& s) {
+  tick.expires_at(s.at);
+  tick.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) dispatch(failover::Tick{});
+  });
+}
+
+void Endpoint::Impl::execute(const failover::Persist& p) {
+  const auto generation = p.topology.generation;
+  const auto previous = persisted_generation;
+  auto saved = store.save(PersistedTopology{.topology = p.topology,
+                                            .received_from = p.received_from.to_string(),
+                                            .received_at = wall_time(p.received_at)});
+  if (!saved) {
+    // The agent uses it all the same (it was validated); it is lost only to a restart.
+    spdlog::error("event=topology-persist-failed generation={} error={}", generation,
+                  escaped(saved.error().message));
+    unsaved.emplace(generation, saved.error().message);
+    return;
+  }
+  persisted_generation = generation;
+  if (previous) last_known_good = previous;
+  spdlog::info("event=topology-persisted generation={} file={}/{}", generation, store.dir(),
+               kTopologyFileName);
+}
+
+void Endpoint::Impl::execute(const failover::Acknowledge& a) {
+  auto it = sessions.find(a.session);
+  if (it == sessions.end()) return;
+  std::string message = a.message;
+  if (unsaved && unsaved->first == a.generation) {
+    message = "in use but not persisted: " + unsaved->second;
+  }
+  it->second.session->send(codec::TopologyAck{
+      .generation = a.generation, .outcome = a.outcome, .message = bounded_text(message)});
+}
+
+void Endpoint::Impl::on_message(SessionId id, const codec::Message& message) {
+  if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
+    spdlog::info("event=topology-received gateway={} generation={} primary={} failovers={}",
+                 session_address(id), push->generation, escaped(push->primary.to_string()),
+                 push->failover.size());
+    dispatch(failover::TopologyPushed{id, codec::to_topology(*push)});
+    return;
+  }
+  spdlog::debug("event=message-ignored gateway={} type={}", session_address(id),
+                codec::to_string(codec::type_of(message)));
+}
+
+std::string Endpoint::Impl::session_address(SessionId id) const {
+  auto it = sessions.find(id);
+  return it == sessions.end() ? std::string("?")
+                              : escaped(it->second.session->address().to_string());
+}
+
+}  // namespace gatelink

@@ -1,0 +1,109 @@
+#pragma once
+// The endpoint's state (Endpoint::Impl), shared by the files that split it by concern:
+// endpoint.cpp (lifecycle), endpoint_actions.cpp (carrying out the machine's actions),
+// endpoint_reports.cpp (reports to the host), endpoint_snapshot.cpp (the status snapshot).
+// Everything here but the lifecycle members is touched on the endpoint's thread only.
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "failover/failover_machine.hpp"
+#include "endpoint/endpoint.hpp"
+#include "link/gateway_session.hpp"
+#include "store/startup_topology.hpp"
+#include "store/topology_store.hpp"
+#include "tls/certificate_info.hpp"
+#include "tls/reloading_context.hpp"
+
+namespace gatelink {
+
+/// The wall-clock time of the steady-clock instant `t`, from one reading of both clocks (pass
+/// the same reading for every field of one status snapshot).
+inline WallTime wall_time(failover::Clock::time_point t,
+                          failover::Clock::time_point steady_now = failover::Clock::now(),
+                          WallTime wall_now = std::chrono::system_clock::now()) {
+  return wall_now - std::chrono::duration_cast<WallTime::duration>(steady_now - t);
+}
+
+struct Endpoint::Impl {
+  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context, tls::CertificateInfo cert,
+       TopologyStore topology_store, StartupTopology startup)
+      : config(std::move(cfg)),
+        tls(std::move(context)),
+        certificate(std::move(cert)),
+        store(std::move(topology_store)),
+        last_known_good(startup.last_known_good),
+        persisted_generation(startup.origin == StartupTopology::Origin::persisted
+                                 ? std::optional(startup.topology.generation)
+                                 : std::nullopt),
+        rng(std::random_device{}()),
+        machine(config.timings, std::move(startup.topology),
+                [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
+        tick(io) {}
+
+  // io first: destroyed last, after every object that holds its services.
+  boost::asio::io_context io;
+  AgentConfig config;
+  std::shared_ptr<tls::ReloadingContext> tls;  ///< follows renewed certificate files
+  tls::ContextPtr last_context;                ///< the context the last connection used
+  tls::CertificateInfo certificate;
+  TopologyStore store;  ///< topology.xml and its last-known-good in the state folder
+  std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
+  /// Generation of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.
+  std::optional<std::uint64_t> persisted_generation;
+  /// A generation the machine applied but the store could not save: its ack says so.
+  std::optional<std::pair<std::uint64_t, std::string>> unsaved;
+  std::mt19937_64 rng;
+  failover::Machine machine;
+  boost::asio::steady_timer tick;
+  /// A session the machine asked for, with what it learnt (the machine keeps the decisions).
+  struct SessionEntry {
+    std::shared_ptr<link::GatewaySession> session;
+    std::optional<std::string> gateway_name;            ///< from the welcome
+    std::optional<link::Liveness> agreed;               ///< from the welcome
+    std::optional<std::chrono::microseconds> last_rtt;  ///< precise, for status
+  };
+  std::map<failover::SessionId, SessionEntry> sessions;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  std::thread thread;
+
+  // Lifecycle, shared with the host's threads: start()/stop() are serialised by `lifecycle`;
+  // status() reads `life` and, once the thread has ended, the snapshot it left in `last`.
+  enum class Life { idle, running, stopped };
+  std::mutex lifecycle;
+  std::atomic<Life> life{Life::idle};
+  mutable std::mutex last_mutex;
+  std::optional<StatusSnapshot> last;  ///< taken on the endpoint's thread as it ends
+
+  // endpoint_actions.cpp: the machine's actions, carried out.
+  /// Feeds `event` to the machine and carries out every action it returns.
+  void dispatch(const failover::Event& event);
+  void execute(const failover::Connect& c);
+  void execute(const failover::Close& c);
+  void execute(const failover::Promote& p);
+  void execute(const failover::Schedule& s);
+  void execute(const failover::Persist& p);
+  void execute(const failover::Acknowledge& a);
+  void on_message(failover::SessionId id, const codec::Message& message);
+  /// The session's gateway address, escaped for a log line ("?" once it is gone).
+  std::string session_address(failover::SessionId id) const;
+
+  // endpoint_reports.cpp: what the machine reports, told to the host.
+  void execute(const failover::Report& r);
+
+  // endpoint_snapshot.cpp
+  StatusSnapshot snapshot() const;
+};
+
+}  // namespace gatelink

@@ -1,0 +1,100 @@
+// The endpoint's status snapshot: what status() and the status JSON show, taken on the
+// endpoint's thread.
+
+#include "endpoint_impl.hpp"
+
+namespace gatelink {
+
+using failover::Clock;
+
+StatusSnapshot Endpoint::Impl::snapshot() const {
+  const auto steady_now = Clock::now();
+  const auto wall_now = std::chrono::system_clock::now();
+  auto wall = [&](Clock::time_point t) { return wall_time(t, steady_now, wall_now); };
+  auto role_of = [](std::size_t i) { return std::string(i == 0 ? "primary" : "failover"); };
+  const auto& gateways = machine.ordered();
+
+  StatusSnapshot s;
+  s.version = std::string(gatelink::version());
+  s.agent = config.name;
+  s.management_group = config.management_group;
+  switch (machine.state()) {
+    case failover::State::connected:
+      s.state = ConnectionState::connected;
+      break;
+    case failover::State::backoff:
+      s.state = ConnectionState::backoff;
+      break;
+    case failover::State::stopped:
+      s.state = ConnectionState::stopped;
+      break;
+    default:
+      s.state = ConnectionState::connecting;
+  }
+  s.since = wall(machine.since());
+  if (auto current = machine.current_gateway(); current && s.state == ConnectionState::connected) {
+    s.gateway = gateways[*current].to_string();
+    if (auto active = machine.active_session()) {
+      if (auto it = sessions.find(*active); it != sessions.end()) {
+        s.gateway_name = it->second.gateway_name;
+        if (it->second.last_rtt) {
+          s.heartbeat.last_rtt_ms = static_cast<double>(it->second.last_rtt->count()) / 1000.0;
+        }
+      }
+    }
+    s.role = role_of(*current);
+    s.position = *current;
+  }
+  link::Liveness liveness{config.timings.heartbeat_interval, config.timings.heartbeat_misses};
+  if (auto active = machine.active_session(); active && s.state == ConnectionState::connected) {
+    if (auto it = sessions.find(*active); it != sessions.end() && it->second.agreed) {
+      liveness = *it->second.agreed;
+    }
+  }
+  s.heartbeat.interval_ms = static_cast<std::uint32_t>(liveness.interval.count());
+  s.heartbeat.misses = liveness.misses;
+  s.heartbeat.missed = machine.consecutive_misses();
+  s.failback.stable_window_ms =
+      static_cast<std::uint64_t>(machine.stable_window(steady_now).count());
+  s.failback.configured_window_ms =
+      static_cast<std::uint64_t>(config.timings.stable_window().count());
+
+  const Topology& topology = machine.topology();
+  s.topology.generation = topology.generation;
+  s.topology.source = topology.generation == 0 ? "bootstrap" : "pushed";
+  s.topology.primary = topology.primary.to_string();
+  for (const auto& f : topology.failover) s.topology.failover.push_back(f.to_string());
+  s.topology.last_known_good = last_known_good;
+  if (const auto& pending = machine.pending()) {
+    PendingTopologyStatus p{.generation = pending->topology.generation,
+                            .primary = pending->topology.primary.to_string(),
+                            .since = wall(pending->received_at),
+                            .last_error = pending->last_error};
+    for (const auto& f : pending->topology.failover) p.failover.push_back(f.to_string());
+    s.topology.pending = std::move(p);
+  }
+
+  const auto& records = machine.gateways();
+  for (std::size_t i = 0; i < gateways.size(); ++i) {
+    GatewayStatus g{.address = gateways[i].to_string(), .role = role_of(i)};
+    if (i < records.size()) {
+      g.last_error = records[i].last_error;
+      if (records[i].last_seen) g.last_seen = wall(*records[i].last_seen);
+    }
+    s.gateways.push_back(std::move(g));
+  }
+  const auto& c = machine.counters();
+  s.counters = {.failovers = c.failovers,
+                .failbacks = c.failbacks,
+                .reconnects = c.reconnects,
+                .heartbeats_missed = c.heartbeats_missed};
+  s.certificate.subject = certificate.subject;
+  s.certificate.not_after = certificate.not_after;
+  s.certificate.days_left =
+      std::chrono::duration_cast<std::chrono::days>(certificate.not_after - wall_now).count();
+  if (auto t = machine.next_retry()) s.next_retry = wall(*t);
+  if (auto t = machine.next_probe()) s.next_probe = wall(*t);
+  return s;
+}
+
+}  // namespace gatelink
