@@ -4,95 +4,48 @@
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "common/escape.hpp"
-#include "status/status_time.hpp"
+#include "status/error_phrase.hpp"
+#include "status_document.hpp"
+#include "status_summary.hpp"
 
 namespace gatelink {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using namespace status_document;
 
-constexpr std::string_view kMissing = "—";
 constexpr std::size_t kLabelWidth = 12;
 constexpr std::size_t kRoleWidth = 9;
+/// Topology rows: `  failover 10 ` and the like.
+constexpr std::size_t kRowLabelWidth = 14;
 
-/// `object[key]`, or nullptr when `object` is not an object, lacks the key or holds null there.
-const Json* member(const Json* object, const char* key) {
-  if (object == nullptr || !object->is_object()) return nullptr;
-  const auto found = object->find(key);
-  if (found == object->end() || found->is_null()) return nullptr;
-  return &*found;
+/// Code points in UTF-8 `text` (what a terminal gives a column each, near enough).
+std::size_t columns_of(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+  }));
 }
 
-// Names and errors can come from gateways and certificates: every string goes through
-// printable() (common/escape.hpp), so no escape sequence or bidi override reaches a terminal.
-
-/// A value as text: a string as it is, anything else as its JSON, a missing one as `—`.
-std::string text(const Json* value) {
-  if (value == nullptr) return std::string(kMissing);
-  if (value->is_string()) return printable(value->get_ref<const std::string&>());
-  return printable(value->dump(-1, ' ', false, Json::error_handler_t::replace));
-}
-
-std::string text(const Json* object, const char* key) { return text(member(object, key)); }
-
-/// A list as `a, b, c` (`none` when empty); anything else as text().
-std::string list_text(const Json* value) {
-  if (value == nullptr || !value->is_array()) return text(value);
-  if (value->empty()) return "none";
-  std::string out;
-  for (const Json& item : *value) {
-    if (!out.empty()) out += ", ";
-    out += text(&item);
-  }
-  return out;
-}
-
-std::optional<WallTime> time_of(const Json* value) {
-  if (value == nullptr || !value->is_string()) return std::nullopt;
-  return parse_utc_time(value->get_ref<const std::string&>());
-}
-
-/// `2026-11-25 16:15:16Z`.
-std::string date_and_time(WallTime time) {
-  const std::string iso = format_utc_time(time);
-  return iso.substr(0, 10) + " " + iso.substr(11, 8) + "Z";
-}
-
-/// `16:18:27Z` on the day of `now`, the full date and time on any other.
-std::string short_time(WallTime time, WallTime now) {
-  const std::string full = date_and_time(time);
-  return full.substr(0, 10) == date_and_time(now).substr(0, 10) ? full.substr(11) : full;
-}
-
-/// `2026-11-25 16:15:16Z (3m12s)` for the past, `... (in 4s)` for the future; a time that does
-/// not parse is shown as sent.
-std::string moment(const Json* value, WallTime now) {
-  using std::chrono::seconds;
-  const std::optional<WallTime> time = time_of(value);
-  if (!time) return text(value);
-  if (*time <= now) {
-    return date_and_time(*time) + " (" +
-           format_span(std::chrono::duration_cast<seconds>(now - *time)) + ")";
-  }
-  return date_and_time(*time) + " (in " + format_span(std::chrono::ceil<seconds>(*time - now)) +
-         ")";
+/// `2026-11-25`.
+bool is_date(std::string_view word) {
+  constexpr std::size_t kDateLength = 10;
+  if (word.size() != kDateLength || word[4] != '-' || word[7] != '-') return false;
+  return std::all_of(word.begin(), word.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
 }
 
 std::string padded(std::string text, std::size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
+  const std::size_t columns = columns_of(text);
+  if (columns < width) text.append(width - columns, ' ');
   return text;
 }
 
 void add_line(std::string& out, std::string_view label, const std::string& content) {
-  out += label;
-  out.append(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ');
-  out += content;
-  out += '\n';
+  std::string line(label);
+  line.append(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ');
+  out += wrap(line + content, kLabelWidth) + '\n';
 }
 
 std::string agent_text(const Json& doc) {
@@ -101,17 +54,22 @@ std::string agent_text(const Json& doc) {
   return out + ")";
 }
 
-/// `connected to GW (primary) since T (age)`, `backoff since T (age), next attempt T (in 4s)`.
-std::string state_text(const Json& doc, WallTime now) {
-  std::string out = text(&doc, "state");
+/// `gw1.example.test@127.0.0.1:15801 (primary) [gw1]`: the session in use, when connected.
+std::string gateway_text(const Json& doc) {
   const Json* gateway = member(&doc, "gateway");
-  if (gateway != nullptr) out += " to " + text(gateway);
+  std::string out = text(gateway);
   if (const Json* role = member(&doc, "role")) out += " (" + text(role) + ")";
   // The name the gateway gave itself, where the address does not already say it.
   if (const Json* name = member(&doc, "gateway_name");
       name != nullptr && text(gateway).find(text(name)) == std::string::npos) {
     out += " [" + text(name) + "]";
   }
+  return out;
+}
+
+/// `backoff since 2026-11-25 16:15:16Z (3m12s), next attempt 2026-11-25 16:18:32Z (in 4s)`.
+std::string state_text(const Json& doc, WallTime now) {
+  std::string out = text(&doc, "state");
   if (const Json* since = member(&doc, "since")) out += " since " + moment(since, now);
   if (const Json* retry = member(&doc, "next_retry")) out += ", next attempt " + moment(retry, now);
   return out;
@@ -136,6 +94,7 @@ struct GatewayRow {
   std::string role;
   std::string address;
   std::string details;
+  std::string error;  ///< `connect-refused: refused the connection ...`, or empty
 };
 
 std::vector<GatewayRow> gateway_rows(const Json& doc, WallTime now) {
@@ -144,18 +103,20 @@ std::vector<GatewayRow> gateway_rows(const Json& doc, WallTime now) {
   const std::string in_use = text(&doc, "gateway");
   if (gateways != nullptr && gateways->is_array() && !gateways->empty()) {
     for (const Json& gateway : *gateways) {
-      GatewayRow row{text(&gateway, "role"), text(&gateway, "address"), {}};
+      GatewayRow row{text(&gateway, "role"), text(&gateway, "address"), {}, {}};
       std::vector<std::string> details;
       if (member(&doc, "gateway") != nullptr && row.address == in_use) details.push_back("in use");
       if (const Json* seen = member(&gateway, "last_seen")) {
         const std::optional<WallTime> time = time_of(seen);
         details.push_back("last seen " + (time ? short_time(*time, now) : text(seen)));
       }
-      if (const Json* error = member(&gateway, "last_error")) {
-        details.push_back("last error: " + text(error));
-      }
       for (const std::string& detail : details) {
         row.details += (row.details.empty() ? "" : ", ") + detail;
+      }
+      if (const auto key = raw_string_of(&gateway, "last_error")) {
+        row.error = "last error " + printable(*key) + ": " + error_phrase(*key);
+      } else if (const Json* error = member(&gateway, "last_error")) {
+        row.error = "last error " + text(error);
       }
       rows.push_back(std::move(row));
     }
@@ -163,10 +124,11 @@ std::vector<GatewayRow> gateway_rows(const Json& doc, WallTime now) {
   }
   // No per-gateway rows (an older agent, or none yet): the topology's order alone.
   const Json* topology = member(&doc, "topology");
-  if (const Json* primary = member(topology, "primary"))
-    rows.push_back({"primary", text(primary), {}});
+  if (const Json* primary = member(topology, "primary")) {
+    rows.push_back({"primary", text(primary), {}, {}});
+  }
   if (const Json* failover = member(topology, "failover"); failover && failover->is_array()) {
-    for (const Json& address : *failover) rows.push_back({"failover", text(&address), {}});
+    for (const Json& address : *failover) rows.push_back({"failover", text(&address), {}, {}});
   }
   return rows;
 }
@@ -182,24 +144,26 @@ void add_topology(std::string& out, const Json& doc, WallTime now) {
 
   const std::vector<GatewayRow> rows = gateway_rows(doc, now);
   std::size_t width = 0;
-  for (const GatewayRow& row : rows) width = std::max(width, row.address.size());
+  for (const GatewayRow& row : rows) width = std::max(width, columns_of(row.address));
   for (const GatewayRow& row : rows) {
     std::string line = "  " + padded(row.role, kRoleWidth) + " " + row.address;
-    if (!row.details.empty())
+    if (!row.details.empty()) {
       line = padded(std::move(line), 2 + kRoleWidth + 1 + width) + "   " + row.details;
-    out += line + '\n';
+    }
+    out += wrap(line, kLabelWidth) + '\n';
+    if (!row.error.empty()) out += wrap(std::string(kLabelWidth, ' ') + row.error, kLabelWidth) + '\n';
   }
   if (const Json* probe = member(&doc, "next_probe")) {
     out += "  next failback probe " + moment(probe, now) + '\n';
   }
   if (const Json* failback = member(&doc, "failback")) {
     std::string window = "  failback after " + text(failback, "stable_window_ms") + " ms stable";
-    if (const Json* damped = member(failback, "damped"); damped && damped->is_boolean() &&
-                                                          damped->get<bool>()) {
+    if (const Json* damped = member(failback, "damped");
+        damped && damped->is_boolean() && damped->get<bool>()) {
       window += " (damped after a flap; configured " + text(failback, "configured_window_ms") +
                 " ms)";
     }
-    out += window + '\n';
+    out += wrap(window, kLabelWidth) + '\n';
   }
 }
 
@@ -215,7 +179,7 @@ void add_pending(std::string& out, const Json& doc, WallTime now) {
   std::string waiting =
       std::string(kLabelWidth, ' ') + "waiting since " + moment(member(pending, "since"), now);
   if (const Json* error = member(pending, "last_error")) waiting += ", last error: " + text(error);
-  out += waiting + '\n';
+  out += wrap(waiting, kLabelWidth) + '\n';
 }
 
 std::string counters_text(const Json& doc) {
@@ -234,7 +198,7 @@ std::string certificate_text(const Json& doc) {
   }
   std::string out = text(certificate, "subject");
   const std::optional<WallTime> expiry = time_of(not_after);
-  out += ", expires " + (expiry ? format_utc_time(*expiry).substr(0, 10) : text(not_after));
+  out += ", expires " + (expiry ? date_and_time(*expiry).substr(0, 10) : text(not_after));
   if (const Json* days = member(certificate, "days_left"); days && days->is_number_integer()) {
     const auto count = days->get<std::int64_t>();
     out += count >= 0 ? " (" + std::to_string(count) + " days)"
@@ -243,36 +207,137 @@ std::string certificate_text(const Json& doc) {
   return out;
 }
 
-std::string two_digits(std::int64_t value) {
-  return (value < 10 ? "0" : "") + std::to_string(value);
+// ---- topology -------------------------------------------------------------------------------
+
+void add_row(std::string& out, const std::string& label, const std::string& content) {
+  out += wrap(padded("  " + label, kRowLabelWidth) + content, kRowLabelWidth) + '\n';
+}
+
+/// `received from gw1... at 2026-11-25 16:10:00Z (8m28s)`, when the document says so.
+void add_received(std::string& out, const Json* topology, const char* at_key, WallTime now) {
+  const Json* from = member(topology, "received_from");
+  const Json* at = member(topology, at_key);
+  if (from == nullptr && at == nullptr) return;
+  std::string line;
+  if (from != nullptr) line += "from " + text(from);
+  if (at != nullptr) line += (line.empty() ? "" : " ") + std::string("at ") + moment(at, now);
+  add_row(out, "received", line);
+}
+
+void add_gateways(std::string& out, const Json* topology) {
+  add_row(out, "primary", text(topology, "primary"));
+  const Json* failover = member(topology, "failover");
+  if (failover == nullptr || !failover->is_array()) {
+    add_row(out, "failover", text(failover));
+    return;
+  }
+  if (failover->empty()) add_row(out, "failover", "none");
+  std::size_t n = 0;
+  for (const Json& address : *failover) add_row(out, "failover " + std::to_string(++n), text(&address));
 }
 
 }  // namespace
 
-std::string format_span(std::chrono::seconds span) {
-  constexpr std::int64_t kMinute = 60;
-  constexpr std::int64_t kHour = 60 * kMinute;
-  constexpr std::int64_t kDay = 24 * kHour;
-  const std::int64_t total = span.count() < 0 ? -span.count() : span.count();
-  const std::int64_t days = total / kDay;
-  const std::int64_t hours = total % kDay / kHour;
-  const std::int64_t minutes = total % kHour / kMinute;
-  const std::int64_t seconds = total % kMinute;
-  if (days > 0) return std::to_string(days) + "d" + two_digits(hours) + "h";
-  if (hours > 0) return std::to_string(hours) + "h" + two_digits(minutes) + "m";
-  if (minutes > 0) return std::to_string(minutes) + "m" + two_digits(seconds) + "s";
-  return std::to_string(seconds) + "s";
+std::string wrap(const std::string& line, std::size_t indent, std::size_t columns) {
+  if (columns_of(line) <= columns) return line;
+  const std::size_t lead = line.find_first_not_of(' ');
+  if (lead == std::string::npos) return line;
+  std::string out;
+  std::string current = line.substr(0, lead);  // a label's padding belongs to the first piece
+  std::string gap;                             // the spaces before the next word, as written
+  bool fresh = true;                           // nothing but indentation on `current` yet
+  for (std::size_t pos = lead; pos < line.size();) {
+    std::size_t end = line.find(' ', pos);
+    if (end == std::string::npos) end = line.size();
+    // A date keeps its time on the same line: `2026-11-25 16:18:32Z` is one word here.
+    if (is_date(std::string_view(line).substr(pos, end - pos)) && end < line.size()) {
+      end = line.find(' ', end + 1);
+      if (end == std::string::npos) end = line.size();
+    }
+    const std::string_view word = std::string_view(line).substr(pos, end - pos);
+    if (!fresh && columns_of(current) + gap.size() + columns_of(word) > columns) {
+      out += current + '\n';
+      current.assign(indent, ' ');
+      fresh = true;
+    }
+    if (!fresh) current += gap;
+    current += word;
+    fresh = false;
+    std::size_t next = line.find_first_not_of(' ', end);
+    if (next == std::string::npos) next = line.size();
+    gap = line.substr(end, next - end);
+    pos = next;
+  }
+  return out + current;
 }
 
 std::string render_status_text(const nlohmann::ordered_json& document, WallTime now) {
+  const StatusSummary summary = summarize_status(document, now);
   std::string out;
+  add_line(out, "status", summary.headline);
+  if (!summary.why.empty()) add_line(out, "why", summary.why);
   add_line(out, "agent", agent_text(document));
   add_line(out, "state", state_text(document, now));
+  if (member(&document, "gateway") != nullptr) add_line(out, "gateway", gateway_text(document));
   add_line(out, "heartbeat", heartbeat_text(document));
   add_topology(out, document, now);
   add_pending(out, document, now);
   add_line(out, "counters", counters_text(document));
   add_line(out, "certificate", certificate_text(document));
+  return out;
+}
+
+std::string render_topology_text(const nlohmann::ordered_json& document, WallTime now) {
+  const Json* topology = member(&document, "topology");
+  std::string out = "in use: generation " + text(topology, "generation") + " (" +
+                    text(topology, "source") + ")\n";
+  add_received(out, topology, "received_at", now);
+  add_gateways(out, topology);
+
+  const Json* pending = member(topology, "pending");
+  if (pending == nullptr) {
+    out += "pending: none\n";
+  } else {
+    out += "pending: generation " + text(pending, "generation") + ", waiting for its primary\n";
+    add_received(out, pending, "since", now);
+    add_gateways(out, pending);
+    if (const auto error = raw_string_of(pending, "last_error")) {
+      add_row(out, "last error", printable(*error) + ": " + error_phrase(*error));
+    }
+  }
+
+  const Json* good = member(topology, "last_known_good_topology");
+  if (good != nullptr) {
+    out += "last known good (kept to fall back on): generation " + text(good, "generation") + "\n";
+    add_received(out, good, "received_at", now);
+    add_gateways(out, good);
+  } else if (const Json* generation = member(topology, "last_known_good")) {
+    out += "last known good: generation " + text(generation) + "\n";
+  } else {
+    out += "last known good: none\n";
+  }
+  return out;
+}
+
+nlohmann::ordered_json topology_json(const nlohmann::ordered_json& document) {
+  const Json* topology = member(&document, "topology");
+  const auto copy = [](const Json* value) { return value != nullptr ? *value : Json(nullptr); };
+  Json current = Json::object();
+  for (const char* key :
+       {"generation", "source", "primary", "failover", "received_from", "received_at"}) {
+    current[key] = copy(member(topology, key));
+  }
+  Json out = Json::object();
+  out["current"] = std::move(current);
+  out["pending"] = copy(member(topology, "pending"));
+  Json good = copy(member(topology, "last_known_good_topology"));
+  if (good.is_null()) {
+    if (const Json* generation = member(topology, "last_known_good")) {
+      good = Json::object();
+      good["generation"] = *generation;
+    }
+  }
+  out["last_known_good"] = std::move(good);
   return out;
 }
 

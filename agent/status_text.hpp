@@ -1,7 +1,8 @@
 #pragma once
-// The human-readable form of the agent's status document, as `gatelinkctl status` prints it.
-// Works on the parsed JSON, not on a StatusSnapshot: gatelinkctl may talk to an agent of another
-// version, so every field may be missing, null or of an unexpected type.
+// The human-readable forms of the agent's status document, as `gatelinkctl status` and
+// `gatelinkctl topology` print them: at most 80 columns, the summary first. Work on the parsed
+// JSON, not on a StatusSnapshot: gatelinkctl may talk to an agent of another version, so every
+// field may be missing, null or of an unexpected type.
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -10,11 +11,22 @@
 
 namespace gatelink {
 
+/// Terminal width the text forms keep to; longer lines wrap at a space.
+inline constexpr std::size_t kTextColumns = 80;
+
 /// Renders what `document` holds, `—` for what it lacks; never throws on its content.
 /// `now` turns times into ages ("3m12s") and due times ("in 4s").
 std::string render_status_text(const nlohmann::ordered_json& document, WallTime now);
 
-/// Formats a span as its two largest units: `45s`, `3m12s`, `2h05m`, `3d04h`.
-std::string format_span(std::chrono::seconds span);
+/// The topologies the agent knows: in use, pending and last-known-good, each with its gateways
+/// in order and where and when it was received.
+std::string render_topology_text(const nlohmann::ordered_json& document, WallTime now);
+
+/// `gatelinkctl topology --json`: `{"current": ..., "pending": ..., "last_known_good": ...}`.
+nlohmann::ordered_json topology_json(const nlohmann::ordered_json& document);
+
+/// Breaks `line` at spaces so that no piece passes `columns` (counted in code points);
+/// continuation lines start with `indent` spaces. A word longer than a line stays whole.
+std::string wrap(const std::string& line, std::size_t indent, std::size_t columns = kTextColumns);
 
 }  // namespace gatelink

@@ -24,6 +24,9 @@ namespace {
 
 using gatelink::gateway::Millis;
 
+/// A bad command line or option value (docs/OPERATIONS.md, "Exit codes").
+constexpr int kExitUsage = 2;
+
 /// The command line; every default is the one its server-side struct declares, so each lives in
 /// one place (SessionSettings, link::LivenessBounds, GatewayServer::Limits and ::Store).
 struct Options {
@@ -82,11 +85,11 @@ int run(const Options& o) {
   if (!listen) {
     spdlog::error("event=bad-option option=--listen value=\"{}\" error=\"{}\"", o.listen,
                   listen.error().message);
-    return 2;
+    return kExitUsage;
   }
   if (!o.store.empty() && !std::filesystem::is_directory(o.store)) {
     spdlog::error("event=bad-option option=--store error=\"not a directory: {}\"", o.store);
-    return 2;
+    return kExitUsage;
   }
   auto context = gatelink::tls::ReloadingContext::create(
       gatelink::tls::Files{.ca = o.ca, .cert = o.cert, .key = o.key, .crl = o.crl},
@@ -244,7 +247,16 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  app.footer(
+      "Exit status: 0 stopped on SIGTERM/SIGINT (drained), 1 could not start (TLS files, port)\n"
+      "or crashed, 2 usage error. All programs: docs/OPERATIONS.md, \"Exit codes\".");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    std::fprintf(stderr, "gatelink-gateway: %s (see --help)\n", e.what());
+    return kExitUsage;
+  }
 
   auto logger = spdlog::stderr_color_mt("gateway");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l gateway=" + o.name + " %v",

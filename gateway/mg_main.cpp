@@ -114,7 +114,9 @@ int main(int argc, char** argv) {
     std::string store;
     app.add_option("--store", store, "the store folder (gatelink-gateway --store)")->required();
     app.require_subcommand(1);
-    app.footer("Exit status: 0 done or found, 1 refused, not found or failed (store unchanged).");
+    app.footer(
+        "Exit status: 0 done or found, 1 refused, not found, failed or a usage error (store\n"
+        "unchanged). All programs: docs/OPERATIONS.md, \"Exit codes\".");
 
     SetParentOptions set;
     auto* set_command = app.add_subcommand(

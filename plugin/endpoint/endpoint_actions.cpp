@@ -117,9 +117,10 @@ void Endpoint::Impl::execute(const failover::Schedule& s) {
 void Endpoint::Impl::execute(const failover::Persist& p) {
   const auto generation = p.topology.generation;
   const auto previous = persisted_generation;
-  auto saved = store.save(PersistedTopology{.topology = p.topology,
-                                            .received_from = p.received_from.to_string(),
-                                            .received_at = wall_time(p.received_at)});
+  PersistedTopology document{.topology = p.topology,
+                             .received_from = p.received_from.to_string(),
+                             .received_at = wall_time(p.received_at)};
+  auto saved = store.save(document);
   if (!saved) {
     // The agent uses it all the same (it was validated); it is lost only to a restart.
     spdlog::error("event=topology-persist-failed generation={} error={}", generation,
@@ -129,6 +130,8 @@ void Endpoint::Impl::execute(const failover::Persist& p) {
   }
   persisted_generation = generation;
   if (previous) last_known_good = previous;
+  if (persisted_file) last_known_good_file = std::move(persisted_file);
+  persisted_file = std::move(document);
   spdlog::info("event=topology-persisted generation={} file={}/{}", generation, store.dir(),
                kTopologyFileName);
 }

@@ -47,6 +47,10 @@ struct Endpoint::Impl {
         persisted_generation(startup.origin == StartupTopology::Origin::persisted
                                  ? std::optional(startup.topology.generation)
                                  : std::nullopt),
+        loaded_file(startup.file),
+        persisted_file(startup.origin == StartupTopology::Origin::persisted ? startup.file
+                                                                            : std::nullopt),
+        last_known_good_file(startup.last_known_good_file),
         rng(std::random_device{}()),
         machine(config.timings, std::move(startup.topology),
                 [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
@@ -61,6 +65,11 @@ struct Endpoint::Impl {
   std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
   /// Generation of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.
   std::optional<std::uint64_t> persisted_generation;
+  /// The topology files as this endpoint loaded and wrote them, for status: where and when the
+  /// topology in use was received, and the last-known-good one whole.
+  std::optional<PersistedTopology> loaded_file;     ///< the one it started with
+  std::optional<PersistedTopology> persisted_file;  ///< topology.xml, as loaded or last saved
+  std::optional<PersistedTopology> last_known_good_file;
   /// A generation the machine applied but the store could not save: its ack says so.
   std::optional<std::pair<std::uint64_t, std::string>> unsaved;
   std::mt19937_64 rng;

@@ -7,6 +7,24 @@ namespace gatelink {
 
 using failover::Clock;
 
+namespace {
+
+std::vector<std::string> addresses(const std::vector<GatewayAddress>& gateways) {
+  std::vector<std::string> out;
+  for (const auto& gateway : gateways) out.push_back(gateway.to_string());
+  return out;
+}
+
+StoredTopologyStatus stored_status(const PersistedTopology& file) {
+  return {.generation = file.topology.generation,
+          .primary = file.topology.primary.to_string(),
+          .failover = addresses(file.topology.failover),
+          .received_from = file.received_from,
+          .received_at = file.received_at};
+}
+
+}  // namespace
+
 StatusSnapshot Endpoint::Impl::snapshot() const {
   const auto steady_now = Clock::now();
   const auto wall_now = std::chrono::system_clock::now();
@@ -44,6 +62,9 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
     }
     s.role = role_of(*current);
     s.position = *current;
+  } else if (current && s.state == ConnectionState::connecting) {
+    s.attempt = StatusSnapshot::Attempt{.gateway = gateways[*current].to_string(),
+                                        .position = *current};
   }
   link::Liveness liveness{config.timings.heartbeat_interval, config.timings.heartbeat_misses};
   if (auto active = machine.active_session(); active && s.state == ConnectionState::connected) {
@@ -63,14 +84,24 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
   s.topology.generation = topology.generation;
   s.topology.source = topology.generation == 0 ? "bootstrap" : "pushed";
   s.topology.primary = topology.primary.to_string();
-  for (const auto& f : topology.failover) s.topology.failover.push_back(f.to_string());
+  s.topology.failover = addresses(topology.failover);
   s.topology.last_known_good = last_known_good;
+  // Where the topology in use came from: the file of its generation (none for bootstrap).
+  for (const auto* file : {&persisted_file, &loaded_file}) {
+    if (*file && topology.generation != 0 && (*file)->topology.generation == topology.generation) {
+      s.topology.received_from = (*file)->received_from;
+      s.topology.received_at = (*file)->received_at;
+      break;
+    }
+  }
+  if (last_known_good_file) s.topology.last_known_good_topology = stored_status(*last_known_good_file);
   if (const auto& pending = machine.pending()) {
     PendingTopologyStatus p{.generation = pending->topology.generation,
                             .primary = pending->topology.primary.to_string(),
+                            .failover = addresses(pending->topology.failover),
                             .since = wall(pending->received_at),
-                            .last_error = pending->last_error};
-    for (const auto& f : pending->topology.failover) p.failover.push_back(f.to_string());
+                            .last_error = pending->last_error,
+                            .received_from = pending->received_from.to_string()};
     s.topology.pending = std::move(p);
   }
 

@@ -38,6 +38,26 @@ Json pending_json(const std::optional<PendingTopologyStatus>& pending) {
   out["failover"] = pending->failover;
   out["since"] = format_utc_time(pending->since);
   out["last_error"] = value_or_null(pending->last_error);
+  out["received_from"] = text_or_null(pending->received_from);
+  return out;
+}
+
+Json stored_json(const std::optional<StoredTopologyStatus>& stored) {
+  if (!stored) return nullptr;
+  Json out = Json::object();
+  out["generation"] = stored->generation;
+  out["primary"] = text_or_null(stored->primary);
+  out["failover"] = stored->failover;
+  out["received_from"] = text_or_null(stored->received_from);
+  out["received_at"] = time_or_null(stored->received_at);
+  return out;
+}
+
+Json attempt_json(const std::optional<StatusSnapshot::Attempt>& attempt) {
+  if (!attempt) return nullptr;
+  Json out = Json::object();
+  out["gateway"] = attempt->gateway;
+  out["position"] = attempt->position;
   return out;
 }
 
@@ -119,6 +139,7 @@ std::string to_json(const StatusSnapshot& snapshot) {
   doc["role"] = value_or_null(snapshot.role);
   doc["position"] = value_or_null(snapshot.position);
   doc["since"] = time_or_null(snapshot.since);
+  doc["attempt"] = attempt_json(snapshot.attempt);
 
   // Sub-objects are built whole and then moved in: ordered_json keeps its members in a vector,
   // so a reference into `doc` would not survive the next key.
@@ -137,6 +158,9 @@ std::string to_json(const StatusSnapshot& snapshot) {
   topology_json["failover"] = topology.failover;
   topology_json["pending"] = pending_json(topology.pending);
   topology_json["last_known_good"] = value_or_null(topology.last_known_good);
+  topology_json["received_from"] = text_or_null(topology.received_from);
+  topology_json["received_at"] = time_or_null(topology.received_at);
+  topology_json["last_known_good_topology"] = stored_json(topology.last_known_good_topology);
   doc["topology"] = std::move(topology_json);
 
   doc["gateways"] = gateways_json(snapshot.gateways);

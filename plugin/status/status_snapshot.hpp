@@ -31,6 +31,16 @@ struct PendingTopologyStatus {
   std::vector<std::string> failover;
   WallTime since{};
   std::optional<std::string> last_error;
+  std::string received_from;  ///< the gateway that pushed it; empty when not known (JSON null)
+};
+
+/// A topology the agent holds on disk (topology.xml or topology.lkg.xml) and where it came from.
+struct StoredTopologyStatus {
+  std::uint64_t generation = 0;
+  std::string primary;
+  std::vector<std::string> failover;
+  std::string received_from;  ///< the gateway that pushed it; empty for the bootstrap list
+  std::optional<WallTime> received_at;
 };
 
 struct StatusSnapshot {
@@ -43,6 +53,13 @@ struct StatusSnapshot {
   std::optional<std::string> role;          ///< `primary` or `failover`
   std::optional<std::size_t> position;      ///< index in the ordered list (0 = primary)
   std::optional<WallTime> since;            ///< when the current state began
+
+  /// The gateway a connection attempt is under way to (state connecting).
+  struct Attempt {
+    std::string gateway;    ///< its address, command-line form
+    std::size_t position = 0;  ///< index in the ordered list (0 = primary)
+  };
+  std::optional<Attempt> attempt;
 
   struct Heartbeat {
     std::uint32_t interval_ms = 0;  ///< agreed with the gateway in use (else the configured)
@@ -64,7 +81,13 @@ struct StatusSnapshot {
     std::string primary;               ///< empty until a topology is known (JSON null)
     std::vector<std::string> failover;
     std::optional<PendingTopologyStatus> pending;
-    std::optional<std::uint64_t> last_known_good;
+    std::optional<std::uint64_t> last_known_good;  ///< its generation (kept for older readers)
+    /// Where and when the topology in use was received; empty/null for the bootstrap list or
+    /// when not known.
+    std::string received_from;
+    std::optional<WallTime> received_at;
+    /// The whole last-known-good topology (topology.lkg.xml), when there is a valid one.
+    std::optional<StoredTopologyStatus> last_known_good_topology;
   } topology;
 
   std::vector<GatewayStatus> gateways;

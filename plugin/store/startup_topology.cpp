@@ -45,6 +45,7 @@ StartupTopology choose_startup_topology(const TopologyStore& store, const Topolo
   const auto& lkg = loaded->last_known_good;
   if (lkg && !foreign(*lkg, bootstrap, kLastKnownGoodFileName)) {
     chosen.last_known_good = lkg->topology.generation;
+    chosen.last_known_good_file = lkg;
   }
   chosen.fallbacks = loaded->problems;
   const bool from_current = loaded->source == TopologyStore::Loaded::Source::current;
@@ -55,9 +56,11 @@ StartupTopology choose_startup_topology(const TopologyStore& store, const Topolo
     if (from_current && chosen.last_known_good) {
       chosen.topology = lkg->topology;
       chosen.origin = StartupTopology::Origin::last_known_good;
+      chosen.file = lkg;
     }
     return chosen;
   }
+  chosen.file = loaded->value;
   chosen.topology = std::move(loaded->value.topology);
   chosen.origin = from_current ? StartupTopology::Origin::persisted
                                : StartupTopology::Origin::last_known_good;

@@ -22,6 +22,11 @@ struct StartupTopology {
   std::vector<std::string> fallbacks;
   /// Generation of a valid topology.lkg.xml, for status.
   std::optional<std::uint64_t> last_known_good;
+  /// The file `topology` came from, with where and when it was received (status shows it);
+  /// nullopt for the bootstrap list.
+  std::optional<PersistedTopology> file;
+  /// That valid topology.lkg.xml whole, for status.
+  std::optional<PersistedTopology> last_known_good_file;
 };
 /// `persisted`, `last-known-good`, `bootstrap`.
 std::string_view to_string(StartupTopology::Origin origin);

@@ -66,6 +66,13 @@ Status for_each_pem(std::string_view what, const std::string& path, std::string_
   return Ok{};
 }
 
+/// Adds the CA certificates of the PEM file `path` to `store` as trust anchors; a certificate
+/// that is not a CA's is refused. Errors name the file.
+Status add_trust_anchors(X509_STORE* store, const std::string& path);
+
+/// Whether one of the CA certificates in `store` issued and signed `crl`.
+bool issued_by_trust_anchor(X509_STORE* store, X509_CRL* crl);
+
 /// A distinguished name as one line of RFC 2253 (`CN=a.example,O=Example`).
 std::string rfc2253(const X509_NAME* name);
 

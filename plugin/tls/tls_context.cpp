@@ -44,27 +44,7 @@ void set_protocol(SSL_CTX* ctx) {
 
 // The CA file's certificates become the store's only trust anchors: no system store is loaded.
 Status load_trust_anchors(SSL_CTX* ctx, const std::string& path) {
-  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-  return detail::for_each_pem<X509, X509_free>(
-      "CA file", path, "certificate", PEM_read_bio_X509, [store](X509* cert) -> std::string {
-        if (X509_check_ca(cert) == 0) {
-          return "holds a certificate that is not a CA certificate";
-        }
-        return X509_STORE_add_cert(store, cert) == 1 ? "" : detail::take_openssl_error();
-      });
-}
-
-// Whether one of the store's CA certificates issued and signed `crl`.
-bool issued_by_trust_anchor(X509_STORE* store, X509_CRL* crl) {
-  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
-  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
-    X509* ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
-    if (ca != nullptr && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
-        X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
-      return true;
-    }
-  }
-  return false;
+  return detail::add_trust_anchors(SSL_CTX_get_cert_store(ctx), path);
 }
 
 // Adds the CRLs and turns on the revocation check of the peer's certificate. A CRL that is
@@ -73,7 +53,7 @@ Status load_crls(SSL_CTX* ctx, const std::string& path) {
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   auto loaded = detail::for_each_pem<X509_CRL, X509_CRL_free>(
       "CRL file", path, "CRL", PEM_read_bio_X509_CRL, [store](X509_CRL* crl) -> std::string {
-        if (!issued_by_trust_anchor(store, crl)) {
+        if (!detail::issued_by_trust_anchor(store, crl)) {
           return "holds a CRL not issued by the configured CA";
         }
         return X509_STORE_add_crl(store, crl) == 1 ? "" : detail::take_openssl_error();

@@ -25,8 +25,14 @@ StatusSnapshot full_snapshot() {
   s.topology.source = "pushed";
   s.topology.failover.push_back("127.0.0.1:15803");
   s.topology.pending = PendingTopologyStatus{
-      8, "gw9.example.test:5723", {"gw1.example.test:5723"}, kNow - seconds{30}, "connect-refused"};
+      8, "gw9.example.test:5723", {"gw1.example.test:5723"}, kNow - seconds{30}, "connect-refused",
+      "gw1.example.test@127.0.0.1:15801"};
   s.topology.last_known_good = 6;
+  s.topology.received_from = "gw2.example.test@127.0.0.1:15802";
+  s.topology.received_at = kNow - hours{1};
+  s.topology.last_known_good_topology = StoredTopologyStatus{
+      6, "gw1.example.test:5723", {"gw2.example.test:5723"}, "", std::nullopt};
+  s.attempt = StatusSnapshot::Attempt{"127.0.0.1:15803", 2};
   s.counters = {2, 1, 3, 4};
   s.next_retry = kNow + seconds{4};
   s.next_probe = kNow + seconds{30};
@@ -44,7 +50,8 @@ TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
     const Json doc = Json::parse(to_json(snapshot));
     EXPECT_EQ(keys(doc), (std::set<std::string>{
                              "version", "agent", "management_group", "state", "gateway",
-                             "gateway_name", "role", "position", "since", "heartbeat", "topology",
+                             "gateway_name", "role", "position", "since", "attempt", "heartbeat",
+                             "topology",
                              "gateways", "failback", "counters", "certificate", "next_retry",
                              "next_probe"}));
     EXPECT_EQ(keys(doc["heartbeat"]),
@@ -53,7 +60,8 @@ TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
               (std::set<std::string>{"stable_window_ms", "configured_window_ms", "damped"}));
     EXPECT_EQ(keys(doc["topology"]),
               (std::set<std::string>{"generation", "source", "primary", "failover", "pending",
-                                     "last_known_good"}));
+                                     "last_known_good", "received_from", "received_at",
+                                     "last_known_good_topology"}));
     EXPECT_EQ(keys(doc["counters"]),
               (std::set<std::string>{"failovers", "failbacks", "reconnects", "heartbeats_missed"}));
     EXPECT_EQ(keys(doc["certificate"]),
@@ -91,7 +99,19 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   const Json& pending = topology["pending"];
   ASSERT_TRUE(pending.is_object());
   EXPECT_EQ(keys(pending),
-            (std::set<std::string>{"generation", "primary", "failover", "since", "last_error"}));
+            (std::set<std::string>{"generation", "primary", "failover", "since", "last_error",
+                                   "received_from"}));
+  EXPECT_EQ(pending["received_from"], "gw1.example.test@127.0.0.1:15801");
+  EXPECT_EQ(topology["received_from"], "gw2.example.test@127.0.0.1:15802");
+  EXPECT_EQ(topology["received_at"], "2026-11-25T15:18:28.000Z");
+  // The whole last-known-good topology; the bootstrap list has no sender (null, not "").
+  EXPECT_EQ(topology["last_known_good_topology"],
+            (Json{{"generation", 6},
+                  {"primary", "gw1.example.test:5723"},
+                  {"failover", {"gw2.example.test:5723"}},
+                  {"received_from", nullptr},
+                  {"received_at", nullptr}}));
+  EXPECT_EQ(doc["attempt"], (Json{{"gateway", "127.0.0.1:15803"}, {"position", 2}}));
   EXPECT_EQ(pending["generation"], 8);
   EXPECT_EQ(pending["primary"], "gw9.example.test:5723");
   EXPECT_EQ(pending["failover"], Json::array({"gw1.example.test:5723"}));
@@ -129,7 +149,7 @@ TEST(StatusJson, empty_snapshot_says_null_instead_of_inventing_data) {
   const Json doc = Json::parse(to_json(StatusSnapshot{}));
   EXPECT_EQ(doc["state"], "connecting");
   for (const char* key : {"version", "gateway", "gateway_name", "role", "position", "since",
-                          "next_retry", "next_probe"}) {
+                          "attempt", "next_retry", "next_probe"}) {
     EXPECT_TRUE(doc[key].is_null()) << key;
   }
   EXPECT_TRUE(doc["heartbeat"]["last_rtt_ms"].is_null());
@@ -139,7 +159,10 @@ TEST(StatusJson, empty_snapshot_says_null_instead_of_inventing_data) {
   EXPECT_TRUE(doc["topology"]["primary"].is_null());
   EXPECT_EQ(doc["topology"]["failover"], Json::array());
   EXPECT_TRUE(doc["topology"]["pending"].is_null());
-  EXPECT_TRUE(doc["topology"]["last_known_good"].is_null());
+  for (const char* key :
+       {"last_known_good", "received_from", "received_at", "last_known_good_topology"}) {
+    EXPECT_TRUE(doc["topology"][key].is_null()) << key;
+  }
   EXPECT_EQ(doc["gateways"], Json::array());
   for (const char* key : {"subject", "not_after", "days_left"}) {
     EXPECT_TRUE(doc["certificate"][key].is_null()) << key;

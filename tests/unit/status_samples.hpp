@@ -31,14 +31,44 @@ inline StatusSnapshot connected_snapshot(WallTime now) {
   return s;
 }
 
-/// The same agent in `state` (connecting, backoff, ...), without a gateway in use.
-inline StatusSnapshot not_connected_snapshot(WallTime now, ConnectionState state) {
-  StatusSnapshot s = connected_snapshot(now);
+/// `s` in `state` (connecting, backoff, ...), without a gateway in use.
+inline StatusSnapshot without_gateway(StatusSnapshot s, ConnectionState state) {
   s.state = state;
   s.gateway.reset();
   s.gateway_name.reset();
   s.role.reset();
   s.position.reset();
+  s.next_probe.reset();
+  return s;
+}
+
+/// The same agent in `state` (connecting, backoff, ...), without a gateway in use.
+inline StatusSnapshot not_connected_snapshot(WallTime now, ConnectionState state) {
+  return without_gateway(connected_snapshot(now), state);
+}
+
+/// Three gateways: the agent is on failover 1 of 2 because the primary's certificate expired;
+/// the next failback probe is due in 12 s.
+inline StatusSnapshot on_failover_snapshot(WallTime now) {
+  using std::chrono::seconds;
+  StatusSnapshot s = connected_snapshot(now);
+  s.gateway = "gw2.example.test@127.0.0.1:15802";
+  s.gateway_name = "gw2.example.test";
+  s.role = "failover";
+  s.position = 1;
+  s.topology.failover = {"gw2.example.test@127.0.0.1:15802", "gw3.example.test@127.0.0.1:15803"};
+  s.gateways = {{"gw1.example.test@127.0.0.1:15801", "primary", "expired", now - seconds{300}},
+                {"gw2.example.test@127.0.0.1:15802", "failover", std::nullopt, now - seconds{1}},
+                {"gw3.example.test@127.0.0.1:15803", "failover", std::nullopt, std::nullopt}};
+  s.counters.failovers = 1;
+  s.next_probe = now + seconds{12};
+  return s;
+}
+
+/// The same three gateways, none of them in use: `state` connecting (to `attempt`) or backoff.
+inline StatusSnapshot three_gateways_not_connected(WallTime now, ConnectionState state) {
+  StatusSnapshot s = without_gateway(on_failover_snapshot(now), state);
+  s.since = now - std::chrono::seconds{2};
   return s;
 }
 
