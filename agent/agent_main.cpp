@@ -1,20 +1,24 @@
 // gatelink-agent: hosts the endpoint plugin as a daemon — configuration, logging, signals,
-// systemd readiness and watchdog, and the local status endpoint.
+// systemd readiness and watchdog, and the local status endpoint. The endpoint runs in
+// libgatelink.so, driven through its C ABI like any host's (gatelink/gatelink.hpp).
 
 #include <systemd/sd-daemon.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
+#include <string_view>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "endpoint/endpoint.hpp"
+#include "gatelink/gatelink.hpp"
 #include "status_endpoint.hpp"
+#include "systemd_watchdog.hpp"
 
 namespace {
 
@@ -33,15 +37,16 @@ void setup_logging(const std::string& name, const std::string& level) {
                       spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
+  // The library's lines below this level are not even made. GATELINK_LOG_* follow spdlog's
+  // order trace … critical.
+  gatelink_set_log_level(static_cast<int>(spdlog::get_level()));
 }
 
-/// Pings the systemd watchdog at half its interval while the io_context runs.
-void keep_watchdog(asio::steady_timer& timer, std::chrono::microseconds interval) {
-  timer.expires_after(interval / 2);
-  timer.async_wait([&timer, interval](const boost::system::error_code& ec) {
-    if (ec) return;
-    sd_notify(0, "WATCHDOG=1");
-    keep_watchdog(timer, interval);
+/// The library's log lines, in the agent's log (the agent owns logging).
+gatelink::embedded::LogHandler library_log() {
+  return gatelink::embedded::LogHandler([logger = spdlog::default_logger()](
+                                            int level, std::string_view line) {
+    logger->log(static_cast<spdlog::level::level_enum>(level), "{}", line);
   });
 }
 
@@ -71,17 +76,20 @@ int check_config(const gatelink::AgentConfig& config) {
   return 0;
 }
 
+/// Runs the endpoint through libgatelink's C ABI, as any host does.
 int run(const gatelink::AgentConfig& config) {
-  auto opened = gatelink::Endpoint::open(config);
-  if (!opened) {
-    spdlog::error("event=start-failed error=\"{}\"", opened.error().message);
+  const auto log = library_log();
+  std::optional<gatelink::embedded::Endpoint> endpoint;
+  try {
+    endpoint.emplace(config.source);
+  } catch (const gatelink::embedded::Error& e) {
+    spdlog::error("event=start-failed error=\"{}\"", e.what());
     return 1;
   }
-  auto& endpoint = *opened;
 
   asio::io_context io(1);
-  auto status = gatelink::open_status_endpoint(
-      io, config.status_socket, [&endpoint] { return gatelink::to_json(endpoint->status()); });
+  auto status = gatelink::open_status_endpoint(io, config.status_socket,
+                                               [&endpoint] { return endpoint->status_json(); });
   if (!status) {
     spdlog::error("event=start-failed error=\"status endpoint: {}\"", status.error().message);
     return 1;
@@ -107,18 +115,15 @@ int run(const gatelink::AgentConfig& config) {
   };
   wait_reload();
 
-  asio::steady_timer watchdog(io);
-  std::uint64_t watchdog_usec = 0;
-  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
-    keep_watchdog(watchdog, std::chrono::microseconds(watchdog_usec));
-  }
-
   endpoint->start();
-  spdlog::info("event=started version={} config={} status_socket={}", gatelink::version(),
+  std::optional<gatelink::SystemdWatchdog> watchdog;
+  watchdog.emplace([&endpoint](std::chrono::milliseconds bound) { return endpoint->alive(bound); });
+  spdlog::info("event=started version={} config={} status_socket={}", gatelink_version(),
                config.source, config.status_socket);
   sd_notify(0, "READY=1");
   io.run();
 
+  watchdog.reset();  // a stopping endpoint is not a stuck one
   (*status)->close();
   endpoint->stop();
   spdlog::info("event=stopped");

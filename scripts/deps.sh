@@ -9,6 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libsystemd-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libxml2-utils libc-ares-dev
   iproute2 util-linux
+  python3  # the ctypes host of tests/plugin
 )
 
 missing=()

@@ -19,6 +19,9 @@ namespace asio = boost::asio;
 
 namespace {
 
+/// The endpoint whose thread this is (nullptr on every other thread): where handlers run.
+thread_local const void* this_thread_endpoint = nullptr;
+
 /// How long status() waits for the endpoint's thread before answering without it.
 constexpr std::chrono::milliseconds kStatusWait{1000};
 /// How often status() looks whether the thread ended while it waited.
@@ -78,6 +81,7 @@ void Endpoint::start() {
   });
   impl_->life = Impl::Life::running;
   impl_->thread = std::thread([impl = impl_.get()] {
+    this_thread_endpoint = impl;
     try {
       impl->io.run();
     } catch (const std::exception& e) {
@@ -107,6 +111,8 @@ void Endpoint::stop() {
 }
 
 StatusSnapshot Endpoint::status() const {
+  // From a handler: the endpoint's state is this thread's to read.
+  if (this_thread_endpoint == impl_.get()) return impl_->snapshot();
   if (impl_->life == Impl::Life::idle) {
     std::lock_guard lock(impl_->lifecycle);
     if (impl_->life == Impl::Life::idle) return impl_->snapshot();
@@ -133,6 +139,37 @@ StatusSnapshot Endpoint::status() const {
   s.state = ConnectionState::stopped;
   return s;
 }
+
+bool Endpoint::alive(std::chrono::milliseconds bound) const {
+  if (impl_->life != Impl::Life::running) return false;
+  std::shared_future<void> probe;
+  {
+    std::lock_guard lock(impl_->probe_mutex);
+    const bool answered =
+        impl_->probe.valid() && impl_->probe.wait_for(std::chrono::seconds(0)) ==
+                                    std::future_status::ready;
+    if (!impl_->probe.valid() || answered) {
+      auto promise = std::make_shared<std::promise<void>>();
+      impl_->probe = promise->get_future().share();
+      asio::post(impl_->io, [promise] { promise->set_value(); });
+    }
+    probe = impl_->probe;
+  }
+  if (probe.wait_for(bound) != std::future_status::ready) return false;
+  try {
+    probe.get();  // a probe dropped unrun (the io_context went away) is a broken promise
+    return true;
+  } catch (const std::future_error&) {
+    return false;
+  }
+}
+
+void Endpoint::set_state_handler(StateHandler handler) {
+  std::lock_guard lock(impl_->state_mutex);
+  impl_->state_handler = std::move(handler);
+}
+
+bool Endpoint::on_endpoint_thread() { return this_thread_endpoint != nullptr; }
 
 std::string_view version() { return GATELINK_VERSION; }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,8 +20,8 @@
 #include <thread>
 #include <utility>
 
-#include "failover/failover_machine.hpp"
 #include "endpoint/endpoint.hpp"
+#include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
 #include "store/startup_topology.hpp"
 #include "store/topology_store.hpp"
@@ -94,6 +95,15 @@ struct Endpoint::Impl {
   mutable std::mutex last_mutex;
   std::optional<StatusSnapshot> last;  ///< taken on the endpoint's thread as it ends
 
+  // Reports to the host: the handler runs under `state_mutex`, so replacing it waits for a call
+  // in progress.
+  std::mutex state_mutex;
+  StateHandler state_handler;
+
+  // alive(): at most one probe waits in the queue however often a host asks.
+  mutable std::mutex probe_mutex;
+  mutable std::shared_future<void> probe;  ///< ready once the endpoint's thread ran it
+
   // endpoint_actions.cpp: the machine's actions, carried out.
   /// Feeds `event` to the machine and carries out every action it returns.
   void dispatch(const failover::Event& event);
@@ -108,7 +118,9 @@ struct Endpoint::Impl {
   std::string session_address(failover::SessionId id) const;
 
   // endpoint_reports.cpp: what the machine reports, told to the host.
+  /// Logs the report and tells the host's state handler.
   void execute(const failover::Report& r);
+  void tell_host(const failover::Report& r);
 
   // endpoint_snapshot.cpp
   StatusSnapshot snapshot() const;

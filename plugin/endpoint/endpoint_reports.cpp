@@ -1,5 +1,5 @@
 // Reports to the host: what the failover machine reports (connected, failover, failback,
-// topology changes …) as log lines.
+// topology changes …) as log lines and to the host's state handler.
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +10,31 @@
 namespace gatelink {
 
 using failover::Clock;
+using Kind = failover::Report::Kind;
+
+namespace {
+
+/// A report's name as the log's event= spells it, and as the host's state handler gets it.
+std::string_view event_name(Kind kind) {
+  switch (kind) {
+    case Kind::connected: return "connected";
+    case Kind::failover: return "failover";
+    case Kind::failback: return "failback";
+    case Kind::reconnect: return "reconnect";
+    case Kind::backoff: return "backoff";
+    case Kind::dead: return "gateway-dead";
+    case Kind::applied: return "topology-applied";
+    case Kind::pending: return "topology-pending";
+    case Kind::committed: return "topology-committed";
+    case Kind::handover_failed: return "topology-handover-failed";
+    case Kind::ignored: return "topology-ignored";
+    case Kind::rejected: return "topology-rejected";
+    case Kind::damped: return "flap-damped";
+  }
+  return "unknown";
+}
+
+}  // namespace
 
 void Endpoint::Impl::execute(const failover::Report& r) {
   // Reasons may carry a gateway's goodbye key or a pushed topology's problem: data.
@@ -72,5 +97,29 @@ void Endpoint::Impl::execute(const failover::Report& r) {
                    machine.stable_window(Clock::now()).count(), reason);
       break;
   }
+  tell_host(r);
 }
+
+void Endpoint::Impl::tell_host(const failover::Report& r) {
+  std::lock_guard lock(state_mutex);
+  if (!state_handler) return;
+  const auto& gateways = machine.ordered();
+  auto address = [&](const std::optional<std::size_t>& i) -> std::optional<std::string> {
+    if (!i || *i >= gateways.size()) return std::nullopt;
+    return gateways[*i].to_string();
+  };
+  const StateChange change{
+      .kind = r.kind,
+      .event = event_name(r.kind),
+      .gateway = address(r.to),
+      .from = address(r.from),
+      .position = r.to && *r.to < gateways.size() ? r.to : std::nullopt,
+      .gateway_count = gateways.size(),
+      .generation = r.generation.value_or(machine.topology().generation),
+      // May carry a gateway's goodbye key or a pushed topology's problem: data.
+      .reason = printable(r.reason),
+  };
+  state_handler(change);
+}
+
 }  // namespace gatelink

@@ -14,6 +14,6 @@ add_dependencies(integration_tests gatelink-agent gatelink-gateway gatelinkctl)
 # against real gateways and the fake gateway of the test fixtures.
 gatelink_test(plugin_abi_tests PKI TIMEOUT 120
   SOURCES integration/plugin_abi_test.cpp integration/plugin_abi_check.c
-  LIBS gatelink gatelink_test_harness gatelink_test_fixtures
+  LIBS gatelink gatelink_endpoint gatelink_test_harness gatelink_test_fixtures
   LABELS integration)
 add_dependencies(plugin_abi_tests gatelink-gateway)

@@ -21,6 +21,7 @@
 #include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.h"
 #include "integration/harness.hpp"
+#include "plugin/plugin_test_support.hpp"
 
 extern "C" const char* gatelink_abi_check_version(void);
 
@@ -32,17 +33,11 @@ TEST(PluginAbi, open_refuses_a_missing_configuration_with_a_reason) {
   EXPECT_EQ(gatelink_open("/nonexistent/agent.xml", error, sizeof error), nullptr);
   EXPECT_NE(std::string(error).find("/nonexistent/agent.xml"), std::string::npos) << error;
   EXPECT_EQ(gatelink_open(nullptr, error, sizeof error), nullptr);
-  gatelink_close(nullptr);  // harmless
+  EXPECT_EQ(gatelink_close(nullptr), GATELINK_OK);  // harmless
+  EXPECT_EQ(gatelink_start(nullptr), GATELINK_E_INVALID_ARGUMENT);
+  EXPECT_EQ(gatelink_abi_version(), GATELINK_ABI_VERSION);
   EXPECT_STRNE(gatelink_abi_check_version(), "");
 }
-
-/// One gateway and the configuration of an agent that uses it as primary.
-struct OneGateway {
-  TempDir dir;
-  GatewayProcess gw = start_gateway(dir, "gw1.example.test", "gw1");
-  fs::path config = write_agent_config(dir, AgentSetup{.gateways = {{gw.address,
-                                                                      "gw1.example.test"}}});
-};
 
 TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
   OneGateway setup;
@@ -52,26 +47,28 @@ TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
   ASSERT_NE(endpoint, nullptr) << error;
   EXPECT_EQ(gatelink_connected(endpoint), 0);
   ASSERT_EQ(gatelink_start(endpoint), 0);
-  EXPECT_EQ(gatelink_start(endpoint), -1);  // once only
+  EXPECT_EQ(gatelink_start(endpoint), GATELINK_E_STATE);  // once only
   EXPECT_TRUE(wait_until([&] { return gatelink_connected(endpoint) == 1; }, 10s));
 
   // Too small a buffer: truncated but terminated, and the full length is returned.
   char small[16];
-  const size_t full = gatelink_status_json(endpoint, small, sizeof small);
+  size_t full = 0;
+  EXPECT_EQ(gatelink_status_json(endpoint, small, sizeof small, &full), GATELINK_E_TRUNCATED);
   EXPECT_GT(full, sizeof small);
   EXPECT_EQ(std::string(small).size(), sizeof small - 1);
   // The document changes between calls (RTT, times): leave room, as a host would.
   std::string json(full + 1024, '\0');
-  const size_t length = gatelink_status_json(endpoint, json.data(), json.size());
-  ASSERT_LT(length, json.size());
+  size_t length = 0;
+  ASSERT_EQ(gatelink_status_json(endpoint, json.data(), json.size(), &length), GATELINK_OK);
   json.resize(length);
   auto status = nlohmann::json::parse(json);
   EXPECT_EQ(status["state"], "connected");
   EXPECT_EQ(status["agent"], "agent1.example.test");
 
-  gatelink_stop(endpoint);
+  EXPECT_EQ(gatelink_stop(endpoint), GATELINK_OK);
   EXPECT_EQ(gatelink_connected(endpoint), 0);
-  gatelink_close(endpoint);
+  EXPECT_EQ(gatelink_start(endpoint), GATELINK_E_STATE);  // stopped for good
+  EXPECT_EQ(gatelink_close(endpoint), GATELINK_OK);
   // The gateway heard a goodbye from the embedded endpoint, not a dropped connection.
   EXPECT_TRUE(wait_until(
       [&] { return gw.process->log().find("reason=agent-goodbye") != std::string::npos; }, 5s))
@@ -81,8 +78,8 @@ TEST(PluginAbi, embedded_endpoint_connects_and_reports_status) {
 /// The status JSON of `endpoint`, parsed (a discarded value when it does not parse).
 nlohmann::json status_of(gatelink_endpoint* endpoint) {
   std::string json(64 * 1024, '\0');
-  const size_t length = gatelink_status_json(endpoint, json.data(), json.size());
-  if (length == 0 || length >= json.size())
+  size_t length = 0;
+  if (gatelink_status_json(endpoint, json.data(), json.size(), &length) != GATELINK_OK)
     return nlohmann::json(nlohmann::json::value_t::discarded);
   json.resize(length);
   return nlohmann::json::parse(json, nullptr, false);

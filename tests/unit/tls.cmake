@@ -14,7 +14,7 @@ gatelink_test(tls_tests PKI
     unit/tls_reloading_context_test.cpp
     unit/tls_rejection_reason_test.cpp
     unit/tls_test_support.cpp
-  LIBS gatelink_tls spdlog::spdlog)
+  LIBS gatelink_tls gatelink_logging)
 
 # Named tls_tests_* so that `ctest -R tls_tests` runs it with the C++ tests.
 add_test(NAME tls_tests_certs_check
