@@ -19,3 +19,11 @@ gatelink_test(agent_status_fields_tests PKI
   LIBS gatelink_test_harness
   LABELS integration PKI)
 add_dependencies(agent_status_fields_tests gatelink-agent gatelink-gateway gatelink-mg gatelinkctl)
+
+# program_cli_tests: --help, --version and usage errors of every program, as docs/OPERATIONS.md
+# "Exit codes" lists them.
+gatelink_test(program_cli_tests
+  SOURCES integration/program_cli_test.cpp
+  LIBS gatelink_test_harness
+  LABELS integration)
+add_dependencies(program_cli_tests gatelink-agent gatelink-gateway gatelink-mg gatelinkctl)
