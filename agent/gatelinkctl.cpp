@@ -33,8 +33,9 @@ int no_agent(const std::string& socket_path, const std::string& why) {
   return kExitNoAgent;
 }
 
-int status(const std::string& socket_path, std::chrono::milliseconds timeout, bool as_json) {
-  gatelink::Result<std::string> answer = gatelink::request_status(socket_path, timeout);
+int status(const std::string& socket_path, std::chrono::milliseconds timeout, bool as_json,
+           const gatelink::ServerTrustPolicy& trust) {
+  gatelink::Result<std::string> answer = gatelink::request_status(socket_path, timeout, trust);
   if (!answer) return no_agent(socket_path, answer.error().message);
 
   const Json document = Json::parse(*answer, nullptr, /*allow_exceptions=*/false);
@@ -75,6 +76,13 @@ int main(int argc, char** argv) {
     app.add_option("--timeout", timeout_ms, "how long to wait for the answer, in ms")
         ->check(CLI::Range(1, 600'000))
         ->capture_default_str();
+    std::string agent_user = gatelink::kAgentUserName;
+    CLI::Option* agent_user_option =
+        app.add_option("--agent-user", agent_user,
+                       "the user the agent runs as: only its, root's or your own answers are "
+                       "believed")
+            ->envname("GATELINK_AGENT_USER")
+            ->capture_default_str();
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 connected to a gateway, 3 running but not connected, 2 no agent "
@@ -90,7 +98,10 @@ int main(int argc, char** argv) {
       const int code = app.exit(e);  // prints help, version or the usage error
       return code == 0 ? 0 : kExitUsage;
     }
-    return status(socket_path, std::chrono::milliseconds(timeout_ms), as_json);
+    auto trust =
+        gatelink::ServerTrustPolicy::for_agent_user(agent_user, agent_user_option->count() > 0);
+    if (!trust) return no_agent(socket_path, trust.error().message);
+    return status(socket_path, std::chrono::milliseconds(timeout_ms), as_json, *trust);
   } catch (const std::exception& e) {
     std::cerr << "gatelinkctl: internal error: " << e.what() << '\n';
     return kExitFailure;
