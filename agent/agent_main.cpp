@@ -60,7 +60,7 @@ int check_config(const gatelink::AgentConfig& config) {
     std::fprintf(stderr, "gatelink-agent: %s\n", printable(message).c_str());
     ++problems;
   };
-  std::printf("configuration %s is valid\n", printable(config.source).c_str());
+  std::printf("configuration %s read\n", printable(config.source).c_str());
   std::printf("agent %s, management group %s\n", printable(config.name).c_str(),
               printable(config.management_group).c_str());
   std::printf("bootstrap gateways: %zu (primary %s)\n", config.bootstrap.ordered().size(),
@@ -124,7 +124,13 @@ int check_config(const gatelink::AgentConfig& config) {
     problem("status socket folder " + socket_folder + ": " + safe.error().message +
             " (the agent would refuse to start)");
   }
-  return problems == 0 ? 0 : 1;
+  if (problems != 0) {
+    std::printf("configuration %s: %d problem(s); the agent would not start\n",
+                printable(config.source).c_str(), problems);
+    return 1;
+  }
+  std::printf("configuration %s is valid\n", printable(config.source).c_str());
+  return 0;
 }
 
 int run(const gatelink::AgentConfig& config) {

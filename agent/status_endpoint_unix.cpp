@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -52,6 +53,35 @@ constexpr mode_t kFolderMode = 0750;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 /// How much of a rejected request goes into the log.
 constexpr std::size_t kLoggedRequestBytes = 64;
+/// Rejected clients logged per window at most; the others are counted into the next line logged,
+/// so that no local client can fill the disk with the agent's log.
+constexpr std::uint64_t kLoggedRejectionsPerWindow = 20;
+constexpr std::chrono::seconds kRejectionLogWindow{10};
+
+/// Decides which rejections are logged (kLoggedRejectionsPerWindow per kRejectionLogWindow).
+class RejectionLog {
+ public:
+  /// Whether to log this rejection; if so, `suppressed` is how many went unlogged before it.
+  bool should_log(std::uint64_t& suppressed) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= kRejectionLogWindow) {
+      window_start_ = now;
+      logged_ = 0;
+    }
+    if (logged_ >= kLoggedRejectionsPerWindow) {
+      ++suppressed_;
+      return false;
+    }
+    ++logged_;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point window_start_{};
+  std::uint64_t logged_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
 
 /// One JSON line `{"error": reason}`.
 std::string error_line(const std::string& reason) {
@@ -338,18 +368,23 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
   /// the error line in `refusal`.
   bool admit(LocalStream::socket& socket, std::string& refusal) {
     Result<PeerCredentials> peer = read_peer_credentials(socket.native_handle(), true);
+    std::uint64_t suppressed = 0;
     if (!peer) {
-      spdlog::warn("event=status-client-refused reason=no-credentials error={}",
-                   escaped(peer.error().message));
+      if (rejections_.should_log(suppressed)) {
+        spdlog::warn("event=status-client-refused reason=no-credentials error={} suppressed={}",
+                     escaped(peer.error().message), suppressed);
+      }
       refusal = error_line("permission denied: cannot tell who is asking");
       return false;
     }
     if (policy_.allows(*peer)) return true;
-    spdlog::warn(
-        "event=status-client-refused reason=not-allowed uid={} user={} pid={} gid={} "
-        "allowed=\"root, uid {}, group {}\"",
-        peer->uid, escaped(user_name(peer->uid)), peer->pid, peer->gid, policy_.agent_user,
-        policy_.status_group ? std::string(kStatusGroupName) : std::string("(none)"));
+    if (rejections_.should_log(suppressed)) {
+      spdlog::warn(
+          "event=status-client-refused reason=not-allowed uid={} user={} pid={} gid={} "
+          "allowed=\"root, uid {}, group {}\" suppressed={}",
+          peer->uid, escaped(user_name(peer->uid)), peer->pid, peer->gid, policy_.agent_user,
+          policy_.status_group ? std::string(kStatusGroupName) : std::string("(none)"), suppressed);
+    }
     refusal = error_line("permission denied: uid " + std::to_string(peer->uid) +
                          " is not root, the agent's user or a member of group " + kStatusGroupName);
     return false;
@@ -390,16 +425,21 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
       const std::string reason = read_ec == asio::error::not_found ? "request too long"
                                  : read_ec                         ? "incomplete request"
                                                                    : "unknown request";
-      spdlog::warn("status request rejected reason=\"{}\" bytes={} request={}", reason,
-                   request.size(), loggable(request));
+      if (std::uint64_t suppressed = 0; self->rejections_.should_log(suppressed)) {
+        spdlog::warn("status request rejected reason=\"{}\" bytes={} request={} suppressed={}",
+                     reason, request.size(), loggable(request), suppressed);
+      }
       answer = error_line(reason);
     }
 
     auto [write_ec, written] =
         co_await asio::async_write(client->socket, asio::buffer(answer), kUseTuple);
+    std::uint64_t suppressed = 0;
     if (write_ec && client->dropped != Drop::none && client->dropped != Drop::closing) {
-      spdlog::warn("status answer dropped reason={} bytes_sent={} of={}",
-                   to_string(client->dropped), written, answer.size());
+      if (self->rejections_.should_log(suppressed)) {
+        spdlog::warn("status answer dropped reason={} bytes_sent={} of={} suppressed={}",
+                     to_string(client->dropped), written, answer.size(), suppressed);
+      }
     } else if (write_ec && self->state_ != State::closed) {
       spdlog::debug("status answer not delivered bytes_sent={} of={} error=\"{}\"", written,
                     answer.size(), write_ec.message());
@@ -428,13 +468,14 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
 
   /// A client dropped before its request was complete: at its deadline (logged), or for a
   /// newcomer at the limit (counted, logged at debug: a flood must not flood the log).
-  void log_dropped(const Client& client, std::size_t bytes) const {
+  void log_dropped(const Client& client, std::size_t bytes) {
     if (client.dropped == Drop::displaced) {
       spdlog::debug("status client dropped reason=displaced limit={} displaced_total={}",
                     kMaxStatusClients, displaced_);
-    } else if (client.dropped == Drop::request_deadline) {
-      spdlog::warn("status request rejected reason=timeout deadline_ms={} bytes={}",
-                   kStatusRequestDeadline.count(), bytes);
+    } else if (std::uint64_t suppressed = 0;
+               client.dropped == Drop::request_deadline && rejections_.should_log(suppressed)) {
+      spdlog::warn("status request rejected reason=timeout deadline_ms={} bytes={} suppressed={}",
+                   kStatusRequestDeadline.count(), bytes, suppressed);
     }
   }
 
@@ -456,7 +497,8 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
   LocalStream::acceptor acceptor_;
   std::list<std::shared_ptr<Client>> clients_;  ///< oldest first
   std::uint64_t displaced_ = 0;                 ///< clients dropped for a newcomer, ever
-  std::optional<FileId> bound_;                 ///< the socket file this endpoint created
+  RejectionLog rejections_;
+  std::optional<FileId> bound_;  ///< the socket file this endpoint created
   State state_ = State::opening;
 };
 
