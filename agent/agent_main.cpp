@@ -9,16 +9,22 @@
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string_view>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/escape.hpp"
 #include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.hpp"
 #include "status_endpoint.hpp"
+#include "store/folder_safety.hpp"
+#include "store/startup_topology.hpp"
 #include "systemd_watchdog.hpp"
+#include "tls/certificate_info.hpp"
+#include "tls/reloading_context.hpp"
 
 namespace {
 
@@ -50,29 +56,86 @@ gatelink::embedded::LogHandler library_log() {
   });
 }
 
+/// --check-config: everything a start would check, read-only. Uses the modules directly and never
+/// opens the endpoint: it creates, removes and locks nothing, so it is safe beside a running
+/// agent (which may be saving a topology that very moment), and says what a start would do.
 int check_config(const gatelink::AgentConfig& config) {
-  auto endpoint = gatelink::Endpoint::open(config);
-  if (!endpoint) {
-    std::fprintf(stderr, "gatelink-agent: %s\n", endpoint.error().message.c_str());
-    return 1;
-  }
-  const auto status = (*endpoint)->status();
-  std::printf("configuration %s is valid\n", config.source.c_str());
-  std::printf("agent %s, management group %s\n", config.name.c_str(),
-              config.management_group.c_str());
+  using gatelink::printable;
+  int problems = 0;
+  const auto problem = [&problems](const std::string& message) {
+    std::fprintf(stderr, "gatelink-agent: %s\n", printable(message).c_str());
+    ++problems;
+  };
+  std::printf("configuration %s read\n", printable(config.source).c_str());
+  std::printf("agent %s, management group %s\n", printable(config.name).c_str(),
+              printable(config.management_group).c_str());
   std::printf("bootstrap gateways: %zu (primary %s)\n", config.bootstrap.ordered().size(),
-              config.bootstrap.primary.to_string().c_str());
+              printable(config.bootstrap.primary.to_string()).c_str());
+
+  // Certificates and key as a start builds them (the key file's permissions included).
+  const gatelink::tls::Files files{
+      .ca = config.tls.ca, .cert = config.tls.cert, .key = config.tls.key, .crl = config.tls.crl};
+  auto context =
+      gatelink::tls::ReloadingContext::create(files, &gatelink::tls::make_client_context);
+  if (!context) problem(context.error().message);
+  if (auto cert = gatelink::tls::read_certificate_info(config.tls.cert); !cert) {
+    problem(cert.error().message);
+  } else {
+    const auto days_left = std::chrono::duration_cast<std::chrono::days>(
+                               cert->not_after - std::chrono::system_clock::now())
+                               .count();
+    std::printf("certificate %s, %lld days left\n", printable(cert->subject).c_str(),
+                static_cast<long long>(days_left));
+    if (days_left < 0) problem("the agent certificate has expired");
+  }
+
+  // The state folder, looked at as the store would open it.
+  const std::string state = printable(config.state_dir);
+  auto found = gatelink::TopologyStore::inspect(config.state_dir);
+  if (found.refused) {
+    problem("state folder " + config.state_dir + ": " + *found.refused +
+            " (the agent would refuse to start)");
+  } else if (!found.folder_exists) {
+    std::printf("state folder %s: would create it (mode 0700)\n", state.c_str());
+  } else if (found.holder) {
+    std::printf("state folder %s: an agent, %s, holds it (another agent would refuse to start)\n",
+                state.c_str(), gatelink::to_string(*found.holder).c_str());
+  } else if (!found.stale_temp_files.empty()) {
+    std::printf("state folder %s: would remove %zu stale temporary files\n", state.c_str(),
+                found.stale_temp_files.size());
+  } else {
+    std::printf("state folder %s: usable\n", state.c_str());
+  }
   // What the agent would start with: the persisted topology beats the bootstrap list.
+  const auto chosen = gatelink::choose_startup_topology(found.store, config.bootstrap);
+  for (const auto& skipped : chosen.fallbacks) {
+    std::printf("topology skipped: %s\n", printable(skipped).c_str());
+  }
   std::printf("topology in use: generation %llu (%s), primary %s, %zu failover\n",
-              static_cast<unsigned long long>(status.topology.generation),
-              status.topology.source.c_str(), status.topology.primary.c_str(),
-              status.topology.failover.size());
-  std::printf("certificate %s, %lld days left\n", status.certificate.subject.c_str(),
-              static_cast<long long>(status.certificate.days_left.value_or(0)));
-  if (status.certificate.days_left.value_or(0) < 0) {
-    std::fprintf(stderr, "gatelink-agent: the agent certificate has expired\n");
+              static_cast<unsigned long long>(chosen.topology.generation),
+              std::string(gatelink::to_string(chosen.origin)).c_str(),
+              printable(chosen.topology.primary.to_string()).c_str(),
+              chosen.topology.failover.size());
+
+  // The status socket's folder, held to the same rules.
+  const std::string socket_folder = std::filesystem::path(config.status_socket).parent_path();
+  if (!gatelink::folder_exists(socket_folder)) {
+    if (auto safe = gatelink::check_parents_safety(socket_folder); !safe) {
+      problem("status socket folder " + socket_folder + ": " + safe.error().message);
+    } else {
+      std::printf("status socket folder %s: would create it (mode 0750)\n",
+                  printable(socket_folder).c_str());
+    }
+  } else if (auto safe = gatelink::check_folder_safety(socket_folder); !safe) {
+    problem("status socket folder " + socket_folder + ": " + safe.error().message +
+            " (the agent would refuse to start)");
+  }
+  if (problems != 0) {
+    std::printf("configuration %s: %d problem(s); the agent would not start\n",
+                printable(config.source).c_str(), problems);
     return 1;
   }
+  std::printf("configuration %s is valid\n", printable(config.source).c_str());
   return 0;
 }
 

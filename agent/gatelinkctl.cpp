@@ -61,8 +61,9 @@ struct Answer {
   int exit_code = kExitOk;
 };
 
-Answer ask_agent(const std::string& socket_path, std::chrono::milliseconds timeout) {
-  gatelink::Result<std::string> answer = gatelink::request_status(socket_path, timeout);
+Answer ask_agent(const std::string& socket_path, std::chrono::milliseconds timeout,
+                 const gatelink::ServerTrustPolicy& trust) {
+  gatelink::Result<std::string> answer = gatelink::request_status(socket_path, timeout, trust);
   if (!answer) return {std::nullopt, no_agent(socket_path, answer.error().message)};
 
   Json document = Json::parse(*answer, nullptr, /*allow_exceptions=*/false);
@@ -83,8 +84,9 @@ void print_json(const Json& value) {
   std::cout << value.dump(2, ' ', true, Json::error_handler_t::replace) << '\n';
 }
 
-int status(const std::string& socket_path, std::chrono::milliseconds timeout, bool as_json) {
-  Answer answer = ask_agent(socket_path, timeout);
+int status(const std::string& socket_path, std::chrono::milliseconds timeout,
+           const gatelink::ServerTrustPolicy& trust, bool as_json) {
+  Answer answer = ask_agent(socket_path, timeout, trust);
   if (!answer.document) return answer.exit_code;
   const Json& document = *answer.document;
   const auto now = std::chrono::system_clock::now();
@@ -104,8 +106,9 @@ int status(const std::string& socket_path, std::chrono::milliseconds timeout, bo
   return summary.connected ? kExitOk : kExitNotConnected;
 }
 
-int topology(const std::string& socket_path, std::chrono::milliseconds timeout, bool as_json) {
-  Answer answer = ask_agent(socket_path, timeout);
+int topology(const std::string& socket_path, std::chrono::milliseconds timeout,
+             const gatelink::ServerTrustPolicy& trust, bool as_json) {
+  Answer answer = ask_agent(socket_path, timeout, trust);
   if (!answer.document) return answer.exit_code;
   if (as_json) {
     print_json(gatelink::topology_json(*answer.document));
@@ -185,6 +188,13 @@ int main(int argc, char** argv) {
     app.add_option("--timeout", timeout_ms, "how long to wait for the answer, in ms")
         ->check(CLI::Range(1, 600'000))
         ->capture_default_str();
+    std::string agent_user = gatelink::kAgentUserName;
+    CLI::Option* agent_user_option =
+        app.add_option("--agent-user", agent_user,
+                       "the user the agent runs as: only its, root's or your own answers are "
+                       "believed")
+            ->envname("GATELINK_AGENT_USER")
+            ->capture_default_str();
     app.require_subcommand(0, 1);
     app.footer(kFooter);
 
@@ -230,8 +240,11 @@ int main(int argc, char** argv) {
     }
     if (!app.remaining().empty()) return unknown_command(app, "", app.remaining().front());
     const std::chrono::milliseconds timeout(timeout_ms);
-    if (status_command->parsed()) return status(socket_path, timeout, status_json);
-    if (topology_command->parsed()) return topology(socket_path, timeout, topology_json);
+    auto trust =
+        gatelink::ServerTrustPolicy::for_agent_user(agent_user, agent_user_option->count() > 0);
+    if (!trust) return no_agent(socket_path, trust.error().message);
+    if (status_command->parsed()) return status(socket_path, timeout, *trust, status_json);
+    if (topology_command->parsed()) return topology(socket_path, timeout, *trust, topology_json);
     std::cerr << "gatelinkctl: a command is required (status, topology or cert check); see "
                  "gatelinkctl --help\n";
     return kExitUsage;

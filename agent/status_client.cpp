@@ -28,22 +28,40 @@ namespace errc = boost::system::errc;
 
 /// Where the exchange got to and how it ended.
 struct Exchange {
-  enum class Step { connect, send, receive } step = Step::connect;
+  enum class Step { connect, verify, send, receive } step = Step::connect;
   ErrorCode error;
+  std::string untrusted;  ///< why the server is not believed (step verify)
   std::string answer;
   std::size_t line_end = 0;  ///< bytes up to and including the first `\n`
   bool done = false;
   std::exception_ptr failure;
 };
 
+/// Why the process serving `socket` is not to be believed; empty when it is.
+std::string check_server(LocalStream::socket& socket, const ServerTrustPolicy& trust) {
+  Result<PeerCredentials> server = read_peer_credentials(socket.native_handle(), false);
+  if (!server) return server.error().message;
+  if (trust.trusts(*server)) return {};
+  std::string trusted = "root, you (uid " + std::to_string(trust.invoking_user) + ")";
+  trusted += trust.agent_user ? " or the agent's user " + trust.agent_user_name + " (uid " +
+                                    std::to_string(*trust.agent_user) + ")"
+                              : std::string(" (no user ") + trust.agent_user_name + " here)";
+  return "the process serving it, pid " + std::to_string(server->pid) + " running as uid " +
+         std::to_string(server->uid) + " (" + user_name(server->uid) + "), is not " + trusted +
+         "; not believing its answer (see --agent-user)";
+}
+
 asio::awaitable<void> exchange(LocalStream::socket& socket, LocalStream::endpoint endpoint,
-                               Exchange& out) {
+                               const ServerTrustPolicy& trust, Exchange& out) {
   constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
   auto [connect_ec] = co_await socket.async_connect(endpoint, kUseTuple);
   if (connect_ec) {
     out.error = connect_ec;
     co_return;
   }
+  out.step = Exchange::Step::verify;
+  out.untrusted = check_server(socket, trust);
+  if (!out.untrusted.empty()) co_return;
   out.step = Exchange::Step::send;
   auto [send_ec, sent] = co_await asio::async_write(
       socket, asio::buffer(std::string_view(kStatusRequestLine)), kUseTuple);
@@ -74,6 +92,8 @@ Error describe_failure(const Exchange& exchange) {
         return Error{"permission denied (root and group gatelink may ask)"};
       }
       return Error{"cannot connect: " + ec.message()};
+    case Exchange::Step::verify:
+      return Error{exchange.untrusted};
     case Exchange::Step::send:
       return Error{"cannot send the request: " + ec.message()};
     case Exchange::Step::receive:
@@ -94,6 +114,13 @@ Error describe_failure(const Exchange& exchange) {
 }  // namespace
 
 Result<std::string> request_status(const std::string& path, std::chrono::milliseconds timeout) {
+  auto trust = ServerTrustPolicy::for_agent_user(kAgentUserName, /*required=*/false);
+  if (!trust) return trust.error();
+  return request_status(path, timeout, *trust);
+}
+
+Result<std::string> request_status(const std::string& path, std::chrono::milliseconds timeout,
+                                   const ServerTrustPolicy& trust) {
   constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
   if (path.empty() || path.size() > kMaxPath) {
     return Error{"not a usable socket path (1 to " + std::to_string(kMaxPath) + " bytes)"};
@@ -101,7 +128,7 @@ Result<std::string> request_status(const std::string& path, std::chrono::millise
   asio::io_context io;
   LocalStream::socket socket(io);
   Exchange result;
-  asio::co_spawn(io, exchange(socket, LocalStream::endpoint(path), result),
+  asio::co_spawn(io, exchange(socket, LocalStream::endpoint(path), trust, result),
                  [&result](const std::exception_ptr& failure) {
                    result.done = true;
                    result.failure = failure;
@@ -116,7 +143,7 @@ Result<std::string> request_status(const std::string& path, std::chrono::millise
     return Error{"no answer within " + std::to_string(timeout.count()) + " ms"};
   }
   if (result.failure) std::rethrow_exception(result.failure);
-  if (result.error) return describe_failure(result);
+  if (result.error || !result.untrusted.empty()) return describe_failure(result);
   result.answer.resize(result.line_end - 1);
   return std::move(result.answer);
 }

@@ -20,10 +20,16 @@ namespace gatelink {
 
 /// The one request the endpoint understands.
 inline constexpr char kStatusRequestLine[] = "status\n";
+/// A client has this long from connecting to having sent its request line; then it is dropped.
+/// gatelinkctl sends its line at once, so only idle or broken clients ever meet it.
+inline constexpr std::chrono::milliseconds kStatusRequestDeadline{2000};
 /// A client has this long from connecting to having read its answer; then it is dropped.
-inline constexpr std::chrono::milliseconds kStatusClientDeadline{2000};
-/// Clients served at once; further ones wait in the listen queue until a slot frees.
-inline constexpr std::size_t kMaxStatusClients = 16;
+inline constexpr std::chrono::milliseconds kStatusClientDeadline{4000};
+/// Clients connected at once. They cost a descriptor and a few hundred bytes each, never a
+/// turn: every client is read as soon as it connects. At the limit the oldest client that has
+/// not sent its request yet (else the oldest one) is dropped for the newcomer, so idle or
+/// garbage clients can never keep a real request out or make it wait.
+inline constexpr std::size_t kMaxStatusClients = 256;
 
 /// Serves one JSON status document per request on the host-local endpoint. Destroying it closes
 /// it; destroy it before its io_context.
@@ -39,7 +45,10 @@ class StatusEndpoint {
 using StatusProvider = std::function<std::string()>;
 
 /// Opens the endpoint at `path` and serves it on `io`. Fails when another agent already answers
-/// there, or when the path cannot be made into an endpoint readable by root and group gatelink.
+/// there, when the folder of `path` is one that others may write to (it is created mode 0750 when
+/// missing), or when the path cannot be made into an endpoint readable by root and group
+/// gatelink. Only root, the agent's own user and the members of group gatelink get an answer
+/// (the peer's credentials, SO_PEERCRED); others get an error line and a log line.
 Result<std::unique_ptr<StatusEndpoint>> open_status_endpoint(boost::asio::io_context& io,
                                                              const std::string& path,
                                                              StatusProvider provider);

@@ -1,7 +1,9 @@
 // The local status endpoint on a Unix socket (DESIGN "Local status"): mode 0660, group gatelink,
-// one request line per connection, bounded in size and time, a bounded number of clients.
+// in a folder nobody else may write to; the peer's credentials checked on every connection; one
+// request line per connection, bounded in size and time. Every client is read as soon as it is
+// accepted, so a slow or silent one never holds up another; their number is bounded by dropping
+// the oldest one that has not asked yet.
 
-#include <grp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,19 +20,22 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <system_error>
-#include <unordered_set>
 #include <utility>
-#include <vector>
 
+#include "common/escape.hpp"
+#include "peer_credentials.hpp"
 #include "status/status_snapshot.hpp"
 #include "status_endpoint.hpp"
+#include "store/folder_safety.hpp"
 
 namespace gatelink {
 namespace {
@@ -44,11 +49,39 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr mode_t kSocketMode = 0660;
 /// A folder the endpoint creates itself (`/run/gatelink`): the same people, plus traversal.
 constexpr mode_t kFolderMode = 0750;
-constexpr char kStatusGroup[] = "gatelink";
 /// Pause after a failed accept (out of descriptors, say) so the loop does not spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 /// How much of a rejected request goes into the log.
 constexpr std::size_t kLoggedRequestBytes = 64;
+/// Rejected clients logged per window at most; the others are counted into the next line logged,
+/// so that no local client can fill the disk with the agent's log.
+constexpr std::uint64_t kLoggedRejectionsPerWindow = 20;
+constexpr std::chrono::seconds kRejectionLogWindow{10};
+
+/// Decides which rejections are logged (kLoggedRejectionsPerWindow per kRejectionLogWindow).
+class RejectionLog {
+ public:
+  /// Whether to log this rejection; if so, `suppressed` is how many went unlogged before it.
+  bool should_log(std::uint64_t& suppressed) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= kRejectionLogWindow) {
+      window_start_ = now;
+      logged_ = 0;
+    }
+    if (logged_ >= kLoggedRejectionsPerWindow) {
+      ++suppressed_;
+      return false;
+    }
+    ++logged_;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point window_start_{};
+  std::uint64_t logged_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
 
 /// One JSON line `{"error": reason}`.
 std::string error_line(const std::string& reason) {
@@ -67,45 +100,31 @@ Error os_error(const std::string& what, const std::string& path, int error_numbe
   return Error{what + " " + path + ": " + std::generic_category().message(error_number)};
 }
 
-/// The gatelink group's id, or nullopt where that group does not exist (then root only).
-std::optional<gid_t> status_group() {
-  long hint = ::sysconf(_SC_GETGR_R_SIZE_MAX);
-  std::vector<char> buffer(hint > 0 ? static_cast<std::size_t>(hint) : 4096);
-  constexpr std::size_t kMaxBuffer = 1 << 20;
-  for (;;) {
-    group entry{};
-    group* found = nullptr;
-    const int rc = ::getgrnam_r(kStatusGroup, &entry, buffer.data(), buffer.size(), &found);
-    if (rc == ERANGE && buffer.size() < kMaxBuffer) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (rc != 0 || found == nullptr) return std::nullopt;
-    return found->gr_gid;
-  }
-}
-
 /// Hands `path` to the gatelink group where it exists; a failure leaves it root's only.
-void give_to_status_group(const std::string& path) {
-  const std::optional<gid_t> gid = status_group();
+void give_to_status_group(const std::string& path, std::optional<gid_t> gid) {
   if (!gid) return;
   if (::chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0) {
     spdlog::warn("status endpoint not shared with group path={} group={} error=\"{}\"", path,
-                 kStatusGroup, std::generic_category().message(errno));
+                 kStatusGroupName, std::generic_category().message(errno));
   }
 }
 
-/// Creates the socket's folder when missing, readable by root and the gatelink group only.
-Status ensure_folder(const std::filesystem::path& folder) {
+/// Creates the socket's folder when missing (0750, group gatelink), and refuses one that others
+/// may write to: there anyone could bind the path first, or replace the socket.
+Status ensure_folder(const std::filesystem::path& folder, std::optional<gid_t> gid) {
   namespace fs = std::filesystem;
-  if (folder.empty()) return Ok{};
+  const fs::path where = folder.empty() ? fs::path(".") : folder;
   std::error_code ec;
-  if (fs::is_directory(folder, ec)) return Ok{};
-  fs::create_directories(folder, ec);
-  if (ec) return Error{"cannot create " + folder.string() + ": " + ec.message()};
-  fs::permissions(folder, static_cast<fs::perms>(kFolderMode), ec);
-  if (ec) return Error{"cannot set the mode of " + folder.string() + ": " + ec.message()};
-  give_to_status_group(folder.string());
+  if (!fs::is_directory(where, ec)) {
+    fs::create_directories(where, ec);
+    if (ec) return Error{"cannot create " + where.string() + ": " + ec.message()};
+    fs::permissions(where, static_cast<fs::perms>(kFolderMode), ec);
+    if (ec) return Error{"cannot set the mode of " + where.string() + ": " + ec.message()};
+    give_to_status_group(where.string(), gid);
+  }
+  if (Status safe = check_folder_safety(where.string()); !safe) {
+    return Error{"status socket folder " + where.string() + ": " + safe.error().message};
+  }
   return Ok{};
 }
 
@@ -164,13 +183,26 @@ auto log_failure(const char* loop) {
   };
 }
 
-/// One connected client: its socket and the deadline that drops it.
+/// Why the endpoint let a client go before answering it.
+enum class Drop { none, request_deadline, answer_deadline, displaced, closing };
+
+/// One connected client: its socket, the deadline that drops it, and its place in the queue of
+/// clients (oldest first).
 struct Client {
   explicit Client(LocalStream::socket accepted)
       : socket(std::move(accepted)), deadline(socket.get_executor()) {}
   LocalStream::socket socket;
   asio::steady_timer deadline;
-  bool timed_out = false;  ///< the deadline closed the socket
+  bool asked = false;  ///< has sent its request (a line, too much, or the end)
+  Drop dropped = Drop::none;
+  std::list<std::shared_ptr<Client>>::iterator place;  ///< in UnixEndpoint::clients_
+
+  /// Closes the socket (pending steps end with an error) and says why.
+  void drop(Drop why) {
+    if (dropped == Drop::none) dropped = why;
+    ErrorCode ignored;
+    socket.close(ignored);
+  }
 };
 
 /// The endpoint's state, shared with its coroutines so that it outlives every pending step.
@@ -179,8 +211,8 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
   UnixEndpoint(asio::io_context& io, std::string path, StatusProvider provider)
       : path_(std::move(path)),
         provider_(std::move(provider)),
-        acceptor_(io),
-        slot_freed_(io, asio::steady_timer::time_point::max()) {}
+        policy_(StatusAccessPolicy::of_this_process()),
+        acceptor_(io) {}
 
   /// Takes the path over (refusing a live one), binds, listens and sets owner and mode.
   Status open() {
@@ -190,9 +222,8 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
       return Error{"status socket path " + path_ + " is longer than " + std::to_string(kMaxPath) +
                    " bytes"};
     }
-    if (Status folder = ensure_folder(std::filesystem::path(path_).parent_path()); !folder) {
-      return folder;
-    }
+    const std::filesystem::path folder = std::filesystem::path(path_).parent_path();
+    if (Status safe = ensure_folder(folder, policy_.status_group); !safe) return safe;
     Result<PathUse> use = probe_path(path_);
     if (!use) return use.error();
     switch (*use) {
@@ -220,11 +251,12 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
     bound_ = FileId{info.st_dev, info.st_ino};
     // bind created the file under the umask; the folder (0750) keeps others out until chmod.
     if (::chmod(path_.c_str(), kSocketMode) != 0) return fail_after_bind("cannot chmod", errno);
-    give_to_status_group(path_);
+    give_to_status_group(path_, policy_.status_group);
     acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return fail_after_bind("cannot listen on", ec.value());
     state_ = State::serving;
-    spdlog::info("status endpoint listening path={}", path_);
+    spdlog::info("status endpoint listening path={} max_clients={} request_deadline_ms={}", path_,
+                 kMaxStatusClients, kStatusRequestDeadline.count());
     return Ok{};
   }
 
@@ -239,9 +271,8 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
     state_ = State::closed;
     ErrorCode ignored;
     acceptor_.close(ignored);
-    slot_freed_.cancel();
     for (const std::shared_ptr<Client>& client : clients_) {
-      client->socket.close(ignored);
+      client->drop(Drop::closing);
       client->deadline.cancel();
     }
     remove_socket_file();
@@ -273,24 +304,35 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
     bound_.reset();
   }
 
-  /// Tells a waiting accept loop that a slot is free. Cancelling a timer fails only on broken
-  /// internals; this runs in destructors, so such a failure is logged, not thrown.
-  void wake_accept_loop() noexcept {
-    try {
-      slot_freed_.cancel();
-    } catch (const std::exception& e) {
-      log_unexpected("wake", e);
+  /// Makes room for one more client at the limit: drops the oldest one that has not asked yet,
+  /// else the oldest one. Its serve() ends on its own and frees its entry.
+  void make_room() {
+    std::size_t live = 0;
+    Client* oldest_idle = nullptr;
+    Client* oldest = nullptr;
+    for (const std::shared_ptr<Client>& client : clients_) {
+      if (client->dropped != Drop::none) continue;
+      ++live;
+      if (oldest == nullptr) oldest = client.get();
+      if (oldest_idle == nullptr && !client->asked) oldest_idle = client.get();
     }
+    if (live < kMaxStatusClients || oldest == nullptr) return;
+    (oldest_idle != nullptr ? oldest_idle : oldest)->drop(Drop::displaced);
+    ++displaced_;
+  }
+
+  /// (Re)arms the client's deadline: at `timeout` from now its socket is closed.
+  static void arm(const std::shared_ptr<Client>& client, std::chrono::milliseconds timeout,
+                  Drop why) {
+    client->deadline.expires_after(timeout);
+    client->deadline.async_wait([weak = std::weak_ptr<Client>(client), why](const ErrorCode& ec) {
+      if (ec) return;  // re-armed, cancelled or the endpoint closed
+      if (const std::shared_ptr<Client> late = weak.lock()) late->drop(why);
+    });
   }
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<UnixEndpoint> self) {
     while (self->state_ == State::serving) {
-      // At the limit, leave further clients in the listen queue: each served one is bounded by
-      // kStatusClientDeadline, so they wait at most that long.
-      if (self->clients_.size() >= kMaxStatusClients) {
-        co_await self->slot_freed_.async_wait(kUseTuple);
-        continue;
-      }
       auto [ec, socket] = co_await self->acceptor_.async_accept(kUseTuple);
       if (self->state_ != State::serving) co_return;
       if (ec) {
@@ -300,60 +342,82 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
         co_await pause.async_wait(kUseTuple);
         continue;
       }
+      self->make_room();
       auto client = std::make_shared<Client>(std::move(socket));
-      self->clients_.insert(client);
+      client->place = self->clients_.insert(self->clients_.end(), client);
       asio::co_spawn(self->acceptor_.get_executor(), serve(self, std::move(client)),
                      log_failure("client"));
     }
   }
 
-  /// Gives the client's slot back when serve() ends, however it ends.
-  class Slot {
+  /// Takes the client out of the endpoint's list when serve() ends, however it ends.
+  class Entry {
    public:
-    Slot(UnixEndpoint& endpoint, std::shared_ptr<Client> client)
+    Entry(UnixEndpoint& endpoint, std::shared_ptr<Client> client)
         : endpoint_(endpoint), client_(std::move(client)) {}
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot() {
-      endpoint_.clients_.erase(client_);
-      if (endpoint_.state_ == State::serving) endpoint_.wake_accept_loop();
-    }
+    Entry(const Entry&) = delete;
+    Entry& operator=(const Entry&) = delete;
+    ~Entry() { endpoint_.clients_.erase(client_->place); }
 
    private:
     UnixEndpoint& endpoint_;
     std::shared_ptr<Client> client_;
   };
 
+  /// Whether the peer may ask; a refused one is logged (uid, pid, user name escaped) and gets
+  /// the error line in `refusal`.
+  bool admit(LocalStream::socket& socket, std::string& refusal) {
+    Result<PeerCredentials> peer = read_peer_credentials(socket.native_handle(), true);
+    std::uint64_t suppressed = 0;
+    if (!peer) {
+      if (rejections_.should_log(suppressed)) {
+        spdlog::warn("event=status-client-refused reason=no-credentials error={} suppressed={}",
+                     escaped(peer.error().message), suppressed);
+      }
+      refusal = error_line("permission denied: cannot tell who is asking");
+      return false;
+    }
+    if (policy_.allows(*peer)) return true;
+    if (rejections_.should_log(suppressed)) {
+      spdlog::warn(
+          "event=status-client-refused reason=not-allowed uid={} user={} pid={} gid={} "
+          "allowed=\"root, uid {}, group {}\" suppressed={}",
+          peer->uid, escaped(user_name(peer->uid)), peer->pid, peer->gid, policy_.agent_user,
+          policy_.status_group ? std::string(kStatusGroupName) : std::string("(none)"), suppressed);
+    }
+    refusal = error_line("permission denied: uid " + std::to_string(peer->uid) +
+                         " is not root, the agent's user or a member of group " + kStatusGroupName);
+    return false;
+  }
+
   static asio::awaitable<void> serve(std::shared_ptr<UnixEndpoint> self,
                                      std::shared_ptr<Client> client) {
-    const Slot slot(*self, client);
-    client->deadline.expires_after(kStatusClientDeadline);
-    client->deadline.async_wait([weak = std::weak_ptr<Client>(client)](const ErrorCode& ec) {
-      if (ec) return;
-      if (const std::shared_ptr<Client> late = weak.lock()) {
-        late->timed_out = true;
-        ErrorCode ignored;
-        late->socket.close(ignored);
-      }
-    });
+    const Entry entry(*self, client);
+    arm(client, kStatusRequestDeadline, Drop::request_deadline);
 
+    // Who it is counts from the connect; the answer waits for the request line all the same,
+    // so that a refused client reads its refusal instead of a broken pipe.
+    std::string refusal;
+    const bool admitted = self->admit(client->socket, refusal);
     std::string request;
     auto [read_ec, line_end] = co_await asio::async_read_until(
         client->socket, asio::dynamic_buffer(request, kMaxStatusRequest), '\n', kUseTuple);
     if (self->state_ == State::closed) co_return;
-    if (client->timed_out) {
-      spdlog::warn("status request rejected reason=timeout deadline_ms={} bytes={}",
-                   kStatusClientDeadline.count(), request.size());
+    client->asked = true;
+    if (client->dropped != Drop::none) {
+      self->log_dropped(*client, request.size());
       co_return;
     }
-
+    arm(client, kStatusClientDeadline - kStatusRequestDeadline, Drop::answer_deadline);
     std::string answer;
-    if (!read_ec && std::string_view(request).substr(0, line_end) == kStatusRequestLine) {
-      answer = self->status_line();
-    } else if (read_ec == asio::error::eof && request.empty()) {
+    if (read_ec == asio::error::eof && request.empty()) {
       // Connected and left without asking: a probe such as a second agent's start-up check.
       spdlog::debug("status client left without a request path={}", self->path_);
       co_return;
+    } else if (!admitted) {
+      answer = std::move(refusal);
+    } else if (!read_ec && std::string_view(request).substr(0, line_end) == kStatusRequestLine) {
+      answer = self->status_line();
     } else if (read_ec && read_ec != asio::error::eof && read_ec != asio::error::not_found) {
       spdlog::debug("status request read failed error=\"{}\"", read_ec.message());
       co_return;
@@ -361,16 +425,21 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
       const std::string reason = read_ec == asio::error::not_found ? "request too long"
                                  : read_ec                         ? "incomplete request"
                                                                    : "unknown request";
-      spdlog::warn("status request rejected reason=\"{}\" bytes={} request={}", reason,
-                   request.size(), loggable(request));
+      if (std::uint64_t suppressed = 0; self->rejections_.should_log(suppressed)) {
+        spdlog::warn("status request rejected reason=\"{}\" bytes={} request={} suppressed={}",
+                     reason, request.size(), loggable(request), suppressed);
+      }
       answer = error_line(reason);
     }
 
     auto [write_ec, written] =
         co_await asio::async_write(client->socket, asio::buffer(answer), kUseTuple);
-    if (write_ec && client->timed_out) {
-      spdlog::warn("status answer dropped reason=timeout deadline_ms={} bytes_sent={} of={}",
-                   kStatusClientDeadline.count(), written, answer.size());
+    std::uint64_t suppressed = 0;
+    if (write_ec && client->dropped != Drop::none && client->dropped != Drop::closing) {
+      if (self->rejections_.should_log(suppressed)) {
+        spdlog::warn("status answer dropped reason={} bytes_sent={} of={} suppressed={}",
+                     to_string(client->dropped), written, answer.size(), suppressed);
+      }
     } else if (write_ec && self->state_ != State::closed) {
       spdlog::debug("status answer not delivered bytes_sent={} of={} error=\"{}\"", written,
                     answer.size(), write_ec.message());
@@ -379,6 +448,35 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
     client->socket.shutdown(LocalStream::socket::shutdown_both, ignored);
     client->socket.close(ignored);
     client->deadline.cancel();
+  }
+
+  static const char* to_string(Drop why) {
+    switch (why) {
+      case Drop::none:
+        return "none";
+      case Drop::request_deadline:
+        return "request-timeout";
+      case Drop::answer_deadline:
+        return "answer-timeout";
+      case Drop::displaced:
+        return "displaced";
+      case Drop::closing:
+        return "closing";
+    }
+    return "unknown";
+  }
+
+  /// A client dropped before its request was complete: at its deadline (logged), or for a
+  /// newcomer at the limit (counted, logged at debug: a flood must not flood the log).
+  void log_dropped(const Client& client, std::size_t bytes) {
+    if (client.dropped == Drop::displaced) {
+      spdlog::debug("status client dropped reason=displaced limit={} displaced_total={}",
+                    kMaxStatusClients, displaced_);
+    } else if (std::uint64_t suppressed = 0;
+               client.dropped == Drop::request_deadline && rejections_.should_log(suppressed)) {
+      spdlog::warn("status request rejected reason=timeout deadline_ms={} bytes={} suppressed={}",
+                   kStatusRequestDeadline.count(), bytes, suppressed);
+    }
   }
 
   /// The provider's document as one line, or an error line when it breaks the bound.
@@ -395,9 +493,11 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
 
   const std::string path_;
   const StatusProvider provider_;
+  const StatusAccessPolicy policy_;
   LocalStream::acceptor acceptor_;
-  asio::steady_timer slot_freed_;  ///< never expires; cancel() wakes the waiting accept loop
-  std::unordered_set<std::shared_ptr<Client>> clients_;
+  std::list<std::shared_ptr<Client>> clients_;  ///< oldest first
+  std::uint64_t displaced_ = 0;                 ///< clients dropped for a newcomer, ever
+  RejectionLog rejections_;
   std::optional<FileId> bound_;  ///< the socket file this endpoint created
   State state_ = State::opening;
 };

@@ -4,6 +4,8 @@
 // durable_file_posix.cpp (mkstemp, fsync, rename, fsync of the folder), and on Windows
 // FlushFileBuffers and MoveFileEx.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,16 @@ Status sync_directory(const std::string& dir);
 /// Creates `dir` (and missing parents) if absent; the folder itself only for its owner (0700).
 /// Ok when it already exists as a folder, whatever its mode.
 Status create_private_directory(const std::string& dir);
+
+/// The contents of `path` (at most `max_bytes`), when it is a regular file. Anything else is
+/// refused without a blocking open or read: a FIFO, a device, a folder, a symbolic link (never
+/// followed). Errors read "PATH: not found", "PATH: a FIFO, not a regular file; not reading it",
+/// "PATH: cannot open: ..." or "PATH: cannot read: ...".
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes);
+
+/// "PATH: a FIFO, not a regular file" when something other than a regular file is at `path`
+/// (without following a link); nullopt when a regular file or nothing is there.
+std::optional<std::string> irregular_file(const std::string& path);
 
 /// The durable writes the topology store makes, as an interface so that a test can make any
 /// of them fail; platform_durable_files() is the real one.

@@ -11,11 +11,13 @@
 #include <cerrno>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
 #include "store/durable_file.hpp"
+#include "store/posix_descriptor.hpp"
 
 namespace gatelink {
 namespace {
@@ -24,27 +26,16 @@ Error errno_error(const std::string& what, const std::string& path, int error) {
   return Error{"cannot " + what + " " + path + ": " + std::generic_category().message(error)};
 }
 
-/// Closes a descriptor on every path out; close() errors matter only where checked explicitly.
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-
-  int get() const { return fd_; }
-  /// Closes now and reports the error close() gives (NFS reports write errors only here).
-  int close() {
-    const int result = ::close(fd_);
-    fd_ = -1;
-    return result == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
+/// What kind of file `mode` is, for messages about one that is not a regular file.
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "an unknown kind of file";
+}
 
 /// Writes all of `contents`, across short writes and signals.
 int write_all(int fd, std::string_view contents) {
@@ -102,6 +93,41 @@ Status write_file_atomically(const std::string& dir, const std::string& name,
     return written;
   }
   return sync_directory(dir);
+}
+
+std::optional<std::string> irregular_file(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode)) return std::nullopt;
+  return path + ": " + kind_of(info.st_mode) + ", not a regular file";
+}
+
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes) {
+  // Looked at first, never opened: opening a FIFO blocks, opening a device may act on it.
+  if (auto problem = irregular_file(path)) return Error{*problem + "; not reading it"};
+  Descriptor file(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (file.get() < 0) {
+    const std::error_code error(errno, std::generic_category());
+    if (error == std::errc::no_such_file_or_directory) return Error{path + ": not found"};
+    return Error{path + ": cannot open: " + error.message()};
+  }
+  struct stat info {};
+  if (::fstat(file.get(), &info) != 0) {
+    return Error{path + ": cannot inspect: " + std::generic_category().message(errno)};
+  }
+  if (!S_ISREG(info.st_mode)) {  // replaced between lstat and open
+    return Error{path + ": " + kind_of(info.st_mode) + ", not a regular file; not reading it"};
+  }
+  std::string text(max_bytes, '\0');
+  std::size_t size = 0;
+  while (size < text.size()) {
+    const ssize_t n = ::read(file.get(), text.data() + size, text.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{path + ": cannot read: " + std::generic_category().message(errno)};
+    if (n == 0) break;
+    size += static_cast<std::size_t>(n);
+  }
+  text.resize(size);
+  return text;
 }
 
 Status sync_directory(const std::string& dir) {

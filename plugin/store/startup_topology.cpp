@@ -32,9 +32,11 @@ StartupTopology choose_startup_topology(const TopologyStore& store, const Topolo
   StartupTopology chosen{.topology = bootstrap};
   const auto current_path = std::filesystem::path(store.dir()) / kTopologyFileName;
   const auto lkg_path = std::filesystem::path(store.dir()) / kLastKnownGoodFileName;
+  // Whatever is there, a dangling link or a FIFO included, is looked at (and refused) by load().
   std::error_code ec;
   const bool first_start =
-      !std::filesystem::exists(current_path, ec) && !std::filesystem::exists(lkg_path, ec);
+      !std::filesystem::exists(std::filesystem::symlink_status(current_path, ec)) &&
+      !std::filesystem::exists(std::filesystem::symlink_status(lkg_path, ec));
   if (first_start) return chosen;
 
   auto loaded = store.load();

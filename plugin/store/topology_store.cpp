@@ -21,8 +21,6 @@
 
 #include "store/topology_store.hpp"
 
-#include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -31,6 +29,8 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "store/folder_safety.hpp"
 
 namespace gatelink {
 namespace {
@@ -49,28 +49,30 @@ bool is_temp_name(std::string_view name) {
   return false;
 }
 
-/// Reads at most kMaxTopologyDocumentBytes of `path`.
+/// Reads at most kMaxTopologyDocumentBytes of `path`, a regular file (see read_regular_file()).
 Result<std::string> read_bounded(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file) {
-    const std::error_code error(errno, std::generic_category());
-    if (error == std::errc::no_such_file_or_directory) return Error{path + ": not found"};
-    return Error{path + ": cannot open: " + error.message()};
-  }
+  auto text = read_regular_file(path, kMaxTopologyDocumentBytes + 1);
   // One byte more than allowed tells a file at the limit from a larger one.
-  std::string text(kMaxTopologyDocumentBytes + 1, '\0');
-  const auto size = std::fread(text.data(), 1, text.size(), file.get());
-  if (std::ferror(file.get())) {
-    const std::error_code error(errno, std::generic_category());
-    return Error{path + ": cannot read: " + error.message()};
-  }
-  if (size > kMaxTopologyDocumentBytes) {
+  if (text && text->size() > kMaxTopologyDocumentBytes) {
     return Error{path + ": larger than " + std::to_string(kMaxTopologyDocumentBytes) +
                  " bytes (64 KiB); refusing to parse it"};
   }
-  text.resize(size);
   return text;
+}
+
+/// The temporary files of the store's own names in `dir` that a crash left (regular files only:
+/// anything else there is not one of ours and is left alone).
+Result<std::vector<std::string>> stale_temp_files(const std::string& dir) {
+  std::vector<std::string> stale;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!is_temp_name(it->path().filename().string())) continue;
+    const auto status = it->symlink_status(ec);
+    if (ec) break;
+    if (std::filesystem::is_regular_file(status)) stale.push_back(it->path().string());
+  }
+  if (ec) return Error{"cannot list the state folder " + dir + ": " + ec.message()};
+  return stale;
 }
 
 StoredFile read_stored(const std::string& dir, std::string_view name) {
@@ -86,29 +88,51 @@ StoredFile read_stored(const std::string& dir, std::string_view name) {
 Result<TopologyStore> TopologyStore::open(std::string dir, DurableFiles& files) {
   if (dir.empty()) return Error{"the state folder is not set"};
   if (auto created = create_private_directory(dir); !created) return created.error();
+  if (Status safe = check_folder_safety(dir); !safe) return safe.error();
+  auto lock = lock_state_folder(dir);
+  if (!lock) return lock.error();
 
-  std::vector<std::filesystem::path> stale;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!is_temp_name(it->path().filename().string())) continue;
-    const auto status = it->symlink_status(ec);
-    if (ec) break;
-    if (std::filesystem::is_regular_file(status) || std::filesystem::is_symlink(status)) {
-      stale.push_back(it->path());
-    }
-  }
-  if (ec) return Error{"cannot list the state folder " + dir + ": " + ec.message()};
-
+  auto stale = stale_temp_files(dir);
+  if (!stale) return stale.error();
   // Removed after listing: unlinking while readdir() runs may skip or repeat entries.
   std::vector<std::string> removed;
-  for (const auto& path : stale) {
+  for (const auto& path : *stale) {
+    std::error_code ec;
     if (!std::filesystem::remove(path, ec) && ec) {
       // Removing and creating files need the same right on the folder: saving would fail too.
-      return Error{"cannot remove the stale temporary file " + path.string() + ": " + ec.message()};
+      return Error{"cannot remove the stale temporary file " + path + ": " + ec.message()};
     }
-    removed.push_back(path.string());
+    removed.push_back(path);
   }
-  return TopologyStore(std::move(dir), files, std::move(removed));
+  return TopologyStore(std::move(dir), files, std::move(removed), std::move(*lock));
+}
+
+TopologyStore::Inspection TopologyStore::inspect(std::string dir) {
+  Inspection found{.store = TopologyStore(dir, platform_durable_files(), {}, nullptr)};
+  std::error_code ec;
+  if (dir.empty()) {
+    found.refused = "the state folder is not set";
+    return found;
+  }
+  found.folder_exists = std::filesystem::exists(dir, ec);
+  Status safe = found.folder_exists ? check_folder_safety(dir) : check_parents_safety(dir);
+  if (!safe) found.refused = safe.error().message;
+  if (!found.folder_exists || found.refused) return found;
+
+  auto holder = find_state_folder_holder(dir);
+  if (!holder) {
+    found.refused = holder.error().message;
+    return found;
+  }
+  found.holder = *holder;
+  if (found.holder) return found;  // its temporary files are in flight, not stale
+  auto stale = stale_temp_files(dir);
+  if (!stale) {
+    found.refused = stale.error().message;
+    return found;
+  }
+  found.stale_temp_files = std::move(*stale);
+  return found;
 }
 
 Result<TopologyStore::Loaded> TopologyStore::load() const {
@@ -130,6 +154,16 @@ Result<TopologyStore::Loaded> TopologyStore::load() const {
 
 Status TopologyStore::save(const PersistedTopology& persisted) {
   const auto generation = std::to_string(persisted.topology.generation);
+  if (!lock_) {
+    return Error{"refusing to save topology generation " + generation + ": the store of " + dir_ +
+                 " was only inspected, not opened"};
+  }
+  for (const auto name : {kTopologyFileName, kLastKnownGoodFileName}) {
+    if (auto problem = irregular_file(dir_ + "/" + std::string(name))) {
+      return Error{"refusing to save topology generation " + generation + ": " + *problem +
+                   "; not replacing it (move it away)"};
+    }
+  }
   if (auto problem = validate_topology(persisted.topology)) {
     return Error{"refusing to save topology generation " + generation + ": " + problem->message};
   }

@@ -4,6 +4,7 @@
 // leaves a complete, valid file and never loses the newest saved one (DESIGN "Topology: push,
 // change, persistence"). Files only: the caller passes times in and does the logging.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 #include "common/result.hpp"
 #include "store/durable_file.hpp"
+#include "store/state_folder_lock.hpp"
 #include "store/topology_document.hpp"
 
 namespace gatelink {
@@ -20,9 +22,13 @@ inline constexpr std::string_view kTopologyFileName = "topology.xml";
 /// The previous topology's file name: what load() falls back to.
 inline constexpr std::string_view kLastKnownGoodFileName = "topology.lkg.xml";
 
-/// The persisted topology of one agent. One writer per folder; not thread-safe.
+/// The persisted topology of one agent. One writer per folder, held by a lock on the folder for
+/// the store's lifetime; not thread-safe. Move-only (the lock moves with it).
 class TopologyStore {
  public:
+  /// What inspect() found: what open() would do, without doing any of it.
+  struct Inspection;
+
   /// What load() found, and why it had to skip the current file if it did.
   struct Loaded {
     PersistedTopology value;
@@ -32,10 +38,16 @@ class TopologyStore {
     std::optional<PersistedTopology> last_known_good;
   };
 
-  /// Opens the store over `dir`: creates it (mode 0700) if missing and removes the temporary
-  /// files a crash left behind (see removed_temp_files()). `files` must outlive the store.
+  /// Opens the store over `dir`: creates it (mode 0700) if missing, refuses it when other users
+  /// could write to it (folder_safety.hpp), takes its lock (refused, naming the holder, while
+  /// another store holds it) and removes the temporary files a crash left behind (see
+  /// removed_temp_files()). `files` must outlive the store.
   static Result<TopologyStore> open(std::string dir,
                                     DurableFiles& files = platform_durable_files());
+
+  /// Looks at `dir` as open() would, changing nothing: creates, removes and locks nothing. The
+  /// inspection's store loads like an opened one; its save() refuses.
+  static Inspection inspect(std::string dir);
 
   /// topology.xml if it is valid, else topology.lkg.xml; when neither is, an Error that says
   /// why each was skipped (missing, unreadable, invalid) and the caller uses its bootstrap list.
@@ -45,7 +57,8 @@ class TopologyStore {
   /// Refuses an invalid topology, and a generation lower than or equal to the one load() returns
   /// (the store never goes back) when that one is of the same management group; saving that
   /// same topology again is Ok and writes nothing.
-  /// On error the files hold what they held before, or `persisted` already.
+  /// On error the files hold what they held before, or `persisted` already. A name of the store
+  /// that holds something other than a regular file (a FIFO, a link, a folder) is never replaced.
   Status save(const PersistedTopology& persisted);
 
   /// The state folder.
@@ -54,12 +67,28 @@ class TopologyStore {
   const std::vector<std::string>& removed_temp_files() const { return removed_; }
 
  private:
-  TopologyStore(std::string dir, DurableFiles& files, std::vector<std::string> removed)
-      : dir_(std::move(dir)), files_(&files), removed_(std::move(removed)) {}
+  TopologyStore(std::string dir, DurableFiles& files, std::vector<std::string> removed,
+                std::unique_ptr<StateFolderLock> lock)
+      : dir_(std::move(dir)),
+        files_(&files),
+        removed_(std::move(removed)),
+        lock_(std::move(lock)) {}
 
   std::string dir_;
   DurableFiles* files_;
   std::vector<std::string> removed_;
+  std::unique_ptr<StateFolderLock> lock_;  ///< null: an inspection's store, which never writes
+};
+
+struct TopologyStore::Inspection {
+  TopologyStore store;         ///< read-only: loads, never saves
+  bool folder_exists = false;  ///< false: open() would create it
+  /// Why open() would refuse the folder (others may write to it, it is no folder, ...).
+  std::optional<std::string> refused;
+  /// The agent that holds the folder now: open() would fail, and temporary files are its own.
+  std::optional<LockHolder> holder;
+  /// The stale temporary files open() would remove (none while an agent holds the folder).
+  std::vector<std::string> stale_temp_files;
 };
 
 }  // namespace gatelink

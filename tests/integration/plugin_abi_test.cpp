@@ -241,7 +241,10 @@ TEST(PluginApi, one_gateway_serves_many_agents_at_once) {
 
   std::vector<std::unique_ptr<Endpoint>> endpoints;
   for (std::size_t i = 0; i < kAgents; ++i) {
-    auto endpoint = Endpoint::open(*config);
+    // One state folder each: a second endpoint on a folder is refused (one agent per folder).
+    auto own = *config;
+    own.state_dir = (dir / ("state-" + std::to_string(i))).string();
+    auto endpoint = Endpoint::open(own);
     ASSERT_TRUE(endpoint) << endpoint.error().message;
     endpoints.push_back(std::move(*endpoint));
   }

@@ -161,7 +161,8 @@ TEST_F(StoreOpenLoad, a_folder_in_place_of_the_current_file_falls_back) {
   const auto loaded = open().load();
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->source, Source::last_known_good);
-  EXPECT_THAT(loaded->problems[0], HasSubstr(file("topology.xml").string() + ": cannot read"));
+  EXPECT_THAT(loaded->problems[0],
+              HasSubstr(file("topology.xml").string() + ": a folder, not a regular file"));
 }
 
 }  // namespace

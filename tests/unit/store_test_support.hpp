@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "config_test_support.hpp"
+#include "store/state_folder_lock.hpp"
 #include "store/topology_document.hpp"
 
 namespace gatelink::test {
@@ -38,10 +39,12 @@ inline PersistedTopology sample_topology(std::uint64_t generation = 7) {
   return persisted;
 }
 
-/// Every regular file in `dir` by name, with its content.
+/// Every file in `dir` by name, with its content; the state folder's lock file aside (it is not
+/// what the store keeps, only who holds it).
 inline std::map<std::string, std::string> snapshot(const std::filesystem::path& dir) {
   std::map<std::string, std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename() == kStateLockFileName) continue;
     files[entry.path().filename().string()] = read_file(entry.path());
   }
   return files;
