@@ -207,6 +207,20 @@ std::string certificate_text(const Json& doc) {
   return out;
 }
 
+/// One `warning` line per certificate warning and a `renewal` line while renewed files are
+/// refused: what a technician must act on before the gateways refuse this agent.
+void add_certificate_problems(std::string& out, const Json& doc) {
+  const Json* certificate = member(&doc, "certificate");
+  if (const Json* warnings = member(certificate, "warnings"); warnings && warnings->is_array()) {
+    for (const Json& warning : *warnings) add_line(out, "warning", text(&warning, "message"));
+  }
+  if (const Json* refused = member(certificate, "reload_error")) {
+    add_line(out, "renewal",
+             "refused (" + text(refused, "reason") + "): " + text(refused, "message") +
+                 "; the previous files stay in use");
+  }
+}
+
 // ---- topology -------------------------------------------------------------------------------
 
 void add_row(std::string& out, const std::string& label, const std::string& content) {
@@ -284,6 +298,7 @@ std::string render_status_text(const nlohmann::ordered_json& document, WallTime 
   add_pending(out, document, now);
   add_line(out, "counters", counters_text(document));
   add_line(out, "certificate", certificate_text(document));
+  add_certificate_problems(out, document);
   return out;
 }
 

@@ -113,6 +113,23 @@ TEST(StatusText, a_damped_failback_window_says_so) {
   EXPECT_TRUE(contains(text, "why         failback needs 2m00s stable after a flap (configured 30s)\n"));
 }
 
+TEST(StatusText, certificate_warnings_and_a_refused_renewal_are_shown) {
+  StatusSnapshot snapshot = test::connected_snapshot(kNow);
+  snapshot.certificate.warnings.push_back(
+      {.reason = "expires-soon", .message = "the agent certificate expires in 12 days"});
+  snapshot.certificate.reload_error = StatusSnapshot::Certificate::ReloadError{
+      .file = "/etc/gatelink/agent.key",
+      .reason = "key-mismatch",
+      .message = "/etc/gatelink/agent.key is not the key of the certificate"};
+  const std::string text = render(snapshot);
+  EXPECT_TRUE(contains(text, "warning     the agent certificate expires in 12 days\n")) << text;
+  EXPECT_TRUE(contains(text,
+                       "renewal     refused (key-mismatch): /etc/gatelink/agent.key is not the key of\n"
+                       "            the certificate; the previous files stay in use\n"))
+      << text;
+  EXPECT_TRUE(fits_80_columns(text));
+}
+
 TEST(StatusText, empty_snapshot_shows_dashes_not_invented_values) {
   const std::string text = render(StatusSnapshot{});
   EXPECT_TRUE(contains(text, "heartbeat   every 0 ms (dead after 0 silent), last rtt —, missed 0\n"));
