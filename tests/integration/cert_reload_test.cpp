@@ -75,6 +75,13 @@ std::optional<nlohmann::json> wait_status(const TempDir& dir,
 
 bool connected(const nlohmann::json& s) { return s["state"] == "connected"; }
 
+/// The configuration of an agent whose one gateway is `gw`, known as gw1.example.test.
+fs::path write_config(const TempDir& dir, const GatewayProcess& gw, const TlsCopies& copies) {
+  AgentSetup setup;
+  setup.gateways = {{gw.address, "gw1.example.test"}};
+  return write_config(dir, setup, copies);
+}
+
 std::int64_t days_left(const nlohmann::json& s) {
   return s["certificate"]["days_left"].get<std::int64_t>();
 }
@@ -94,9 +101,7 @@ bool reload_error_is(const nlohmann::json& s, const std::string& reason, const f
 TEST(CertificateRenewal, renewal_while_connected_shows_in_status_at_once_without_a_reconnect) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto agent = start_agent(dir, write_config(dir, setup, {}));
+  auto agent = start_agent(dir, write_config(dir, gw, {}));
   const auto before = wait_status(dir, connected);
   ASSERT_TRUE(before) << agent->log();
   EXPECT_LT(days_left(*before), 400);
@@ -123,9 +128,7 @@ TEST(CertificateRenewal, next_connection_presents_the_renewed_certificate) {
   // The gateway checks agents against the CRL: the agent's first certificate is revoked.
   auto gw = start_gateway(dir, "gw1.example.test", "gw1", 0,
                           {"--crl", test_pki().file("ca.crl")});
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto agent = start_agent(dir, write_config(dir, setup, {.cert_base = "agent-revoked"}));
+  auto agent = start_agent(dir, write_config(dir, gw, {.cert_base = "agent-revoked"}));
   ASSERT_TRUE(wait_until(
       [&] { return any_line_has(gw.process->log(), {"event=agent-rejected", "reason=revoked"}); },
       kWait))
@@ -144,9 +147,7 @@ TEST(CertificateRenewal, next_connection_presents_the_renewed_certificate) {
 TEST(CertificateRenewal, broken_renewals_are_refused_and_the_old_certificate_stays_in_use) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto agent = start_agent(dir, write_config(dir, setup, {}));
+  auto agent = start_agent(dir, write_config(dir, gw, {}));
   const auto before = wait_status(dir, connected);
   ASSERT_TRUE(before) << agent->log();
   const auto cert = tls_dir(dir) / "agent.pem";
@@ -204,9 +205,7 @@ TEST(CertificateRenewal, broken_renewals_are_refused_and_the_old_certificate_sta
 TEST(CertificateRenewal, sighup_reloads_files_the_watch_does_not_see) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  const auto config = write_config(dir, setup, {});
+  const auto config = write_config(dir, gw, {});
   // The configured paths are symbolic links into another folder, which is not watched: a
   // renewal there is found by SIGHUP (or the next connection), not by the watch.
   const auto real = dir / "real";
@@ -237,9 +236,7 @@ TEST(CertificateRenewal, sighup_reloads_files_the_watch_does_not_see) {
 TEST(CertificateWarnings, certificate_expiring_soon_is_warned_in_status_and_log) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto agent = start_agent(dir, write_config(dir, setup, {.cert_base = "agent-soon"}));
+  auto agent = start_agent(dir, write_config(dir, gw, {.cert_base = "agent-soon"}));
   const auto s = wait_status(dir, connected);
   ASSERT_TRUE(s) << agent->log();
   EXPECT_TRUE(has_warning(*s, "expires-soon")) << s->dump();
@@ -253,10 +250,8 @@ TEST(CertificateWarnings, certificate_expiring_soon_is_warned_in_status_and_log)
 TEST(CertificateWarnings, warning_window_follows_the_configuration) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
   auto agent = start_agent(
-      dir, write_config(dir, setup, {.cert_base = "agent-soon", .warning_days = 0}));
+      dir, write_config(dir, gw, {.cert_base = "agent-soon", .warning_days = 0}));
   const auto s = wait_status(dir, connected);
   ASSERT_TRUE(s) << agent->log();
   EXPECT_EQ((*s)["certificate"]["warnings"], nlohmann::json::array()) << s->dump();
@@ -266,9 +261,7 @@ TEST(CertificateWarnings, warning_window_follows_the_configuration) {
 TEST(CertificateWarnings, out_of_date_crl_is_warned_and_its_replacement_used_at_once) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto agent = start_agent(dir, write_config(dir, setup, {.crl = "ca-expired.crl"}));
+  auto agent = start_agent(dir, write_config(dir, gw, {.crl = "ca-expired.crl"}));
   bool ever_connected = false;
   auto s = wait_status(dir, [&](const auto& st) {
     ever_connected = ever_connected || connected(st);
@@ -293,9 +286,7 @@ TEST(CertificateWarnings, out_of_date_crl_is_warned_and_its_replacement_used_at_
 TEST(CertificateWarnings, gateway_revoked_in_a_replaced_crl_is_refused_at_the_next_connection) {
   TempDir dir;
   auto gw = start_gateway(dir, "gw1.example.test", "gw-revoked");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto agent = start_agent(dir, write_config(dir, setup, {.crl = "ca-empty.crl"}));
+  auto agent = start_agent(dir, write_config(dir, gw, {.crl = "ca-empty.crl"}));
   ASSERT_TRUE(wait_status(dir, connected)) << agent->log();
 
   install(tls_dir(dir) / "ca.crl", "ca.crl");  // now revokes gw-revoked
