@@ -1,6 +1,7 @@
 #include "status_document.hpp"
 
 #include "common/escape.hpp"
+#include "status/error_phrase.hpp"
 #include "status/status_time.hpp"
 
 namespace gatelink::status_document {
@@ -35,6 +36,12 @@ std::optional<std::string> raw_string_of(const Json* object, const char* key) {
   const Json* value = member(object, key);
   if (value == nullptr || !value->is_string()) return std::nullopt;
   return value->get<std::string>();
+}
+
+std::optional<std::string> last_error_phrase(const Json* object) {
+  const std::optional<std::string> key = raw_string_of(object, "last_error");
+  if (!key) return std::nullopt;
+  return error_phrase(*key, raw_string_of(object, "last_error_detail").value_or(""));
 }
 
 std::optional<std::uint64_t> count_of(const Json* object, const char* key) {

@@ -33,6 +33,11 @@ std::optional<std::string> string_of(const Json* object, const char* key);
 /// such as error_phrase()), or nullopt when missing or not a string.
 std::optional<std::string> raw_string_of(const Json* object, const char* key);
 
+/// The phrase for an object's `last_error` (a gateway row, a pending topology), with its
+/// `last_error_detail` where that says more (status/error_phrase.hpp); nullopt when the object
+/// has no string `last_error`.
+std::optional<std::string> last_error_phrase(const Json* object);
+
 /// An unsigned integer member, or nullopt.
 std::optional<std::uint64_t> count_of(const Json* object, const char* key);
 

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "common/escape.hpp"
-#include "status/error_phrase.hpp"
 
 namespace gatelink {
 namespace {
@@ -14,6 +13,7 @@ using namespace status_document;
 struct Gateway {
   std::string address;
   std::optional<std::string> last_error;  ///< the key as sent (error_phrase() escapes it)
+  std::optional<std::string> phrase;      ///< what it means, with its detail
 };
 
 std::vector<Gateway> gateways_of(const Json& doc) {
@@ -21,7 +21,8 @@ std::vector<Gateway> gateways_of(const Json& doc) {
   const Json* gateways = member(&doc, "gateways");
   if (gateways != nullptr && gateways->is_array()) {
     for (const Json& gateway : *gateways) {
-      out.push_back({text(&gateway, "address"), raw_string_of(&gateway, "last_error")});
+      out.push_back({text(&gateway, "address"), raw_string_of(&gateway, "last_error"),
+                     last_error_phrase(&gateway)});
     }
   }
   return out;
@@ -69,7 +70,7 @@ std::string failed_gateway(const std::vector<Gateway>& gateways, std::size_t pos
     summary.reason = printable(*gateway.last_error);
     summary.reason_gateway = gateway.address;
   }
-  return name + ": " + error_phrase(*gateway.last_error);
+  return name + ": " + *gateway.phrase;
 }
 
 /// The failovers before `position` that failed too, counted (their reasons are in the rows).
@@ -85,8 +86,8 @@ std::string pending_text(const Json& doc, WallTime now) {
   if (pending == nullptr) return "";
   std::string out = "new topology (generation " + text(pending, "generation") +
                     ") waits for its primary " + gateway_label(text(pending, "primary"));
-  if (const auto error = raw_string_of(pending, "last_error")) {
-    out += ": " + error_phrase(*error);
+  if (const auto phrase = last_error_phrase(pending)) {
+    out += ": " + *phrase;
   } else {
     out += " to stay up for the stable window";
   }

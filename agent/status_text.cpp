@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "common/escape.hpp"
-#include "status/error_phrase.hpp"
 #include "status_document.hpp"
 #include "status_summary.hpp"
 
@@ -114,7 +113,7 @@ std::vector<GatewayRow> gateway_rows(const Json& doc, WallTime now) {
         row.details += (row.details.empty() ? "" : ", ") + detail;
       }
       if (const auto key = raw_string_of(&gateway, "last_error")) {
-        row.error = "last error " + printable(*key) + ": " + error_phrase(*key);
+        row.error = "last error " + printable(*key) + ": " + *last_error_phrase(&gateway);
       } else if (const Json* error = member(&gateway, "last_error")) {
         row.error = "last error " + text(error);
       }
@@ -317,7 +316,7 @@ std::string render_topology_text(const nlohmann::ordered_json& document, WallTim
     add_received(out, pending, "since", now);
     add_gateways(out, pending);
     if (const auto error = raw_string_of(pending, "last_error")) {
-      add_row(out, "last error", printable(*error) + ": " + error_phrase(*error));
+      add_row(out, "last error", printable(*error) + ": " + *last_error_phrase(pending));
     }
   }
 

@@ -83,7 +83,10 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
             if (ending.goodbye()) {
               dispatch(failover::GoodbyeReceived{id, ending.detail, ending.retry_after});
             } else {
-              dispatch(failover::Closed{id, ending.key()});
+              // A refused certificate's word is the key itself; anything else is said beside it.
+              std::string key = ending.key();
+              std::string detail = key == ending.detail ? std::string() : ending.detail;
+              dispatch(failover::Closed{id, std::move(key), std::move(detail)});
             }
           },
   };

@@ -101,7 +101,8 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
                             .failover = addresses(pending->topology.failover),
                             .since = wall(pending->received_at),
                             .last_error = pending->last_error,
-                            .received_from = pending->received_from.to_string()};
+                            .received_from = pending->received_from.to_string(),
+                            .last_error_detail = pending->last_error_detail};
     s.topology.pending = std::move(p);
   }
 
@@ -110,6 +111,7 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
     GatewayStatus g{.address = gateways[i].to_string(), .role = role_of(i)};
     if (i < records.size()) {
       g.last_error = records[i].last_error;
+      g.last_error_detail = records[i].last_error_detail;
       if (records[i].last_seen) g.last_seen = wall(*records[i].last_seen);
     }
     s.gateways.push_back(std::move(g));

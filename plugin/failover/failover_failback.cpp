@@ -66,10 +66,12 @@ void Machine::fail_back(SessionRecord& session, Step& step) {
   failed_back_to_ = to;
 }
 
-void Machine::probe_failed(SessionRecord& session, std::string reason, bool close_it, Step& step) {
+void Machine::probe_failed(SessionRecord& session, Failure why, bool close_it, Step& step) {
   const std::size_t gateway = session.gateway;
   const SessionId id = session.id;
-  gateways_[gateway].last_error = reason;
+  gateways_[gateway].last_error = why.key;
+  gateways_[gateway].last_error_detail = why.kept_detail();
+  std::string reason = std::move(why.key);
   if (close_it) {
     close(id, reason, step);
   } else {

@@ -163,47 +163,46 @@ void Machine::on(const HeartbeatMissed& event, Step& step) {
                         event.missed >= std::max(1U, session->misses);
     if (!broken) return;
     if (session->purpose == Purpose::probe) {
-      return probe_failed(*session, key(Reason::probe_heartbeat_missed), true, step);
+      return probe_failed(*session, {key(Reason::probe_heartbeat_missed)}, true, step);
     }
-    return handover_failed(*session, key(Reason::heartbeat_missed), true, std::nullopt, step);
+    return handover_failed(*session, {key(Reason::heartbeat_missed)}, true, std::nullopt, step);
   }
   misses_ = event.missed;
   ++counters_.heartbeats_missed;
   if (event.missed < std::max(1U, session->misses)) return;
   const std::size_t gateway = session->gateway;
   close(event.session, key(Reason::heartbeat_timeout), step);
-  active_died(gateway, key(Reason::heartbeat_timeout), step);
+  active_died(gateway, {key(Reason::heartbeat_timeout)}, step);
 }
 
 void Machine::on(const Closed& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr) return;
-  if (session->purpose == Purpose::probe) return probe_failed(*session, event.reason, false, step);
+  Failure why{event.reason, event.detail};
+  if (session->purpose == Purpose::probe) return probe_failed(*session, std::move(why), false, step);
   if (session->purpose == Purpose::handover) {
-    return handover_failed(*session, event.reason, false, std::nullopt, step);
+    return handover_failed(*session, std::move(why), false, std::nullopt, step);
   }
   const std::size_t gateway = session->gateway;
   forget(event.session);
-  active_died(gateway, event.reason, step);
+  active_died(gateway, std::move(why), step);
 }
 
 void Machine::on(const GoodbyeReceived& event, Step& step) {
   SessionRecord* session = find(event.session);
   if (session == nullptr) return;
   if (session->purpose == Purpose::handover) {
-    return handover_failed(*session, goodbye_key(event.reason), true, event.retry_after, step);
+    return handover_failed(*session, {goodbye_key(event.reason)}, true, event.retry_after, step);
   }
   const std::size_t gateway = session->gateway;
   if (event.retry_after) {
     gateways_[gateway].retry_not_before =
         step.now + jittered_retry_after(settings_, *event.retry_after, draw());
   }
-  std::string reason = goodbye_key(event.reason);
-  if (session->purpose == Purpose::probe) {
-    return probe_failed(*session, std::move(reason), true, step);
-  }
+  Failure why{goodbye_key(event.reason)};
+  if (session->purpose == Purpose::probe) return probe_failed(*session, std::move(why), true, step);
   close(event.session, key(Reason::goodbye), step);
-  active_died(gateway, std::move(reason), step);
+  active_died(gateway, std::move(why), step);
 }
 
 void Machine::on(const Tick& /*event*/, Step& step) {
@@ -219,7 +218,7 @@ void Machine::on(const Tick& /*event*/, Step& step) {
   if (SessionRecord* looking = probe()) {
     if (looking->deadline && step.now >= *looking->deadline) {
       if (looking->phase == Phase::healthy) return fail_back(*looking, step);
-      probe_failed(*looking, key(Reason::probe_timeout), true, step);
+      probe_failed(*looking, {key(Reason::probe_timeout)}, true, step);
     }
   } else if (next_probe_ && step.now >= *next_probe_) {
     open_probe(step);
@@ -235,9 +234,16 @@ void Machine::on(const Stop& /*event*/, Step& step) {
 
 // ---- moving along the list ----------------------------------------------------------------
 
-void Machine::active_died(std::size_t gateway, std::string reason, Step& step) {
+std::optional<std::string> Machine::Failure::kept_detail() const {
+  if (detail.empty()) return std::nullopt;
+  return detail.substr(0, kMaxDetail);
+}
+
+void Machine::active_died(std::size_t gateway, Failure why, Step& step) {
   const bool was_connected = state_ == State::connected;
-  gateways_[gateway].last_error = reason;
+  gateways_[gateway].last_error = why.key;
+  gateways_[gateway].last_error_detail = why.kept_detail();
+  std::string reason = std::move(why.key);
   if (was_connected) damp_flap(gateway, step);
 
   // A probe that is already welcomed is as good as a cold connect that just succeeded, and it is

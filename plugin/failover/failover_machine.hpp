@@ -58,11 +58,16 @@ struct HeartbeatMissed {
   unsigned missed = 1;
 };
 /// The session ended or never came up: connect/handshake failure or timeout, certificate
-/// rejected, reset, end of stream. `reason` is a short key (`connect-timeout`, `expired`, ...).
+/// rejected, reset, end of stream. `reason` is a short key (`connect-timeout`, `expired`, ...);
+/// `detail` what the key alone does not say (the TLS library's or the peer's words), shown in
+/// status beside the key and kept to kMaxDetail bytes. It may come from the peer: data.
 struct Closed {
   SessionId session;
   std::string reason;
+  std::string detail = {};
 };
+/// The longest `detail` the machine keeps; a longer one is cut (status shows a line, not a log).
+inline constexpr std::size_t kMaxDetail = 200;
 /// The gateway said goodbye (drain or busy); it may ask us to stay away for a while. `reason` is
 /// the gateway's own key (`drain`, `busy`); the machine records it as `goodbye:<reason>`.
 struct GoodbyeReceived {
@@ -161,6 +166,7 @@ using Random = std::function<double()>;
 /// What the machine knows about one gateway of the ordered list.
 struct GatewayRecord {
   std::optional<std::string> last_error;
+  std::optional<std::string> last_error_detail;  ///< the Closed detail that came with last_error
   std::optional<TimePoint> last_seen;         ///< last heartbeat answer or successful connect
   std::optional<TimePoint> retry_not_before;  ///< from a goodbye's retry-after (jittered)
 };
@@ -185,6 +191,7 @@ struct PendingTopology {
   GatewayAddress received_from;
   TimePoint received_at;            ///< also when it became pending
   std::optional<std::string> last_error;  ///< why the last attempt to reach the new primary failed
+  std::optional<std::string> last_error_detail;
   unsigned failures = 0;            ///< failed attempts in a row: the backoff exponent
   std::optional<TimePoint> retry_at;  ///< next attempt, while no handover session is open
 };
@@ -270,7 +277,14 @@ class Machine {
   bool excluded(std::size_t gateway, TimePoint now) const;
   std::optional<std::size_t> next_eligible(std::size_t from, TimePoint now) const;
 
-  void active_died(std::size_t gateway, std::string reason, Step& step);
+  /// Why a session failed: the key the machine decides on and records, and its detail.
+  struct Failure {
+    std::string key;
+    std::string detail = {};
+    /// The detail as status keeps it: none when empty, else at most kMaxDetail bytes.
+    std::optional<std::string> kept_detail() const;
+  };
+  void active_died(std::size_t gateway, Failure why, Step& step);
   void start_pass(Step& step);
   void enter_backoff(std::optional<std::size_t> from, const std::string& reason, Step& step);
   void now_connected(SessionRecord& session, Step& step);
@@ -278,7 +292,7 @@ class Machine {
   void open_probe(Step& step);
   void probe_healthy(SessionRecord& session, Step& step);
   void fail_back(SessionRecord& session, Step& step);
-  void probe_failed(SessionRecord& session, std::string reason, bool close_it, Step& step);
+  void probe_failed(SessionRecord& session, Failure why, bool close_it, Step& step);
   SessionRecord* promotable();
   /// Flap damping: the loss of `gateway` as the active one; doubles the window after a flap.
   void damp_flap(std::size_t gateway, Step& step);
@@ -292,7 +306,7 @@ class Machine {
   void make_pending(PendingTopology pending, SessionId from, Step& step);
   void drop_pending(const std::string& reason, Step& step);
   void open_handover(Step& step);
-  void handover_failed(SessionRecord& session, std::string reason, bool close_it,
+  void handover_failed(SessionRecord& session, Failure why, bool close_it,
                        std::optional<Duration> retry_after, Step& step);
   void commit(SessionRecord& session, Step& step);
   SessionRecord* handover();

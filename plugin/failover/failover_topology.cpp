@@ -115,6 +115,7 @@ void Machine::make_pending(PendingTopology pending, SessionId from, Step& step) 
   if (same_target) {
     pending.failures = pending_->failures;
     pending.last_error = std::move(pending_->last_error);
+    pending.last_error_detail = std::move(pending_->last_error_detail);
     pending.retry_at = pending_->retry_at;
   } else {
     drop_pending(key(Reason::superseded), step);
@@ -140,11 +141,11 @@ void Machine::open_handover(Step& step) {
   open(0, Purpose::handover, step);
 }
 
-void Machine::handover_failed(SessionRecord& session, std::string reason, bool close_it,
+void Machine::handover_failed(SessionRecord& session, Failure why, bool close_it,
                               std::optional<Duration> retry_after, Step& step) {
   const SessionId id = session.id;
   if (close_it) {
-    close(id, reason, step);
+    close(id, why.key, step);
   } else {
     forget(id);
   }
@@ -153,9 +154,10 @@ void Machine::handover_failed(SessionRecord& session, std::string reason, bool c
   if (retry_after) delay = std::max(delay, jittered_retry_after(settings_, *retry_after, draw()));
   if (pending.failures < kMaxCountedFailures) ++pending.failures;
   pending.retry_at = step.now + delay;
-  pending.last_error = reason;
+  pending.last_error = why.key;
+  pending.last_error_detail = why.kept_detail();
   step.out.emplace_back(Report{Report::Kind::handover_failed, std::nullopt, std::nullopt,
-                               std::move(reason), pending.topology.generation});
+                               std::move(why.key), pending.topology.generation});
 }
 
 void Machine::commit(SessionRecord& session, Step& step) {

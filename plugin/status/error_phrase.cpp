@@ -11,6 +11,18 @@ namespace {
 
 using Phrase = std::pair<std::string_view, std::string_view>;
 
+/// Keys whose detail says what the phrase cannot (the TLS library's words, the transport's
+/// error, what broke the protocol): with a detail, this phrase and the detail replace the one
+/// that sends the technician to the log.
+constexpr auto kDetailedPhrases = std::to_array<Phrase>({
+    {"handshake-failed", "failed the TLS handshake"},
+    {"io-error", "connection failed"},
+    {"protocol-error", "broke the protocol"},
+    {"gateway-error", "answered with an error"},
+    {"internal-error", "failed on an internal error"},
+    {"tls-setup", "TLS could not be set up"},
+});
+
 /// Every Reason key, as the machine records it for a gateway. Keys the machine never records
 /// for a gateway (its own decisions) still get a phrase: status shows what it is given.
 constexpr auto kReasonPhrases = std::to_array<Phrase>({
@@ -93,7 +105,12 @@ constexpr std::string_view kGoodbyePrefix = "goodbye:";
 
 }  // namespace
 
-std::string error_phrase(std::string_view key) {
+std::string error_phrase(std::string_view key, std::string_view detail) {
+  if (!detail.empty()) {
+    if (auto phrase = find(kDetailedPhrases, key); !phrase.empty()) {
+      return std::string(phrase) + ": " + printable(detail);
+    }
+  }
   if (auto phrase = find(kReasonPhrases, key); !phrase.empty()) return std::string(phrase);
   if (auto phrase = find(kCertificatePhrases, key); !phrase.empty()) return std::string(phrase);
   if (key.starts_with(kGoodbyePrefix)) {

@@ -13,6 +13,9 @@ namespace gatelink {
 /// A phrase that follows the gateway's name: `refused the connection (nothing listens there)`,
 /// `refused in the TLS handshake: its certificate has expired`. A key this build does not know
 /// (a newer agent, or a goodbye's key, which the gateway chose) is shown as it is, printable.
-std::string error_phrase(std::string_view key);
+/// With the gateway's `last_error_detail`, a key the phrase alone leaves vague
+/// (`handshake-failed`, `protocol-error`, ...) is followed by the detail, printable:
+/// `failed the TLS handshake: wrong version number`.
+std::string error_phrase(std::string_view key, std::string_view detail = {});
 
 }  // namespace gatelink

@@ -38,6 +38,7 @@ Json pending_json(const std::optional<PendingTopologyStatus>& pending) {
   out["failover"] = pending->failover;
   out["since"] = format_utc_time(pending->since);
   out["last_error"] = value_or_null(pending->last_error);
+  out["last_error_detail"] = value_or_null(pending->last_error_detail);
   out["received_from"] = text_or_null(pending->received_from);
   return out;
 }
@@ -68,6 +69,7 @@ Json gateways_json(const std::vector<GatewayStatus>& gateways) {
     row["address"] = gateway.address;
     row["role"] = gateway.role;
     row["last_error"] = value_or_null(gateway.last_error);
+    row["last_error_detail"] = value_or_null(gateway.last_error_detail);
     row["last_seen"] = time_or_null(gateway.last_seen);
     out.push_back(std::move(row));
   }

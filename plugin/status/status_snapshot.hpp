@@ -23,6 +23,8 @@ struct GatewayStatus {
   std::string role;     ///< `primary` or `failover`
   std::optional<std::string> last_error;
   std::optional<WallTime> last_seen;
+  /// What the key does not say (the TLS library's words, the gateway's message): peer data.
+  std::optional<std::string> last_error_detail;
 };
 
 struct PendingTopologyStatus {
@@ -32,6 +34,7 @@ struct PendingTopologyStatus {
   WallTime since{};
   std::optional<std::string> last_error;
   std::string received_from;  ///< the gateway that pushed it; empty when not known (JSON null)
+  std::optional<std::string> last_error_detail;
 };
 
 /// A topology the agent holds on disk (topology.xml or topology.lkg.xml) and where it came from.

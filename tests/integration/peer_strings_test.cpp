@@ -162,6 +162,18 @@ TEST(PeerBounds, an_answer_to_a_heartbeat_never_sent_is_a_protocol_error) {
   ASSERT_TRUE(gateway.send(0, codec::HeartbeatAck{.sequence = 1000000, .sent_at_us = 1}));
   ASSERT_TRUE(gateway.wait_closed(0, kWait)) << agent->log();
   EXPECT_TRUE(any_line_has(agent->log(), {"event=protocol-error", "never sent"})) << agent->log();
+  // Status says what broke the protocol, not only that it broke.
+  std::optional<nlohmann::json> s;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        s = agent_status(agent->dir / "agent.sock");
+        return s && (*s)["gateways"][0]["last_error"] == "protocol-error";
+      },
+      kWait))
+      << (s ? s->dump() : agent->log());
+  const nlohmann::json& detail = (*s)["gateways"][0]["last_error_detail"];
+  ASSERT_TRUE(detail.is_string()) << s->dump();
+  EXPECT_NE(detail.get<std::string>().find("never sent"), std::string::npos) << s->dump();
 }
 
 }  // namespace

@@ -133,6 +133,30 @@ TEST(FailoverOrder, first_failover_dies_moves_to_second) {
   EXPECT_EQ(rig.machine.next_probe(), t0 + 9020ms + 30s);
 }
 
+// The detail of a failure is shown beside its key in status; the machine keeps it bounded and
+// never lets it outlive the failure it came with.
+TEST(FailoverOrder, a_failure_keeps_its_detail_until_the_next_failure_of_that_gateway) {
+  Rig rig(3);
+  const SessionId s0 = rig.connected_on_primary();
+  const SessionId s1 =
+      Rig::opened(rig.at(1s, Closed{s0, "handshake-failed", "wrong version number"}));
+  EXPECT_EQ(rig.machine.gateways()[0].last_error, "handshake-failed");
+  EXPECT_EQ(rig.machine.gateways()[0].last_error_detail, "wrong version number");
+
+  const SessionId s2 = Rig::opened(rig.at(2s, Closed{s1, "protocol-error", std::string(5000, 'x')}));
+  EXPECT_EQ(rig.machine.gateways()[1].last_error_detail, std::string(kMaxDetail, 'x'));
+
+  rig.script({0.5});
+  rig.at(3s, Closed{s2, "connect-refused"});
+  EXPECT_EQ(rig.machine.gateways()[2].last_error_detail, std::nullopt);
+  // Backoff, then the primary again: its new failure replaces the old detail.
+  const auto retry = std::chrono::duration_cast<Duration>(*rig.machine.next_retry() - t0);
+  const SessionId again = Rig::opened(rig.at(retry, Tick{}));
+  rig.at(retry + 10ms, Closed{again, "connect-timeout"});
+  EXPECT_EQ(rig.machine.gateways()[0].last_error, "connect-timeout");
+  EXPECT_EQ(rig.machine.gateways()[0].last_error_detail, std::nullopt);
+}
+
 TEST(FailoverOrder, all_dead_backs_off_then_retries_primary) {
   Rig rig(3);
   SessionId s = Rig::opened(rig.at(0ms, Start{}));

@@ -200,11 +200,12 @@ TEST(FailoverTopology, unreachable_new_primary_is_retried_with_backoff_on_the_wo
   for (unsigned attempt = 0; attempt < 4; ++attempt) {
     rig.script({0.5});
     const Duration now = 2s + Duration(attempt * 20000);
-    const Actions failed = rig.at(now, Closed{h, "connect-refused"});
+    const Actions failed = rig.at(now, Closed{h, "connect-refused", "attempt " + std::to_string(attempt)});
     EXPECT_TRUE(only<Connect>(failed).empty());
     const Duration wait = Duration((1000 << attempt) / 2);  // half of base·2^attempt
     EXPECT_EQ(only<Schedule>(failed), std::vector<Schedule>{Schedule{t0 + now + wait}});
     EXPECT_EQ(rig.machine.pending()->last_error, "connect-refused");
+    EXPECT_EQ(rig.machine.pending()->last_error_detail, "attempt " + std::to_string(attempt));
     EXPECT_EQ(rig.machine.active_session(), s0) << "still on the working gateway";
     EXPECT_EQ(rig.machine.state(), State::connected);
     EXPECT_TRUE(only<Connect>(rig.at(now + wait - 1ms, Tick{})).empty());

@@ -26,7 +26,7 @@ StatusSnapshot full_snapshot() {
   s.topology.failover.push_back("127.0.0.1:15803");
   s.topology.pending = PendingTopologyStatus{
       8, "gw9.example.test:5723", {"gw1.example.test:5723"}, kNow - seconds{30}, "connect-refused",
-      "gw1.example.test@127.0.0.1:15801"};
+      "gw1.example.test@127.0.0.1:15801", "Connection refused"};
   s.topology.last_known_good = 6;
   s.topology.received_from = "gw2.example.test@127.0.0.1:15802";
   s.topology.received_at = kNow - hours{1};
@@ -100,7 +100,7 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   ASSERT_TRUE(pending.is_object());
   EXPECT_EQ(keys(pending),
             (std::set<std::string>{"generation", "primary", "failover", "since", "last_error",
-                                   "received_from"}));
+                                   "last_error_detail", "received_from"}));
   EXPECT_EQ(pending["received_from"], "gw1.example.test@127.0.0.1:15801");
   EXPECT_EQ(topology["received_from"], "gw2.example.test@127.0.0.1:15802");
   EXPECT_EQ(topology["received_at"], "2026-11-25T15:18:28.000Z");
@@ -117,12 +117,14 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   EXPECT_EQ(pending["failover"], Json::array({"gw1.example.test:5723"}));
   EXPECT_EQ(pending["since"], "2026-11-25T16:17:58.000Z");
   EXPECT_EQ(pending["last_error"], "connect-refused");
+  EXPECT_EQ(pending["last_error_detail"], "Connection refused");
 
   const Json& gateways = doc["gateways"];
   ASSERT_TRUE(gateways.is_array());
   ASSERT_EQ(gateways.size(), 2u);
   for (const Json& gateway : gateways) {
-    EXPECT_EQ(keys(gateway), (std::set<std::string>{"address", "role", "last_error", "last_seen"}));
+    EXPECT_EQ(keys(gateway), (std::set<std::string>{"address", "role", "last_error",
+                                                    "last_error_detail", "last_seen"}));
   }
   EXPECT_EQ(gateways[0]["role"], "primary");
   EXPECT_TRUE(gateways[0]["last_error"].is_null());
@@ -130,6 +132,7 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   EXPECT_EQ(gateways[1]["role"], "failover");
   EXPECT_EQ(gateways[1]["last_error"], "connect-refused");
   EXPECT_TRUE(gateways[1]["last_seen"].is_null());
+  EXPECT_TRUE(gateways[1]["last_error_detail"].is_null());
 
   EXPECT_EQ(
       doc["counters"],
@@ -193,8 +196,10 @@ TEST(StatusJson, rtt_keeps_microsecond_resolution) {
 TEST(StatusJson, bytes_that_are_not_utf8_do_not_break_the_document) {
   StatusSnapshot snapshot;
   snapshot.certificate.subject = "CN=\xff\xfe";
-  snapshot.gateways = {{"gw1:5723", "primary", std::string("bad \xc3"), std::nullopt}};
+  snapshot.gateways = {{"gw1:5723", "primary", std::string("bad \xc3"), std::nullopt,
+                        std::string("\xff detail")}};
   const Json doc = Json::parse(to_json(snapshot));
+  EXPECT_TRUE(doc["gateways"][0]["last_error_detail"].is_string());
   EXPECT_TRUE(doc["certificate"]["subject"].is_string());
   EXPECT_TRUE(doc["gateways"][0]["last_error"].is_string());
 }

@@ -158,6 +158,17 @@ TEST(StatusSummary, peer_strings_in_the_summary_are_printable) {
   EXPECT_NE(s.why.find("said goodbye: \\x1b[31mred\\u202e"), std::string::npos) << s.why;
 }
 
+TEST(StatusSummary, a_vague_reason_is_followed_by_its_detail) {
+  StatusSnapshot snapshot = test::on_failover_snapshot(kNow);
+  snapshot.gateways[0].last_error = "handshake-failed";
+  snapshot.gateways[0].last_error_detail = "wrong version number\x1b[2J";
+  const StatusSummary s = summary_of(snapshot);
+  EXPECT_EQ(s.why,
+            "primary gw1.example.test: failed the TLS handshake: wrong version number\\x1b[2J; "
+            "next failback probe in 12s");
+  EXPECT_EQ(s.reason, "handshake-failed");
+}
+
 TEST(ErrorPhrase, every_reason_key_has_a_phrase_of_its_own) {
   for (const std::string_view key : kReasonNames) {
     const std::string phrase = error_phrase(key);
@@ -178,6 +189,19 @@ TEST(ErrorPhrase, refused_certificates_say_why) {
   EXPECT_EQ(error_phrase("verify-error-42"),
             "refused in the TLS handshake: its certificate failed verification (OpenSSL error "
             "42)");
+}
+
+TEST(ErrorPhrase, a_detail_replaces_see_the_log_and_nothing_else) {
+  EXPECT_EQ(error_phrase("handshake-failed"), "failed the TLS handshake (see the agent's log)");
+  EXPECT_EQ(error_phrase("handshake-failed", "wrong version number"),
+            "failed the TLS handshake: wrong version number");
+  EXPECT_EQ(error_phrase("protocol-error", "frame of 9999999 bytes"),
+            "broke the protocol: frame of 9999999 bytes");
+  EXPECT_EQ(error_phrase("gateway-error", "agent\nname=forged"),
+            "answered with an error: agent\\nname=forged");
+  // A key that says it all keeps its phrase: the detail is in the JSON and the log.
+  EXPECT_EQ(error_phrase("connect-refused", "Connection refused"),
+            "refused the connection (nothing listens there)");
 }
 
 TEST(ErrorPhrase, goodbyes_and_unknown_keys_are_shown_printable) {
