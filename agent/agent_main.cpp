@@ -30,6 +30,8 @@ namespace {
 
 namespace asio = boost::asio;
 
+constexpr int kExitUsage = 64;  ///< EX_USAGE, as gatelinkctl's (docs/OPERATIONS.md "Exit codes")
+
 struct Options {
   std::string config;
   bool check_config = false;
@@ -209,11 +211,19 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  app.footer(
+      "Exit status: 0 stopped on SIGTERM/SIGINT, or --check-config: valid; 1 could not start\n"
+      "(configuration, certificates, key, state folder, status socket) or crashed, or\n"
+      "--check-config: invalid; 64 usage error. All programs: docs/OPERATIONS.md, \"Exit codes\".");
   try {
     app.parse(argc, argv);
     if (!o.config_reference && o.config.empty()) throw CLI::RequiredError("--config");
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    // One usage code, apart from 1 (could not start), whatever CLI11 calls the mistake.
+    std::fprintf(stderr, "gatelink-agent: %s; see gatelink-agent --help\n",
+                 gatelink::printable(e.what()).c_str());
+    return kExitUsage;
   }
   if (o.config_reference) {
     std::fputs(gatelink::config_reference_markdown().c_str(), stdout);

@@ -43,9 +43,7 @@ TEST(ProgramCli, every_program_answers_help_and_version_with_exit_0) {
 }
 
 TEST(ProgramCli, help_footers_point_at_the_exit_codes) {
-  // gatelink-agent's footer belongs to agent/agent_main.cpp (not yet there).
-  for (const std::string program :
-       {"gatelinkctl", "gatelink-gateway", "gatelink-mg", "gatelink-certs"}) {
+  for (const std::string& program : kPrograms) {
     const RunResult help = run(program, {"--help"});
     EXPECT_NE(help.out.find("Exit status"), std::string::npos) << program << ": " << help.out;
     EXPECT_NE(help.out.find("docs/OPERATIONS.md, \"Exit codes\""), std::string::npos)
@@ -63,6 +61,10 @@ TEST(ProgramCli, bad_command_lines_exit_with_the_documented_usage_code) {
   const std::vector<Case> cases = {
       {"gatelinkctl", {"stauts"}, 64, "unknown command 'stauts' (did you mean 'status'?)"},
       {"gatelinkctl", {"--bogus", "status"}, 64, "--bogus"},
+      {"gatelink-agent", {"--config", "/etc/gatelink/agent.xml", "--bogus"}, 64, "--bogus"},
+      {"gatelink-agent", {}, 64, "--config"},
+      {"gatelink-agent", {"--config", "x.xml", "--log-level", "loud"}, 64, "--log-level"},
+      {"gatelink-agent", {"--config", "x.xml", "--config-reference"}, 64, "excludes"},
       {"gatelink-gateway",
        {"--name", "gw", "--listen", "127.0.0.1:0", "--cert", "c", "--key", "k", "--ca", "a",
         "--bogus"},
