@@ -35,6 +35,7 @@
 #include "peer_credentials.hpp"
 #include "status/status_snapshot.hpp"
 #include "status_endpoint.hpp"
+#include "store/durable_file.hpp"
 #include "store/folder_safety.hpp"
 
 namespace gatelink {
@@ -116,10 +117,7 @@ Status ensure_folder(const std::filesystem::path& folder, std::optional<gid_t> g
   const fs::path where = folder.empty() ? fs::path(".") : folder;
   std::error_code ec;
   if (!fs::is_directory(where, ec)) {
-    fs::create_directories(where, ec);
-    if (ec) return Error{"cannot create " + where.string() + ": " + ec.message()};
-    fs::permissions(where, static_cast<fs::perms>(kFolderMode), ec);
-    if (ec) return Error{"cannot set the mode of " + where.string() + ": " + ec.message()};
+    if (Status made = create_folder(where.string(), kFolderMode); !made) return made;
     give_to_status_group(where.string(), gid);
   }
   if (Status safe = check_folder_safety(where.string()); !safe) {

@@ -23,9 +23,12 @@ Status write_file_atomically(const std::string& dir, const std::string& name,
 /// Flushes the folder's entries (creations, renames, removals) to disk.
 Status sync_directory(const std::string& dir);
 
-/// Creates `dir` (and missing parents) if absent; the folder itself only for its owner (0700).
-/// Ok when it already exists as a folder, whatever its mode.
-Status create_private_directory(const std::string& dir);
+/// Creates `dir` if absent with exactly `mode` (0700 for the state folder, 0750 for the status
+/// socket's), and the missing folders above it 0755, whatever the umask: a folder the agent made
+/// passes check_folder_safety (folder_safety.hpp) at every later start too. Ok when `dir` already
+/// exists as a folder, whatever its mode (the caller checks that).
+Status create_folder(const std::string& dir, unsigned mode);
+inline Status create_private_directory(const std::string& dir) { return create_folder(dir, 0700); }
 
 /// The contents of `path` (at most `max_bytes`), when it is a regular file. Anything else is
 /// refused without a blocking open or read: a FIFO, a device, a folder, a symbolic link (never

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "store/durable_file.hpp"
 #include "store/posix_descriptor.hpp"
@@ -139,24 +140,47 @@ Status sync_directory(const std::string& dir) {
   return Ok{};
 }
 
-Status create_private_directory(const std::string& dir) {
-  if (::mkdir(dir.c_str(), S_IRWXU) == 0) return Ok{};
-  int error = errno;
-  if (error == ENOENT) {  // a parent is missing: create the parents with default modes
-    std::filesystem::path path(dir);
-    if (!path.has_filename()) path = path.parent_path();  // "a/b/" names the folder "a/b"
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return Error{"cannot create the parents of " + dir + ": " + ec.message()};
-    if (::mkdir(dir.c_str(), S_IRWXU) == 0) return Ok{};
-    error = errno;
+namespace {
+
+constexpr mode_t kParentMode = 0755;  ///< folders made above the one asked for
+
+/// mkdir with exactly `mode`: the umask may only have taken bits away, chmod puts them back.
+/// EEXIST is left to the caller (someone may have made it meanwhile).
+int make_folder(const std::string& dir, mode_t mode) {
+  if (::mkdir(dir.c_str(), mode) != 0) return errno;
+  if (::chmod(dir.c_str(), mode) != 0) return errno;
+  return 0;
+}
+
+}  // namespace
+
+Status create_folder(const std::string& dir, unsigned mode) {
+  std::filesystem::path path(dir);
+  if (!path.has_filename()) path = path.parent_path();  // "a/b/" names the folder "a/b"
+  // The missing folders, outermost first; the existing ones above are not touched.
+  std::vector<std::filesystem::path> missing;
+  for (std::filesystem::path at = path; !at.empty(); at = at.parent_path()) {
+    struct stat info {};
+    if (::stat(at.c_str(), &info) == 0) {
+      if (S_ISDIR(info.st_mode)) break;
+      return Error{"cannot use " + at.string() + ": it exists and is not a folder"};
+    }
+    if (errno != ENOENT) return errno_error("look at", at.string(), errno);
+    missing.push_back(at);
+    if (at == at.parent_path()) break;
+  }
+  for (std::size_t i = missing.size(); i-- > 0;) {
+    const mode_t wanted = i == 0 ? static_cast<mode_t>(mode) : kParentMode;
+    if (const int error = make_folder(missing[i].string(), wanted); error != 0 && error != EEXIST) {
+      return errno_error("create the folder", missing[i].string(), error);
+    }
   }
   struct stat info {};
-  if (error == EEXIST && ::stat(dir.c_str(), &info) == 0) {
-    if (S_ISDIR(info.st_mode)) return Ok{};
-    return Error{"cannot use " + dir + " as the state folder: it exists and is not a folder"};
+  if (::stat(path.c_str(), &info) != 0) return errno_error("create the folder", dir, errno);
+  if (!S_ISDIR(info.st_mode)) {
+    return Error{"cannot use " + dir + ": it exists and is not a folder"};
   }
-  return errno_error("create the folder", dir, error);
+  return Ok{};
 }
 
 }  // namespace gatelink

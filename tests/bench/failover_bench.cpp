@@ -725,8 +725,7 @@ class Rig {
       << "  <state dir=\"" << (dir_ / "state").string() << "\"/>\n"
       << "  <status socket=\"" << (dir_ / "agent.sock").string() << "\"/>\n"
       << "</agent>\n";
-    fs::create_directories(dir_ / "state");
-    std::ofstream(dir_ / "agent.xml") << x.str();
+    std::ofstream(dir_ / "agent.xml") << x.str();  // the agent makes its state folder
   }
 
   const Options& o_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/ctl_support.hpp"
+#include "fixtures/test_folders.hpp"
 #include "status_client.hpp"
 #include "unit/status_samples.hpp"
 
@@ -180,7 +181,7 @@ TEST_F(StatusEndpointServes, second_endpoint_on_a_live_path_is_refused) {
 }
 
 TEST_F(StatusEndpointServes, stale_socket_file_is_replaced) {
-  fs::create_directories(fs::path(socket_path()).parent_path());
+  make_folders(fs::path(socket_path()).parent_path());
   make_stale_socket(socket_path());
   const Result<std::string> stale = request_status(socket_path(), kTestDeadline);
   ASSERT_FALSE(stale.ok());
@@ -192,7 +193,7 @@ TEST_F(StatusEndpointServes, stale_socket_file_is_replaced) {
 }
 
 TEST_F(StatusEndpointServes, a_file_that_is_not_a_socket_is_left_alone) {
-  fs::create_directories(fs::path(socket_path()).parent_path());
+  make_folders(fs::path(socket_path()).parent_path());
   std::ofstream(socket_path()) << "not a socket";
   const Status opened = open_endpoint();
   ASSERT_FALSE(opened.ok());
@@ -237,7 +238,7 @@ TEST_F(StatusEndpointServes, client_reports_why_no_answer_came) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("no status socket"), std::string::npos);
 
-  fs::create_directories(fs::path(socket_path()).parent_path());
+  make_folders(fs::path(socket_path()).parent_path());
   const SilentListener listener(socket_path());
   const Result<std::string> silent = request_status(socket_path(), kNoAnswerTimeout);
   ASSERT_FALSE(silent.ok());

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/ctl_support.hpp"
+#include "fixtures/test_folders.hpp"
 #include "unit/status_samples.hpp"
 
 namespace gatelink::test {
@@ -98,7 +99,7 @@ TEST_F(GatelinkctlTest, missing_socket_exits_2_with_one_line_reason) {
 }
 
 TEST_F(GatelinkctlTest, stale_socket_without_agent_exits_2) {
-  std::filesystem::create_directories(std::filesystem::path(socket_path()).parent_path());
+  make_folders(std::filesystem::path(socket_path()).parent_path());
   make_stale_socket(socket_path());
   const ProcessResult result = status(/*as_json=*/false);
   EXPECT_EQ(result.exit_code, kExitNoAgent);
@@ -106,7 +107,7 @@ TEST_F(GatelinkctlTest, stale_socket_without_agent_exits_2) {
 }
 
 TEST_F(GatelinkctlTest, agent_that_never_answers_exits_2_after_the_timeout) {
-  std::filesystem::create_directories(std::filesystem::path(socket_path()).parent_path());
+  make_folders(std::filesystem::path(socket_path()).parent_path());
   const SilentListener listener(socket_path());
   const ProcessResult result =
       ctl({"--socket", socket_path(), "--timeout", "200", "status", "--json"});

@@ -188,17 +188,20 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
     << "</agent>\n";
   const auto path = dir / "agent.xml";
   std::ofstream(path) << x.str();
+  // As the agent makes it: the folder is refused when others may write to it, whatever the umask.
   fs::create_directories(agent_state_dir(dir));
+  fs::permissions(agent_state_dir(dir), fs::perms::owner_all);
   return path;
 }
 
 fs::path agent_state_dir(const TempDir& dir) { return dir / "state"; }
 
-std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config) {
-  return std::make_unique<Process>(
-      std::vector<std::string>{(bin_dir() / "gatelink-agent").string(), "--config",
-                               config.string(), "--log-level", "debug"},
-      dir / "agent.log");
+std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config,
+                                     const std::vector<std::string>& prefix) {
+  std::vector<std::string> argv = prefix;
+  argv.insert(argv.end(), {(bin_dir() / "gatelink-agent").string(), "--config", config.string(),
+                           "--log-level", "debug"});
+  return std::make_unique<Process>(std::move(argv), dir / "agent.log");
 }
 
 std::optional<std::vector<std::string>> wait_status_recording_states(

@@ -121,8 +121,9 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);
 fs::path agent_state_dir(const TempDir& dir);
 
 /// Starts gatelink-agent with that configuration; its log goes to `dir`/agent.log (appended to,
-/// so a restarted agent's lines follow the ones before).
-std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config);
+/// so a restarted agent's lines follow the ones before). `prefix` runs it (e.g. in a namespace).
+std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config,
+                                     const std::vector<std::string>& prefix = {});
 
 /// Runs `gatelink-mg --store STORE ARGS...` (the management group's tool) to completion.
 RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,

@@ -46,6 +46,38 @@ TEST(LocalStatusAccess, unprivileged_user_is_refused_by_the_agent_and_logged) {
   EXPECT_EQ(root.exit_code, kExitNotConnected) << root.err;
 }
 
+// The on-site staff: a member of group gatelink is answered through the modes the agent sets
+// itself (folder 0750 and socket 0660, group gatelink); the same user without the group is not.
+TEST(LocalStatusAccess, member_of_the_gatelink_group_is_answered_and_others_are_not) {
+  if (auto why = cannot_switch_users()) GTEST_SKIP() << *why;
+  LocalAgent agent;
+  const StatusGroup group = status_group(agent.dir());
+  if (group.cannot) GTEST_SKIP() << *group.cannot;
+  // Anyone may pass through the test's folder (as through /run); the agent makes run/ itself.
+  fs::permissions(agent.dir().path(), fs::perms(0755));
+  agent.set_socket(agent.dir() / "run" / "agent.sock");
+  auto process = agent.start_serving(group.prefix);
+  ASSERT_TRUE(process);
+
+  struct stat folder {};
+  struct stat socket {};
+  ASSERT_EQ(::stat(agent.socket().parent_path().c_str(), &folder), 0);
+  ASSERT_EQ(::stat(agent.socket().c_str(), &socket), 0);
+  EXPECT_EQ(folder.st_mode & 07777, 0750u);
+  EXPECT_EQ(folder.st_gid, group.gid);
+  EXPECT_EQ(socket.st_mode & 07777, 0660u);
+  EXPECT_EQ(socket.st_gid, group.gid);
+
+  const ProcessResult staff = agent.ctl(as_nobody_in_group(group.gid));
+  EXPECT_EQ(staff.exit_code, kExitNotConnected) << staff.out << staff.err << agent.log();
+  const std::string state = nlohmann::json::parse(staff.out, nullptr, false).value("state", "");
+  EXPECT_TRUE(state == "connecting" || state == "backoff") << staff.out;
+
+  const ProcessResult outsider = agent.ctl(as_nobody());
+  EXPECT_EQ(outsider.exit_code, kExitNoAgent) << outsider.out << outsider.err;
+  EXPECT_EQ(outsider.out, "");
+}
+
 TEST(LocalStatusAccess, impostor_socket_is_not_believed_by_gatelinkctl) {
   if (auto why = cannot_switch_users()) GTEST_SKIP() << *why;
   TempDir dir;

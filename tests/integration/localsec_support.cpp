@@ -15,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "peer_credentials.hpp"
+
 namespace gatelink::test {
 namespace {
 
@@ -88,6 +90,25 @@ uid_t nobody_uid() {
   return entry == nullptr ? static_cast<uid_t>(-1) : entry->pw_uid;
 }
 
+std::vector<std::string> as_nobody_in_group(gid_t gid) {
+  return {on_path(kSetpriv).value_or(kSetpriv).string(), "--reuid=nobody", "--regid=nogroup",
+          "--groups=" + std::to_string(gid)};
+}
+
+StatusGroup status_group(const TempDir& dir) {
+  if (const group* host = ::getgrnam(kStatusGroupName)) return {.gid = host->gr_gid};
+  const std::optional<fs::path> unshare = on_path("unshare");
+  if (!unshare) return {.cannot = "needs unshare (util-linux) for a private /etc/group"};
+  gid_t gid = 64999;
+  while (gid > 60000 && ::getgrgid(gid) != nullptr) --gid;
+  const fs::path copy = dir / "group";
+  std::ofstream(copy) << read_text_file("/etc/group") << kStatusGroupName << ":x:" << gid << ":\n";
+  // The agent resolves the group by name at start; the namespace's /etc/group has it.
+  return {.gid = gid,
+          .prefix = {unshare->string(), "--mount", "--", "/bin/sh", "-c",
+                     "mount --bind \"$0\" /etc/group && exec \"$@\"", copy.string()}};
+}
+
 LocalAgent::LocalAgent() {
   AgentSetup setup;
   setup.gateways.emplace_back("127.0.0.1:" + std::to_string(gateway_port_.port()),
@@ -106,8 +127,8 @@ void LocalAgent::set_socket(const fs::path& path) {
   socket_ = path;
 }
 
-std::unique_ptr<Process> LocalAgent::start_serving() {
-  auto agent = start_agent(dir_, config_);
+std::unique_ptr<Process> LocalAgent::start_serving(const std::vector<std::string>& prefix) {
+  auto agent = start_agent(dir_, config_, prefix);
   const bool serving = wait_until(
       [&] { return !agent->running() || agent_status(socket()).has_value(); }, kLocalWait);
   if (!serving || !agent->running()) {

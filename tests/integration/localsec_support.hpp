@@ -28,6 +28,19 @@ std::vector<std::string> as_nobody();
 /// The uid of user nobody.
 uid_t nobody_uid();
 
+/// The command prefix that runs a program as nobody:nogroup with `gid` as its only supplementary
+/// group.
+std::vector<std::string> as_nobody_in_group(gid_t gid);
+
+/// A group `gatelink` for the agent: the host's, or else one that only programs run by
+/// `prefix` see (a mount namespace whose /etc/group has it, under a gid no group has here).
+struct StatusGroup {
+  gid_t gid = 0;
+  std::vector<std::string> prefix;  ///< empty when the host has the group
+  std::optional<std::string> cannot;  ///< why no such group can be made here
+};
+StatusGroup status_group(const TempDir& dir);
+
 /// An agent configuration in a fresh folder: bootstrap gateway on a reserved port (refused at
 /// once), status socket `dir/agent.sock`, state folder `dir/state`.
 class LocalAgent {
@@ -42,8 +55,9 @@ class LocalAgent {
   fs::path state() const { return agent_state_dir(dir_); }
   std::string log() const { return read_text_file(dir_ / "agent.log"); }
 
-  /// Starts the agent; nullptr (with a test failure) when its status socket does not answer.
-  std::unique_ptr<Process> start_serving();
+  /// Starts the agent, run by `prefix` when given; nullptr (with a test failure) when its status
+  /// socket does not answer.
+  std::unique_ptr<Process> start_serving(const std::vector<std::string>& prefix = {});
   /// gatelinkctl status --json against this agent, as `prefix` (e.g. as_nobody()) runs it.
   ProcessResult ctl(const std::vector<std::string>& prefix = {},
                     const std::vector<std::string>& extra = {}) const;

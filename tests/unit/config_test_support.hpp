@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "fixtures/test_folders.hpp"
+
 #ifndef GATELINK_SOURCE_DIR_DEFAULT
 #error "config.cmake defines GATELINK_SOURCE_DIR_DEFAULT"
 #endif
@@ -29,7 +31,7 @@ inline std::string read_file(const std::filesystem::path& path) {
 }
 
 inline void write_file(const std::filesystem::path& path, std::string_view text) {
-  std::filesystem::create_directories(path.parent_path());
+  make_folders(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
 }
 
@@ -42,7 +44,7 @@ class ScratchDir {
     std::replace(name.begin(), name.end(), '/', '_');  // parameterised tests have slashes
     path_ = std::filesystem::path(::testing::TempDir()) / name;
     std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
+    make_folders(path_);
   }
   ~ScratchDir() {
     std::error_code ignored;

@@ -156,7 +156,7 @@ TEST_F(StoreOpenLoad, both_files_bad_is_an_error_with_both_reasons) {
 }
 
 TEST_F(StoreOpenLoad, a_folder_in_place_of_the_current_file_falls_back) {
-  std::filesystem::create_directories(file("topology.xml"));
+  test::make_folders(file("topology.xml"));
   put("topology.lkg.xml", render_topology_xml(test::sample_topology(7)));
   const auto loaded = open().load();
   ASSERT_TRUE(loaded) << loaded.error().message;

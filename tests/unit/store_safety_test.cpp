@@ -66,6 +66,21 @@ TEST_F(StoreSafety, folder_above_others_may_write_to_is_refused_unless_sticky) {
   fs::permissions(scratch_.path(), fs::perms(0755));
 }
 
+// Under a loose umask (002: group-writable by default) the folders the agent makes are its
+// own modes, so that the next start does not refuse what this one created.
+TEST_F(StoreSafety, folders_it_creates_have_their_modes_whatever_the_umask) {
+  const fs::path deep = scratch_.path() / "var" / "lib" / "state";
+  const mode_t before = ::umask(002);
+  auto store = TopologyStore::open(deep.string());
+  ::umask(before);
+  ASSERT_TRUE(store) << store.error().message;
+  const auto mode = [](const fs::path& p) { return fs::status(p).permissions(); };
+  EXPECT_EQ(mode(scratch_.path() / "var"), fs::perms(0755));
+  EXPECT_EQ(mode(scratch_.path() / "var" / "lib"), fs::perms(0755));
+  EXPECT_EQ(mode(deep), fs::perms(0700));
+  EXPECT_TRUE(check_folder_safety(deep.string())) << "refused at the next start";
+}
+
 TEST_F(StoreSafety, folder_owned_by_another_user_is_refused) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the folder to another user";
   make_state();
