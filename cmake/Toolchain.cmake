@@ -1,9 +1,9 @@
 # Warnings, sanitizers, clang-tidy and ccache for gatelink's own targets.
 
-find_program(GATELINK_CCACHE ccache)
 if(GATELINK_CCACHE)
-  set(CMAKE_CXX_COMPILER_LAUNCHER ${GATELINK_CCACHE})
-  set(CMAKE_C_COMPILER_LAUNCHER ${GATELINK_CCACHE})
+  find_program(GATELINK_CCACHE_EXE ccache REQUIRED)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${GATELINK_CCACHE_EXE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${GATELINK_CCACHE_EXE})
 endif()
 
 if(GATELINK_SANITIZE STREQUAL "address")
@@ -24,19 +24,17 @@ if(GATELINK_CLANG_TIDY)
   set(CMAKE_DISABLE_PRECOMPILE_HEADERS ON)
 endif()
 
-# gatelink_target_defaults(<target>): warnings as errors for our own code.
+# gatelink_target_defaults(<target>): the warnings for our own code. They are errors where
+# CMAKE_COMPILE_WARNING_AS_ERROR is on (the target property COMPILE_WARNING_AS_ERROR follows it).
 function(gatelink_target_defaults target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
-    "$<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor;-Wold-style-cast;-Woverloaded-virtual>" -Werror
+    "$<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor;-Wold-style-cast;-Woverloaded-virtual>"
     # Designated initializers that leave defaulted members out are intended.
     -Wno-missing-field-initializers
     # GCC 12 warns falsely on Asio's coroutine frames, whose class-specific operator new/delete
     # it pairs wrongly when a coroutine holds several awaited temporaries.
-    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>
-    # GCC 12 at -O3 (Release) warns falsely on `"literal" + std::string`: "__builtin_memcpy ...
-    # may overlap" (https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105651).
-    $<$<AND:$<COMPILE_LANG_AND_ID:CXX,GNU>,$<VERSION_LESS:$<CXX_COMPILER_VERSION>,13>>:-Wno-restrict>)
+    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>)
   target_compile_definitions(${target} PRIVATE
     BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 endfunction()

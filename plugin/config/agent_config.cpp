@@ -49,7 +49,7 @@ std::optional<std::string> repeated_attribute(std::string_view text, int line,
     line_end = text.find('\n', i == 0 ? 0 : line_end + 1);
   }
   const auto head = text.substr(0, line_end);
-  const auto start = head.rfind("<" + std::string(element));
+  const auto start = head.rfind(std::string("<").append(element));
   if (start == std::string_view::npos || element.empty()) return std::nullopt;
   std::vector<std::string_view> seen;
   std::size_t at = start + 1 + element.size();
