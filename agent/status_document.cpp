@@ -8,7 +8,9 @@ namespace gatelink::status_document {
 namespace {
 
 std::string two_digits(std::int64_t value) {
-  return (value < 10 ? "0" : "") + std::to_string(value);
+  std::string digits = std::to_string(value);
+  if (value < 10) digits.insert(digits.begin(), '0');
+  return digits;
 }
 
 }  // namespace
