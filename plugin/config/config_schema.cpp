@@ -395,7 +395,7 @@ std::string render_schema_markdown(std::span<const SchemaRow> schema) {
       const std::string presence = row.required ? "required"
                                    : row.default_value.empty()
                                        ? "optional, no default"
-                                       : "`" + std::string(row.default_value) + "`";
+                                       : std::string("`").append(row.default_value).append("`");
       out += "| `" + std::string(row.attribute) + "` | " + std::string(type_name(row.type)) +
              " | " + presence + " | " + allowed_text(row) + " | " + std::string(row.help) + " |\n";
     }

@@ -45,9 +45,9 @@ class CertCheck : public ::testing::Test {
 
   /// The report with its wrapped lines joined again (paths in a build folder are long).
   static RunResult unwrapped(RunResult result) {
-    const std::string continuation = "\n" + std::string(kValueColumn, ' ');
+    const std::string continuation = std::string("\n").append(kValueColumn, ' ');
     for (std::size_t at; (at = result.out.find(continuation)) != std::string::npos;) {
-      result.out.replace(at, continuation.size(), " ");
+      result.out.replace(at, continuation.size(), 1, ' ');
     }
     return result;
   }

@@ -47,7 +47,7 @@ fs::path write_config(const TempDir& dir, AgentSetup setup, const TlsCopies& cop
       {copies.cert_base + ".key", "agent.key"},
       {"ca.crl", "ca.crl"}};
   for (const auto& [from, to] : files) {
-    const auto at = text.find("\"" + pki.file(from) + "\"");
+    const auto at = text.find(std::string("\"").append(pki.file(from)).append("\""));
     if (at == std::string::npos) continue;
     install(tls_dir(dir) / to, from == "ca.crl" ? copies.crl : from);
     text.replace(at + 1, pki.file(from).size(), (tls_dir(dir) / to).string());

@@ -81,7 +81,7 @@ class TopologyPush : public ::testing::Test {
                                      addr(primary), "--management-group", group};
     if (!failover.empty()) {
       std::string list;
-      for (const std::size_t i : failover) list += (list.empty() ? "" : ",") + addr(i);
+      for (const std::size_t i : failover) list.append(list.empty() ? "" : ",").append(addr(i));
       args.insert(args.end(), {"--failover", list});
     }
     return run_mg(store_, args);

@@ -216,7 +216,7 @@ TEST(ConfigSchema, reference_markdown_documents_every_row) {
     }
     EXPECT_THAT(doc, HasSubstr("| `" + std::string(row.attribute) + "` |"));
     if (!row.default_value.empty()) {
-      EXPECT_THAT(doc, HasSubstr("`" + std::string(row.default_value) + "`"));
+      EXPECT_THAT(doc, HasSubstr(std::string("`").append(row.default_value).append("`")));
     }
   }
   EXPECT_THAT(doc, HasSubstr("| `interval-ms` | milliseconds | `1000` | 50..600000 |"));

@@ -106,7 +106,9 @@ TEST(FailoverTopology, invalid_push_is_rejected_and_the_current_one_kept) {
   Topology other_group = topology_of(3, {"gw0", "gw1"});
   other_group.management_group = "OTHER";
   Topology too_many = topology_of(3, {"gw0"});
-  for (int i = 1; i <= 16; ++i) too_many.failover.push_back(gateway("f" + std::to_string(i)));
+  for (int i = 1; i <= 16; ++i) {
+    too_many.failover.push_back(gateway(std::string("f").append(std::to_string(i))));
+  }
   Topology no_primary = topology_of(3, {"gw0"});
   no_primary.primary = GatewayAddress{};
   const std::vector<std::pair<Topology, std::string>> cases = {
