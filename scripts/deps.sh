@@ -10,6 +10,7 @@ packages=(
   libxml2-utils libc-ares-dev
   iproute2 util-linux
   python3  # the ctypes host of tests/plugin
+  debhelper dpkg-dev fakeroot lintian help2man  # packaging/build.sh deb
 )
 
 missing=()

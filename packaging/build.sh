@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# packaging/build.sh deb [--test]: builds gatelink's Debian packages into dist/ (top of the
+# repository) with dpkg-buildpackage from a copy of the working tree, packaging/debian as debian/,
+# then runs lintian on them. --test then runs the install test (tests/packaging/install_test.sh).
+#
+# Environment: GATELINK_DEB_WORKDIR  folder for the source copy (default: a new temporary
+#                                    folder, removed after a successful build)
+#              GATELINK_CCACHE=1     compile through ccache (a developer's rebuilds; off for
+#                                    release builds)
+#              DEB_BUILD_OPTIONS     passed on, after parallel=2
+# Then: lintian (errors and warnings fail), and packaging/check-units.sh (systemd-analyze).
+# packaging/README.md lists what comes out and where it installs.
+set -euo pipefail
+
+usage() {
+  echo "usage: packaging/build.sh deb [--test]" >&2
+  exit 2
+}
+if [ $# -lt 1 ] || [ "$1" != deb ]; then usage; fi
+shift
+run_test=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) run_test=true ;;
+    *) usage ;;
+  esac
+done
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dist=$top/dist
+cd "$top"
+
+# Fail before building when the install test is asked for and is not there.
+install_test=tests/packaging/install_test.sh
+if $run_test && [ ! -f "$install_test" ]; then
+  echo "build.sh: $install_test is missing; cannot run the install test" >&2
+  exit 1
+fi
+
+bash scripts/deps.sh
+
+source_name=$(dpkg-parsechangelog -l packaging/debian/changelog -S Source)
+version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
+upstream=${version%-*}
+
+if [ -n "${GATELINK_DEB_WORKDIR:-}" ]; then
+  workdir=$GATELINK_DEB_WORKDIR
+  keep_workdir=true
+  mkdir -p "$workdir"
+else
+  workdir=$(mktemp -d "${TMPDIR:-/tmp}/gatelink-deb.XXXXXX")
+  keep_workdir=false
+fi
+tree=$workdir/$source_name-$upstream
+rm -rf -- "$tree" "$workdir"/*.deb "$workdir"/*.changes "$workdir"/*.buildinfo
+mkdir -p "$tree"
+
+# The working tree as git sees it (tracked and new files, ignored ones left out, deleted ones
+# skipped), so uncommitted changes are packaged as they are.
+git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+  tar --null -T - -cf - | tar -xf - -C "$tree"
+cp -a packaging/debian "$tree/debian"
+
+if [ "${GATELINK_CCACHE:-0}" = 1 ]; then
+  # CMake takes its compiler launcher from these on the first configure.
+  export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  export CCACHE_BASEDIR=$workdir CCACHE_NOHASHDIR=1
+  # The Asio translation units use precompiled headers, which ccache caches only so.
+  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+fi
+export DEB_BUILD_OPTIONS="parallel=2${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}"
+(cd "$tree" && nice dpkg-buildpackage -b --no-sign)
+
+# dist/: the four packages on top; debug symbols (dbgsym) in dist/dbgsym; the .changes and
+# .buildinfo beside them; lintian's report in dist/lintian.txt.
+rm -rf -- "$dist"
+mkdir -p "$dist/dbgsym"
+changes=${source_name}_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
+for f in "$workdir"/*.deb; do
+  case "$(basename "$f")" in
+    *-dbgsym_*) mv -- "$f" "$dist/dbgsym/" ;;
+    *) mv -- "$f" "$dist/" ;;
+  esac
+done
+mv -- "$workdir/$changes" "$workdir"/*.buildinfo "$dist/"
+
+# Errors and warnings fail the build: every remaining one is fixed or overridden with its
+# reason (packaging/README.md "lintian").
+echo "build.sh: lintian"
+lintian_status=0
+lintian --fail-on error,warning --display-info --color never \
+  "$dist"/*.deb >"$dist/lintian.txt" 2>&1 || lintian_status=$?
+cat "$dist/lintian.txt"
+if [ "$lintian_status" -ne 0 ]; then
+  echo "build.sh: lintian found errors or warnings (dist/lintian.txt)" >&2
+  exit 1
+fi
+
+# Both units pass systemd-analyze verify and rate below 2.0 ("OK") in systemd-analyze security.
+bash packaging/check-units.sh "$dist"
+
+$keep_workdir || rm -rf -- "$workdir"
+echo "build.sh: packages in dist/:"
+ls -1 "$dist"/*.deb
+
+if $run_test; then
+  bash "$install_test" dist
+fi
