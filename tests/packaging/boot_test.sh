@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154,SC2317  # root, work, ports come from install_test.sh; functions are called through check
+# Part of install_test.sh (sourced; uses its check, wait_for, root, work, ports and pids):
+# boots the root with systemd-nspawn -b and checks that the installed units start, notify,
+# serve status and that the gateway drains with a goodbye on `systemctl stop`.
+# PID 1 of this machine is not systemd, so nspawn runs with --keep-unit --register=no (no
+# machined or system bus to register with) and commands reach the container through nsenter.
+
+boot_test() {
+  if ! command -v systemd-nspawn >/dev/null || ! command -v nsenter >/dev/null; then
+    echo "skip  systemd-nspawn boot: systemd-nspawn or nsenter not found (package systemd-container)"
+    return 0
+  fi
+  umount "$root/proc"
+  local probe
+  if ! probe=$(systemd-nspawn --register=no --keep-unit -q -D "$root" /bin/true 2>&1); then
+    echo "skip  systemd-nspawn boot: this machine does not let systemd-nspawn run: $probe"
+    mount -t proc proc "$root/proc"
+    return 0
+  fi
+
+  # The lab gateway, for the unit: the package's /etc/default file with the lab's values.
+  configure_gateway_unit
+  rm -f "$root/usr/sbin/policy-rc.d"
+
+  systemd-nspawn --register=no --keep-unit -q -D "$root" -b --console=pipe \
+    </dev/null >"$work/boot.log" 2>&1 &
+  nspawn_pid=$!
+  local init=
+  container_init() {
+    init=$(cat "/proc/$nspawn_pid/task/$nspawn_pid/children" 2>/dev/null) && [ -n "$init" ]
+  }
+  if ! wait_for 30 container_init; then
+    fail "systemd-nspawn -b starts the root's systemd"
+    tail -n 8 "$work/boot.log" | sed 's/^/      /'
+    finish_boot
+    return 0
+  fi
+  init=$(cat "/proc/$nspawn_pid/task/$nspawn_pid/children")
+  init=${init%% *}
+  in_boot() { nsenter -t "$init" -m -u -i -p -r -w "$@"; }
+  system_up() { local s; s=$(timeout 120 nsenter -t "$init" -m -u -i -p -r -w systemctl is-system-running --wait) || [ "$s" = degraded ]; }
+  check "systemd boots in the root (systemd-nspawn -b)" system_up
+  check "no unit failed at boot" bash -c "[ -z \"\$(nsenter -t $init -m -u -i -p -r -w systemctl --failed --plain --no-legend)\" ]"
+
+  check "systemctl start gatelink-gateway" in_boot timeout 60 systemctl start gatelink-gateway.service
+  check "systemctl start gatelink-agent (returns once the agent has said READY=1)" \
+    in_boot timeout 60 systemctl start gatelink-agent.service
+  prop() { in_boot systemctl show -p "$2" --value "$1"; }
+  is_prop() { [ "$(prop "$1" "$2")" = "$3" ] || { echo "$1 $2=$(prop "$1" "$2"), expected $3"; false; }; }
+  check "gatelink-agent.service is Type=notify" is_prop gatelink-agent.service Type notify
+  check "gatelink-agent.service is active (running)" is_prop gatelink-agent.service SubState running
+  check "gatelink-gateway.service is active (running)" is_prop gatelink-gateway.service SubState running
+  runs_as() { local pid; pid=$(prop "$1" MainPID); [ "$(in_boot stat -c %U "/proc/$pid")" = "$2" ]; }
+  check "the agent's unit runs it as user gatelink" runs_as gatelink-agent.service gatelink
+  check "the gateway's unit runs it as user gatelink-gateway" runs_as gatelink-gateway.service gatelink-gateway
+  boot_connected() { in_boot gatelinkctl status >/dev/null; }
+  check "gatelinkctl status exits 0 (connected) under systemd" wait_for 30 boot_connected
+  boot_mode_is() { [ "$(in_boot stat -c '%a %U %G' "$1")" = "$2" ] || { echo "$1: $(in_boot stat -c '%a %U %G' "$1")"; false; }; }
+  check "/run/gatelink is 0750 gatelink:gatelink under systemd" boot_mode_is /run/gatelink "750 gatelink gatelink"
+  check "/var/lib/gatelink is 0700 gatelink:gatelink under systemd" boot_mode_is /var/lib/gatelink "700 gatelink gatelink"
+  check "/var/lib/gatelink-gateway is 0750 gatelink-gateway under systemd" \
+    boot_mode_is /var/lib/gatelink-gateway "750 gatelink-gateway gatelink-gateway"
+  if [ "$(prop gatelink-agent.service WatchdogUSec)" != 0 ] && [ -n "$(prop gatelink-agent.service WatchdogUSec)" ] && [ "$(prop gatelink-agent.service WatchdogUSec)" != infinity ]; then
+    watchdog_pinged() { [ -n "$(prop gatelink-agent.service WatchdogTimestamp)" ]; }
+    check "the agent pings the unit's watchdog (WATCHDOG=1)" wait_for 30 watchdog_pinged
+  fi
+
+  # Drain: stopping the gateway says goodbye, so the agent knows at once (no missed heartbeats).
+  check "systemctl stop gatelink-gateway" in_boot timeout 60 systemctl stop gatelink-gateway.service
+  check "the gateway stopped cleanly (Result=success)" is_prop gatelink-gateway.service Result success
+  said_goodbye() {
+    in_boot gatelinkctl status --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if any(g.get("last_error") == "goodbye" for g in s["gateways"]) else 1)'
+  }
+  check "the agent was told goodbye by the stopped gateway (drain)" wait_for 15 said_goodbye
+  check "systemctl stop gatelink-agent" in_boot timeout 60 systemctl stop gatelink-agent.service
+  check "the agent stopped cleanly (Result=success)" is_prop gatelink-agent.service Result success
+  in_boot journalctl --no-pager -u gatelink-agent -u gatelink-gateway >"$work/units.journal" 2>&1 || true
+  finish_boot
+}
+
+# Powers the container off (systemctl poweroff, then SIGTERM to nspawn) and waits for it.
+finish_boot() {
+  if [ -n "${init:-}" ]; then nsenter -t "$init" -m -u -i -p -r -w systemctl poweroff 2>/dev/null || true; fi
+  nspawn_gone() { ! kill -0 "$nspawn_pid" 2>/dev/null; }
+  if ! wait_for 60 nspawn_gone; then
+    kill "$nspawn_pid" 2>/dev/null || true
+    wait_for 30 nspawn_gone || kill -9 "$nspawn_pid" 2>/dev/null || true
+  fi
+  wait "$nspawn_pid" 2>/dev/null || true
+  nspawn_pid=
+  mount -t proc proc "$root/proc"
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
+}
+
+# Writes the lab gateway's settings into /etc/default/gatelink-gateway (a conffile: changed as
+# an operator would). The variable names are the ones the package's file documents.
+configure_gateway_unit() {
+  local f=$root/etc/default/gatelink-gateway
+  set_var() {
+    if grep -Eq "^#? *$1=" "$f"; then sed -i -E "s|^#? *$1=.*|$1=\"$2\"|" "$f"; else echo "$1=\"$2\"" >>"$f"; fi
+  }
+  set_var GATEWAY_NAME gw1.example.test
+  set_var GATEWAY_LISTEN "127.0.0.1:$port1"
+  set_var GATEWAY_CERT /etc/gatelink-gateway/gateway.pem
+  set_var GATEWAY_KEY /etc/gatelink-gateway/gateway.key
+  set_var GATEWAY_CA /etc/gatelink-gateway/ca.pem
+}
