@@ -10,6 +10,7 @@ packages=(
   libxml2-utils libc-ares-dev
   iproute2 util-linux
   python3  # the ctypes host of tests/plugin
+  debootstrap systemd-container  # tests/packaging: the Debian 12 root, and booting it
 )
 
 missing=()
