@@ -235,9 +235,10 @@ for u in gatelink gatelink-gateway; do
   check "group $u" in_root getent group $u
 done
 
-mode_is() { # PATH MODE OWNER GROUP
-  [ "$(stat -c '%a %U %G' "$root$1")" = "$2 $3 $4" ] \
-    || { echo "$1: $(stat -c '%a %U %G' "$root$1"), expected $2 $3 $4"; false; }
+mode_is() { # PATH MODE OWNER GROUP, the names as the root knows them
+  local got
+  got=$(in_root stat -c '%a %U %G' "$1")
+  [ "$got" = "$2 $3 $4" ] || { echo "$1: $got, expected $2 $3 $4"; false; }
 }
 not_writable_by_others() { [ -z "$(find "$root$1" -maxdepth 0 -perm /022)" ]; }
 check "/var/lib/gatelink-gateway (made by postinst for gatelink-mg) is 0750 gatelink-gateway" \
@@ -288,7 +289,7 @@ check "the installed agent accepts the written configuration (--check-config)" \
 
 if in_root systemd-analyze --version >/dev/null 2>&1; then
   check "systemd-analyze verify gatelink-agent.service gatelink-gateway.service" \
-    in_root systemd-analyze verify /lib/systemd/system/gatelink-agent.service \
+    in_root systemd-analyze verify --man=no /lib/systemd/system/gatelink-agent.service \
     /lib/systemd/system/gatelink-gateway.service
 fi
 
@@ -318,8 +319,8 @@ as_gateway=(setpriv --reuid=gatelink-gateway --regid=gatelink-gateway --init-gro
 as_agent=(setpriv --reuid=gatelink --regid=gatelink --init-groups)
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
 
-start_gateway() {
-  in_root "${as_gateway[@]}" /usr/bin/gatelink-gateway --name gw1.example.test \
+start_gateway() { # chroot itself, not a function, in the background: $! is then the gateway
+  chroot "$root" "${as_gateway[@]}" /usr/bin/gatelink-gateway --name gw1.example.test \
     --listen "127.0.0.1:$port1" --cert /etc/gatelink-gateway/gateway.pem \
     --key /etc/gatelink-gateway/gateway.key --ca /etc/gatelink-gateway/ca.pem \
     --store /var/lib/gatelink-gateway >>"$work/gateway.log" 2>&1 &
@@ -371,12 +372,12 @@ check "the installed agent sends READY=1 to NOTIFY_SOCKET" wait_for 30 grep -q '
 check "gatelinkctl status exits 0 (connected) within 30 s" wait_for 30 connected
 check "the agent sends WATCHDOG=1 when WATCHDOG_USEC is set" wait_for 20 grep -q 'WATCHDOG=1' "$notify_log"
 check "gatelinkctl status --json names the agent and the gateway" \
-  bash -c "[ \"\$(chroot '$root' gatelinkctl status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[\"agent\"], s[\"gateway\"])')\" = '$agent_name 127.0.0.1:$port1' ]"
+  bash -c "[ \"\$(chroot '$root' gatelinkctl status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[\"agent\"], s[\"gateway\"])')\" = '$agent_name $primary' ]"
 
 # A topology pushed through the gateway's store, delivered and persisted.
 check "gatelink-mg set-parent writes a topology to the gateway's store" \
   in_root "${as_gateway[@]}" gatelink-mg --store /var/lib/gatelink-gateway set-parent \
-  --agent $agent_name --primary "$primary" --failover "$failover"
+  --agent $agent_name --management-group $mg --primary "$primary" --failover "$failover"
 pushed() { [ "$(json_field 's["topology"]["source"]')" = pushed ] && test -s "$root/var/lib/gatelink/topology.xml"; }
 check "the pushed topology is delivered and persisted in /var/lib/gatelink/topology.xml" wait_for 30 pushed
 generation=$(json_field 's["topology"]["generation"]' 2>/dev/null || echo none)
@@ -406,7 +407,9 @@ check "a next build $next is made from the given debs" make_next_build
 echo '<!-- changed by the operator -->' >>"$root/etc/gatelink/agent.xml"
 config_sum=$(sha256sum <"$root/etc/gatelink/agent.xml")
 topology_sum=$(sha256sum <"$root/var/lib/gatelink/topology.xml" 2>/dev/null || echo none)
-check "upgrade to $next (apt-get install, --force-confold)" apt_install ./tmp/next/*.deb
+next_debs=()
+for f in "$root"/tmp/next/*.deb; do next_debs+=("./tmp/next/$(basename "$f")"); done
+check "upgrade to $next (apt-get install, --force-confold)" apt_install "${next_debs[@]}"
 for p in gatelink-agent gatelink-gateway libgatelink0 libgatelink-dev; do
   check "$p $next is installed" installed_version "$p" "$next"
 done
