@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016  # dpkg-query formats are literal
 # shellcheck disable=SC2154,SC2317  # root, work, ports come from install_test.sh; functions are called through check
 # Part of install_test.sh (sourced; uses its check, wait_for, root, work, ports and pids):
 # boots the root with systemd-nspawn -b and checks that the installed units start, notify,
@@ -84,16 +85,40 @@ boot_test() {
     in_boot timeout 30 systemctl reload gatelink-agent.service
   check "the agent still connected after the reload" wait_for 30 boot_connected
 
+  # An upgrade under systemd: the units are restarted, the changed configuration is kept.
+  local after=$version+test2 agent_pid_before config_before
+  agent_pid_before=$(prop gatelink-agent.service MainPID)
+  config_before=$(sha256sum <"$root/etc/gatelink/agent.xml")
+  check "a next build $after is made" make_next_build "$after" /root/next2
+  local debs
+  mapfile -t debs < <(debs_in /root/next2)
+  check "upgrade to $after under systemd (apt-get install, --force-confold)" \
+    in_boot env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${debs[@]}"
+  boot_version_is() { [ "$(in_boot dpkg-query -W -f='${Version}' "$1")" = "$2" ]; }
+  check "gatelink-agent $after is installed" boot_version_is gatelink-agent "$after"
+  restarted() { local p; p=$(prop gatelink-agent.service MainPID); [ "$p" != 0 ] && [ "$p" != "$agent_pid_before" ]; }
+  check "the upgrade restarted the agent" restarted
+  check "the restarted agent connects again" wait_for 30 boot_connected
+  check "the upgrade under systemd keeps the changed agent.xml" \
+    bash -c "[ \"\$(sha256sum <'$root/etc/gatelink/agent.xml')\" = '$config_before' ]"
+
   # Drain: stopping the gateway says goodbye, so the agent knows at once (no missed heartbeats).
+  check "gatelink-gateway.service is active after the upgrade" wait_for 30 is_prop gatelink-gateway.service SubState running
+  # The agent's last_error moves on with its next attempts, so the journal tells: what the
+  # units logged after this cursor (the upgrade restarted the gateway, which drained too).
+  local cursor
+  cursor=$(in_boot journalctl -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p')
+  journal_says() {
+    in_boot journalctl --no-pager -o cat --after-cursor "$cursor" -u "$1" | grep -q -E -- "$2"
+  }
   check "systemctl stop gatelink-gateway" in_boot timeout 60 systemctl stop gatelink-gateway.service
   check "the gateway stopped cleanly (Result=success)" is_prop gatelink-gateway.service Result success
-  # The agent's last_error moves on with its next attempts, so the journal tells.
-  journal_says() { in_boot journalctl --no-pager -o cat -u "$1" | grep -q -E -- "$2"; }
-  said_goodbye() { journal_says gatelink-agent.service "event=goodbye gateway=gw1.example.test@127.0.0.1:$port1"; }
   check "the stopped gateway drained its agent (event=draining agents=1)" \
-    journal_says gatelink-gateway.service "event=draining agents=1"
-  check "the agent was told goodbye by the stopped gateway (drain)" wait_for 15 said_goodbye
-  check "the agent moved on at once, for the goodbye (reason=goodbye:shutdown)" \
+    wait_for 15 journal_says gatelink-gateway.service "event=draining agents=1"
+  check "the agent was told goodbye by the stopped gateway (drain)" wait_for 15 \
+    journal_says gatelink-agent.service "event=goodbye gateway=gw1.example.test@127.0.0.1:$port1"
+  check "the agent moved on at once, for the goodbye (reason=goodbye:shutdown)" wait_for 15 \
     journal_says gatelink-agent.service "event=failover from=gw1.example.test@127.0.0.1:$port1 .*reason=goodbye"
   check "systemctl stop gatelink-agent" in_boot timeout 60 systemctl stop gatelink-agent.service
   check "the agent stopped cleanly (Result=success)" is_prop gatelink-agent.service Result success

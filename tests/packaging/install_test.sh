@@ -102,6 +102,10 @@ cleanup() {
   if [ -n "$nspawn_pid" ]; then kill "$nspawn_pid" 2>/dev/null || true; fi
   for p in "${pids[@]+"${pids[@]}"}" $nspawn_pid; do wait "$p" 2>/dev/null || true; done
   if mountpoint -q "$root/proc"; then umount -l "$root/proc" || true; fi
+  # The logs of the last run stay for a look: programs, checks, the units' journal.
+  rm -rf "$cache/last-run"
+  mkdir -p "$cache/last-run"
+  cp "$work"/*.log "$work"/*.journal "$cache/last-run/" 2>/dev/null || true
   if [ -n "${GATELINK_KEEP_ROOT:-}" ]; then
     echo "install_test: root kept in $root (GATELINK_KEEP_ROOT)"
   else
@@ -387,28 +391,29 @@ check "the agent left no process behind" bash -c "! kill -0 $agent_pid 2>/dev/nu
 
 # --- upgrade ----------------------------------------------------------------------------------
 next=$version+test1
-make_next_build() { # the given debs with the next version; the shipped agent.xml changed too
-  local d deb name
-  mkdir -p "$work/next" "$root/tmp/next"
+# make_next_build VERSION FOLDER: the given debs as version VERSION in the root's FOLDER, the
+# shipped agent.xml changed too (so dpkg has to decide about the operator's changed one).
+make_next_build() {
+  local v=$1 out=$2 d deb name
+  mkdir -p "$root$out" "$work/build-$v"
   for deb in "$agent_deb" "$gateway_deb" "$lib_deb" "$dev_deb"; do
     name=$(dpkg-deb -f "$deb" Package)
-    d=$work/next/$name
+    d=$work/build-$v/$name
     dpkg-deb -R "$deb" "$d"
-    sed -i -e "s/^Version: .*/Version: $next/" -e "s/(= $version)/(= $next)/g" "$d/DEBIAN/control"
+    sed -i -e "s/^Version: .*/Version: $v/" -e "s/(= $version)/(= $v)/g" "$d/DEBIAN/control"
     if [ -f "$d/etc/gatelink/agent.xml" ]; then
-      echo '<!-- changed by the next build -->' >>"$d/etc/gatelink/agent.xml"
-      sed -i "s|^\([0-9a-f]*  etc/gatelink/agent.xml\)$|$(cd "$d" && md5sum etc/gatelink/agent.xml)|" \
-        "$d/DEBIAN/md5sums" 2>/dev/null || true
+      echo "<!-- changed by build $v -->" >>"$d/etc/gatelink/agent.xml"
     fi
-    dpkg-deb -Zgzip -b "$d" "$root/tmp/next/${name}_${next}_amd64.deb" >/dev/null
+    dpkg-deb -Zgzip -b "$d" "$root$out/${name}_${v}_amd64.deb" >/dev/null
   done
 }
-check "a next build $next is made from the given debs" make_next_build
+# The debs of a folder of the root, as apt-get's ./paths from the root's /.
+debs_in() { local f; for f in "$root$1"/*.deb; do echo ".$1/$(basename "$f")"; done; }
+check "a next build $next is made from the given debs" make_next_build "$next" /root/next
 echo '<!-- changed by the operator -->' >>"$root/etc/gatelink/agent.xml"
 config_sum=$(sha256sum <"$root/etc/gatelink/agent.xml")
 topology_sum=$(sha256sum <"$root/var/lib/gatelink/topology.xml" 2>/dev/null || echo none)
-next_debs=()
-for f in "$root"/tmp/next/*.deb; do next_debs+=("./tmp/next/$(basename "$f")"); done
+mapfile -t next_debs < <(debs_in /root/next)
 check "upgrade to $next (apt-get install, --force-confold)" apt_install "${next_debs[@]}"
 for p in gatelink-agent gatelink-gateway libgatelink0 libgatelink-dev; do
   check "$p $next is installed" installed_version "$p" "$next"
