@@ -58,11 +58,14 @@ boot_test() {
   }
   check "no unit failed at boot" no_failed_unit
 
+  prop() { in_boot systemctl show -p "$2" --value "$1"; }
+  is_prop() { [ "$(prop "$1" "$2")" = "$3" ] || { echo "$1 $2=$(prop "$1" "$2"), expected $3"; false; }; }
+  check "gatelink-agent.service is enabled (packaging/README: enabled on install)" \
+    is_prop gatelink-agent.service UnitFileState enabled
+  echo "info  gatelink-gateway.service is $(prop gatelink-gateway.service UnitFileState)"
   check "systemctl start gatelink-gateway" in_boot timeout 60 systemctl start gatelink-gateway.service
   check "systemctl start gatelink-agent (returns once the agent has said READY=1)" \
     in_boot timeout 60 systemctl start gatelink-agent.service
-  prop() { in_boot systemctl show -p "$2" --value "$1"; }
-  is_prop() { [ "$(prop "$1" "$2")" = "$3" ] || { echo "$1 $2=$(prop "$1" "$2"), expected $3"; false; }; }
   check "gatelink-agent.service is Type=notify" is_prop gatelink-agent.service Type notify
   check "gatelink-agent.service is active (running)" is_prop gatelink-agent.service SubState running
   check "gatelink-gateway.service is active (running)" is_prop gatelink-gateway.service SubState running
