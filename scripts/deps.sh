@@ -11,6 +11,7 @@ packages=(
   iproute2 util-linux
   python3  # the ctypes host of tests/plugin
   debhelper dpkg-dev fakeroot lintian help2man  # packaging/build.sh deb
+  debootstrap systemd-container  # tests/packaging: the Debian 12 root, and booting it
 )
 
 missing=()

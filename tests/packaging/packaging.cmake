@@ -1,0 +1,18 @@
+# The install test of the Debian packages (tests/packaging/README.md): packaging/build.sh builds
+# the debs, then tests/packaging/install_test.sh installs them into a debootstrap root of Debian
+# 12. Registered only where its tools are; it skips (exit 77) when not run as root.
+find_program(GATELINK_DEBOOTSTRAP debootstrap HINTS /usr/sbin /sbin)
+find_program(GATELINK_DPKG_BUILDPACKAGE dpkg-buildpackage)
+find_program(GATELINK_LINTIAN lintian)
+if(GATELINK_DEBOOTSTRAP AND GATELINK_DPKG_BUILDPACKAGE AND GATELINK_LINTIAN
+   AND EXISTS ${CMAKE_SOURCE_DIR}/packaging/build.sh)
+  add_test(NAME packaging_install
+           COMMAND bash ${CMAKE_SOURCE_DIR}/packaging/build.sh deb --test
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  # A full package build plus the install test: the longest test, so ctest starts it first.
+  set_tests_properties(packaging_install PROPERTIES TIMEOUT 1800 COST 100000 LABELS packaging
+                                                    SKIP_RETURN_CODE 77)
+else()
+  message(STATUS "packaging_install not registered: debootstrap, dpkg-buildpackage or lintian "
+                 "is missing (scripts/deps.sh installs them), or packaging/build.sh is")
+endif()
