@@ -10,8 +10,10 @@ if(GATELINK_DEBOOTSTRAP AND GATELINK_DPKG_BUILDPACKAGE AND GATELINK_LINTIAN
            COMMAND bash ${CMAKE_SOURCE_DIR}/packaging/build.sh deb --test
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   # A full package build plus the install test: the longest test, so ctest starts it first.
+  # werror: the package build (Debian's dpkg-buildflags, hardening=+all) fails on a warning.
   set_tests_properties(packaging_install PROPERTIES TIMEOUT 1800 COST 100000 LABELS packaging
-                                                    SKIP_RETURN_CODE 77)
+                                                    SKIP_RETURN_CODE 77
+                                                    ENVIRONMENT "DEB_BUILD_OPTIONS=werror")
 else()
   message(STATUS "packaging_install not registered: debootstrap, dpkg-buildpackage or lintian "
                  "is missing (scripts/deps.sh installs them), or packaging/build.sh is")
