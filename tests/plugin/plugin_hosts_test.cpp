@@ -33,8 +33,9 @@ RunResult shell(const std::string& script, std::chrono::milliseconds deadline = 
 
 /// `cmake --install` of this build into `prefix`.
 void install_into(const fs::path& prefix) {
-  const auto installed = shell("cmake --install '" + build_setting("GATELINK_BUILD_DIR") +
-                               "' --prefix '" + prefix.string() + "'");
+  const auto installed =
+      shell("cmake --install " + quoted(fs::path(build_setting("GATELINK_BUILD_DIR"))) +
+            " --prefix " + quoted(prefix));
   ASSERT_EQ(installed.exit_status, 0) << installed.out;
 }
 
@@ -62,15 +63,15 @@ TEST(PluginHosts, installed_c_host_built_through_pkg_config_connects) {
   const fs::path prefix = setup.dir / "prefix";
   install_into(prefix);
   write_example_host(setup.dir / "host.c");
-  const std::string pc = "PKG_CONFIG_PATH='" +
-                         (prefix / build_setting("GATELINK_INSTALL_LIBDIR") / "pkgconfig").string() +
-                         "' ";
+  const std::string pc =
+      "PKG_CONFIG_PATH='" +
+      (prefix / build_setting("GATELINK_INSTALL_LIBDIR") / "pkgconfig").string() + "' ";
   const auto built = shell("cd '" + setup.dir.path().string() + "' && cc -Wall -Werror host.c $(" +
                            pc + "pkg-config --cflags --libs gatelink) -Wl,-rpath,$(" + pc +
                            "pkg-config --variable=libdir gatelink) -o host");
   ASSERT_EQ(built.exit_status, 0) << built.out;
   // The host found the installed library, not the build tree's.
-  const auto linked = shell("ldd '" + (setup.dir / "host").string() + "'");
+  const auto linked = shell("ldd " + quoted(setup.dir / "host"));
   EXPECT_NE(linked.out.find("libgatelink.so.0 => " + prefix.string() + "/"), std::string::npos)
       << linked.out;
   expect_example_host_connected(shell(quoted(setup.dir / "host") + " " + quoted(setup.config) +
@@ -89,9 +90,9 @@ TEST(PluginHosts, installed_cmake_package_builds_a_host_that_connects) {
       << "cmake_minimum_required(VERSION 3.25)\nproject(consumer C)\n"
          "find_package(gatelink 0.1 REQUIRED)\nadd_executable(host host.c)\n"
          "target_link_libraries(host PRIVATE gatelink::gatelink)\n";
-  const auto built = shell("cmake -S '" + project.string() + "' -B '" + project.string() +
-                           "/build' -DCMAKE_PREFIX_PATH='" + prefix.string() +
-                           "' >/dev/null && cmake --build '" + project.string() + "/build'");
+  const auto built = shell("cmake -S " + quoted(project) + " -B " + quoted(project / "build") +
+                           " -DCMAKE_PREFIX_PATH=" + quoted(prefix) +
+                           " >/dev/null && cmake --build " + quoted(project / "build"));
   ASSERT_EQ(built.exit_status, 0) << built.out;
   expect_example_host_connected(
       shell(quoted(project / "build" / "host") + " " + quoted(setup.config)));
@@ -99,10 +100,11 @@ TEST(PluginHosts, installed_cmake_package_builds_a_host_that_connects) {
 
 TEST(PluginHosts, python_ctypes_host_connects_and_reads_status) {
   OneGateway setup;
-  const auto run = shell("python3 '" + build_setting("GATELINK_SOURCE_DIR") +
-                         "/tests/plugin/ctypes_host.py' '" + build_setting("GATELINK_LIBRARY") +
-                         "' '" + setup.config.string() + "' 2>'" +
-                         (setup.dir / "stderr.txt").string() + "'");
+  const auto run =
+      shell("python3 " +
+            quoted(fs::path(build_setting("GATELINK_SOURCE_DIR")) / "tests/plugin/ctypes_host.py") +
+            " " + quoted(fs::path(build_setting("GATELINK_LIBRARY"))) + " " + quoted(setup.config) +
+            " 2>" + quoted(setup.dir / "stderr.txt"));
   EXPECT_EQ(run.exit_status, 0) << run.out << read_text_file(setup.dir / "stderr.txt");
   EXPECT_TRUE(any_line_has(run.out, {"abi 1 version"})) << run.out;
   EXPECT_TRUE(any_line_has(run.out, {"log level=2", "event=connected"})) << run.out;
@@ -113,10 +115,10 @@ TEST(PluginHosts, python_ctypes_host_connects_and_reads_status) {
 TEST(PluginHosts, library_unloads_after_each_of_100_dlclose) {
   constexpr int kRounds = 100;
   OneGateway setup;
-  const auto run = run_program({(bin_dir() / "plugin_dlopen_host").string(),
-                                build_setting("GATELINK_LIBRARY"), setup.config.string(),
-                                std::to_string(kRounds)},
-                               300s);
+  const auto run =
+      run_program({(bin_dir() / "plugin_dlopen_host").string(), build_setting("GATELINK_LIBRARY"),
+                   setup.config.string(), std::to_string(kRounds)},
+                  300s);
   EXPECT_EQ(run.exit_status, 0) << run.out;
   EXPECT_NE(run.out.find("rounds=100 unloaded=100"), std::string::npos) << run.out;
 }
