@@ -1,28 +1,25 @@
-// gatelink-agent: hosts the endpoint plugin as a daemon — configuration, logging, signals,
-// systemd readiness and watchdog, and the local status endpoint. The endpoint runs in
-// libgatelink.so, driven through its C ABI like any host's (gatelink/gatelink.hpp).
+// gatelink-agent: hosts the endpoint plugin as a daemon — configuration, logging, the local
+// status endpoint, and the platform's supervisor (service_runtime.hpp: signals and systemd
+// readiness and watchdog on Linux, the service control manager or a console on Windows). The
+// endpoint runs in libgatelink.so (gatelink.dll), driven through its C ABI like any host's
+// (gatelink/gatelink.hpp).
 
-#include <systemd/sd-daemon.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "common/escape.hpp"
 #include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.hpp"
+#include "service_runtime.hpp"
 #include "status_endpoint.hpp"
-#include "store/folder_safety.hpp"
 #include "store/startup_topology.hpp"
-#include "systemd_watchdog.hpp"
 #include "tls/certificate_info.hpp"
 #include "tls/reloading_context.hpp"
 
@@ -39,8 +36,10 @@ struct Options {
   std::string log_level = "info";
 };
 
-void setup_logging(const std::string& name, const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("agent");
+void setup_logging(gatelink::ServiceRuntime& runtime, const std::string& name,
+                   const std::string& level) {
+  auto logger = std::make_shared<spdlog::logger>("agent", runtime.log_sink());
+  spdlog::register_logger(logger);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l agent=" + name + " %v",
                       spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);
@@ -119,19 +118,10 @@ int check_config(const gatelink::AgentConfig& config) {
               printable(chosen.topology.primary.to_string()).c_str(),
               chosen.topology.failover.size());
 
-  // The status socket's folder, held to the same rules.
-  const std::string socket_folder = std::filesystem::path(config.status_socket).parent_path();
-  if (!gatelink::folder_exists(socket_folder)) {
-    if (auto safe = gatelink::check_parents_safety(socket_folder); !safe) {
-      problem("status socket folder " + socket_folder + ": " + safe.error().message);
-    } else {
-      std::printf("status socket folder %s: would create it (mode 0750)\n",
-                  printable(socket_folder).c_str());
-    }
-  } else if (auto safe = gatelink::check_folder_safety(socket_folder); !safe) {
-    problem("status socket folder " + socket_folder + ": " + safe.error().message +
-            " (the agent would refuse to start)");
-  }
+  // The status endpoint's place (a socket's folder, held to the same rules; a pipe's name).
+  const auto place = gatelink::check_status_endpoint_place(config.status_socket);
+  for (const auto& note : place.notes) std::printf("%s\n", printable(note).c_str());
+  for (const auto& refused : place.problems) problem(refused);
   if (problems != 0) {
     std::printf("configuration %s: %d problem(s); the agent would not start\n",
                 printable(config.source).c_str(), problems);
@@ -141,8 +131,9 @@ int check_config(const gatelink::AgentConfig& config) {
   return 0;
 }
 
-/// Runs the endpoint through libgatelink's C ABI, as any host does.
-int run(const gatelink::AgentConfig& config) {
+/// Runs the endpoint through libgatelink's C ABI, as any host does, until the platform's
+/// supervisor asks it to stop.
+int run(const gatelink::AgentConfig& config, gatelink::ServiceRuntime& runtime) {
   const auto log = library_log();
   std::optional<gatelink::embedded::Endpoint> endpoint;
   try {
@@ -160,45 +151,44 @@ int run(const gatelink::AgentConfig& config) {
     return 1;
   }
 
-  asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("event=signal signal={} action=stop", signal);
-    sd_notify(0, "STOPPING=1");
-    io.stop();
-  });
-
-  // SIGHUP: renewed certificate files now (they are also picked up on their own); go on.
-  asio::signal_set reload_signals(io, SIGHUP);
-  std::function<void()> wait_reload = [&] {
-    reload_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-      if (ec) return;
-      spdlog::info("event=signal signal={} action=reload", signal);
-      endpoint->reload();
-      wait_reload();
-    });
-  };
-  wait_reload();
+  const auto watch = runtime.watch(
+      io, {.stop = [&io] { io.stop(); }, .reload = [&endpoint] { endpoint->reload(); }});
 
   endpoint->start();
-  std::optional<gatelink::SystemdWatchdog> watchdog;
-  watchdog.emplace([&endpoint](std::chrono::milliseconds bound) { return endpoint->alive(bound); });
   spdlog::info("event=started version={} config={} status_socket={}", gatelink_version(),
                config.source, config.status_socket);
-  sd_notify(0, "READY=1");
+  runtime.ready([&endpoint](std::chrono::milliseconds bound) { return endpoint->alive(bound); });
   io.run();
 
-  watchdog.reset();  // a stopping endpoint is not a stuck one
+  runtime.stopping();  // the watchdog stops first: a stopping endpoint is not a stuck one
   (*status)->close();
   endpoint->stop();
   spdlog::info("event=stopped");
   return 0;
 }
 
+/// Everything after the command line, run the way the platform runs the agent.
+int agent(const Options& o, gatelink::ServiceRuntime& runtime) {
+  auto config = gatelink::load_agent_config(o.config);
+  if (!config) {
+    runtime.early_error(config.error().message);
+    return 1;
+  }
+  setup_logging(runtime, config->name, o.log_level);
+  if (o.check_config) return check_config(*config);
+  try {
+    return run(*config, runtime);
+  } catch (const std::exception& e) {
+    spdlog::critical("event=crashed error=\"{}\"", e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  const auto runtime = gatelink::make_service_runtime();
   CLI::App app{"gatelink-agent: keeps this host connected to its management group's gateways."};
   app.set_version_flag("--version", std::string("gatelink-agent ") +
                                         std::string(gatelink::version()));
@@ -211,6 +201,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  runtime->add_options(app);
   app.footer(
       "Exit status: 0 stopped on SIGTERM/SIGINT, or --check-config: valid; 1 could not start\n"
       "(configuration, certificates, key, state folder, status socket) or crashed, or\n"
@@ -230,17 +221,5 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto config = gatelink::load_agent_config(o.config);
-  if (!config) {
-    std::fprintf(stderr, "gatelink-agent: %s\n", config.error().message.c_str());
-    return 1;
-  }
-  setup_logging(config->name, o.log_level);
-  if (o.check_config) return check_config(*config);
-  try {
-    return run(*config);
-  } catch (const std::exception& e) {
-    spdlog::critical("event=crashed error=\"{}\"", e.what());
-    return 1;
-  }
+  return runtime->run([&o](gatelink::ServiceRuntime& r) { return agent(o, r); });
 }

@@ -29,7 +29,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr char kDefaultSocket[] = "/run/gatelink/agent.sock";
 constexpr char kSocketEnvironment[] = "GATELINK_SOCKET";
 constexpr char kDefaultConfig[] = "/etc/gatelink/agent.xml";
 /// Longer than the agent's own per-client deadline, so that its answer wins the race.
@@ -180,7 +179,7 @@ int main(int argc, char** argv) {
                  "certificate files.",
                  "gatelinkctl"};
     app.set_version_flag("--version", std::string("gatelinkctl ") + GATELINK_VERSION);
-    std::string socket_path = kDefaultSocket;
+    std::string socket_path = gatelink::default_status_endpoint();
     app.add_option("--socket", socket_path, "the agent's status socket")
         ->envname(kSocketEnvironment)
         ->capture_default_str();

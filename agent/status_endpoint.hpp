@@ -2,13 +2,16 @@
 // The agent's local status endpoint: on-site staff (gatelinkctl) ask, the agent answers with one
 // JSON status document. The protocol: the client sends the line `status\n`, the endpoint answers
 // the document followed by `\n` and closes; any other request gets `{"error": "..."}` and `\n`.
-// A Unix socket on Linux (status_endpoint_unix.cpp); the Windows build adds a named-pipe file.
+// A Unix socket on Linux (status_endpoint_unix.cpp), a named pipe on Windows
+// (status_endpoint_windows.cpp, status_pipe_name.hpp); the clients of both are served alike
+// (status_sessions.hpp, status_protocol.hpp).
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -44,11 +47,21 @@ class StatusEndpoint {
 /// Returns the status document as JSON text; called on the io_context thread per request.
 using StatusProvider = std::function<std::string()>;
 
+/// What --check-config says about the endpoint's place, read-only (it creates nothing).
+struct EndpointPlaceCheck {
+  std::vector<std::string> notes;     ///< what a start would do (`would create it (mode 0750)`)
+  std::vector<std::string> problems;  ///< why a start would fail
+};
+/// The socket's folder held to the state folder's rules (Linux), the pipe's name (Windows).
+EndpointPlaceCheck check_status_endpoint_place(const std::string& path);
+
 /// Opens the endpoint at `path` and serves it on `io`. Fails when another agent already answers
 /// there, when the folder of `path` is one that others may write to (it is created mode 0750 when
 /// missing), or when the path cannot be made into an endpoint readable by root and group
 /// gatelink. Only root, the agent's own user and the members of group gatelink get an answer
-/// (the peer's credentials, SO_PEERCRED); others get an error line and a log line.
+/// (the peer's credentials, SO_PEERCRED); others get an error line and a log line. On Windows
+/// `path` names the pipe (status_pipe_name.hpp), and LocalSystem, Administrators, the agent's
+/// account and group gatelink stand for root, the agent's user and the group.
 Result<std::unique_ptr<StatusEndpoint>> open_status_endpoint(boost::asio::io_context& io,
                                                              const std::string& path,
                                                              StatusProvider provider);

@@ -1,0 +1,51 @@
+// Which named pipe the status endpoint is on Windows (status_pipe_name.hpp).
+
+#include "status_pipe_name.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+#include "config/agent_config.hpp"
+
+namespace gatelink {
+namespace {
+
+constexpr std::string_view kPipePrefix = R"(\\.\pipe\)";
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+/// A pipe's own name: not empty, no backslash (Win32), no slash and no control character (they
+/// would only ever be a mistake, or a trick on whoever reads the name in a log).
+bool is_pipe_name(std::string_view name) {
+  return !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
+    return c == '\\' || c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+}
+
+}  // namespace
+
+Result<std::string> status_pipe_name(const std::string& configured) {
+  if (configured == AgentConfig().status_socket) return std::string(kDefaultStatusPipe);
+  std::string_view name = configured;
+  if (starts_with_ignoring_case(name, kPipePrefix)) name.remove_prefix(kPipePrefix.size());
+  if (!is_pipe_name(name)) {
+    return Error{"status endpoint \"" + configured + "\" is not a named pipe: on Windows give " +
+                 std::string(kPipePrefix) + "NAME or a bare NAME (default " + kDefaultStatusPipe +
+                 ")"};
+  }
+  std::string full = std::string(kPipePrefix) + std::string(name);
+  if (full.size() > kMaxPipeNameLength) {
+    return Error{"status pipe name " + full + " is longer than " +
+                 std::to_string(kMaxPipeNameLength) + " characters"};
+  }
+  return full;
+}
+
+}  // namespace gatelink
