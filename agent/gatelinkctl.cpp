@@ -3,9 +3,11 @@
 //   gatelinkctl [--socket PATH] [--timeout MS] status [--json]
 //   gatelinkctl [--socket PATH] [--timeout MS] topology [--json]
 //   gatelinkctl cert check [--config FILE]
-// Exit status (docs/OPERATIONS.md, "Exit codes"): 0 connected (status), answered (topology) or
-// usable (cert check); 1 not usable (cert check); 2 no agent answers; 3 running but not
-// connected (status); 64 usage; 70 internal error.
+//   gatelinkctl bootstrap-config --out FILE --agent NAME ... (installers; bootstrap_command.hpp)
+// Exit status (docs/OPERATIONS.md, "Exit codes"): 0 connected (status), answered (topology),
+// usable (cert check) or written (bootstrap-config); 1 not usable (cert check) or a bad value
+// (bootstrap-config); 2 no agent answers; 3 running but not connected (status); 64 usage;
+// 70 internal error.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bootstrap_command.hpp"
 #include "cert_check.hpp"
 #include "common/escape.hpp"
 #include "config/agent_config.hpp"
@@ -44,8 +47,9 @@ constexpr int kExitUsage = 64;      ///< EX_USAGE: kept apart from the statuses 
 constexpr int kExitInternal = 70;   ///< EX_SOFTWARE: a bug in gatelinkctl itself
 
 constexpr char kFooter[] =
-    "Exit status: 0 connected (status), answered (topology) or usable (cert check);\n"
-    "1 not usable (cert check); 2 no agent answers; 3 running but not connected;\n"
+    "Exit status: 0 connected (status), answered (topology), usable (cert check) or\n"
+    "written (bootstrap-config); 1 not usable (cert check) or a bad value (bootstrap-config);\n"
+    "2 no agent answers; 3 running but not connected;\n"
     "64 usage error; 70 internal error. All programs: docs/OPERATIONS.md, \"Exit codes\".";
 
 int no_agent(const std::string& socket_path, const std::string& why) {
@@ -216,6 +220,7 @@ int main(int argc, char** argv) {
     std::string config_path = kDefaultConfig;
     check_command->add_option("--config", config_path, "the agent configuration")
         ->capture_default_str();
+    const gatelink::BootstrapCommand bootstrap_command(app);
     // Words no command takes are kept, so that the error names them (see unknown_command).
     app.allow_extras();
     cert_command->allow_extras();
@@ -237,6 +242,7 @@ int main(int argc, char** argv) {
       }
       return cert_check(config_path);
     }
+    if (bootstrap_command.parsed()) return bootstrap_command.run();
     if (!app.remaining().empty()) return unknown_command(app, "", app.remaining().front());
     const std::chrono::milliseconds timeout(timeout_ms);
     auto trust =

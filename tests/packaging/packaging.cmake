@@ -18,3 +18,21 @@ else()
   message(STATUS "packaging_install not registered: debootstrap, dpkg-buildpackage or lintian "
                  "is missing (scripts/deps.sh installs them), or packaging/build.sh is")
 endif()
+
+# The tables of the Windows MSI (packaging/msi/gatelink.wxs), checked with msiinfo. Built from
+# the Windows programs in GATELINK_MSI_FILES when set (a folder with gatelink-agent.exe,
+# gatelinkctl.exe, gatelink.dll, agent.xsd, topology.xsd), else from stand-in files of those
+# names, which the test says in its output.
+set(GATELINK_MSI_FILES "" CACHE PATH "Folder of the Windows programs for the MSI test (empty: stand-ins)")
+find_program(GATELINK_WIXL wixl)
+find_program(GATELINK_MSIINFO msiinfo)
+if(GATELINK_WIXL AND GATELINK_MSIINFO)
+  add_test(NAME packaging_msi_tables
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/msi_tables_test.sh)
+  set_tests_properties(packaging_msi_tables PROPERTIES TIMEOUT 120 LABELS packaging
+                                                       SKIP_RETURN_CODE 77
+                                                       ENVIRONMENT "GATELINK_MSI_FILES=${GATELINK_MSI_FILES}")
+else()
+  message(STATUS "packaging_msi_tables not registered: wixl or msiinfo is missing "
+                 "(apt-get install wixl msitools)")
+endif()
