@@ -17,6 +17,7 @@
 #include "status/status_snapshot.hpp"
 #include "status_client.hpp"
 #include "status_endpoint.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 namespace {
@@ -53,7 +54,6 @@ std::string check_server(LocalStream::socket& socket, const ServerTrustPolicy& t
 
 asio::awaitable<void> exchange(LocalStream::socket& socket, LocalStream::endpoint endpoint,
                                const ServerTrustPolicy& trust, Exchange& out) {
-  constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
   auto [connect_ec] = co_await socket.async_connect(endpoint, kUseTuple);
   if (connect_ec) {
     out.error = connect_ec;

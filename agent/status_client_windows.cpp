@@ -23,6 +23,7 @@
 #include "status_client.hpp"
 #include "status_endpoint.hpp"
 #include "status_pipe_name.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 namespace {
@@ -108,7 +109,6 @@ std::string check_server(HANDLE pipe, const ServerTrustPolicy& trust) {
 }
 
 asio::awaitable<void> exchange(Pipe& pipe, Exchange& out) {
-  constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
   auto [send_ec, sent] = co_await asio::async_write(
       pipe, asio::buffer(std::string_view(kStatusRequestLine)), kUseTuple);
   if (send_ec) {

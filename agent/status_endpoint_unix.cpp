@@ -30,6 +30,7 @@
 #include "status_sessions.hpp"
 #include "store/durable_file.hpp"
 #include "store/folder_safety.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 namespace {
@@ -38,7 +39,6 @@ namespace asio = boost::asio;
 using LocalStream = asio::local::stream_protocol;
 using ErrorCode = boost::system::error_code;
 using Sessions = StatusSessions<LocalStream::socket>;
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 /// Root and the gatelink group may ask; the group's members are the on-site staff.
 constexpr mode_t kSocketMode = 0660;

@@ -37,6 +37,7 @@
 #include "status_pipe_name.hpp"
 #include "status_protocol.hpp"
 #include "status_sessions.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 namespace {
@@ -45,7 +46,6 @@ namespace asio = boost::asio;
 using Pipe = asio::windows::stream_handle;
 using ErrorCode = boost::system::error_code;
 using Sessions = StatusSessions<Pipe>;
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 /// Instances waiting for a client at any time: while one hands its client over and makes its
 /// successor, the other still listens.

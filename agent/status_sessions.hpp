@@ -26,6 +26,7 @@
 #include "status/status_snapshot.hpp"
 #include "status_endpoint.hpp"
 #include "status_protocol.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 
@@ -182,7 +183,6 @@ class StatusSessions : public std::enable_shared_from_this<StatusSessions<Stream
   static boost::asio::awaitable<void> serve(std::shared_ptr<StatusSessions> self,
                                             std::shared_ptr<Client> client) {
     namespace asio = boost::asio;
-    constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
     const Entry entry(*self, client);
     arm(client, kStatusRequestDeadline, StatusDrop::request_deadline);
 

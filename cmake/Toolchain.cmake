@@ -26,7 +26,13 @@ endif()
 
 # gatelink_target_defaults(<target>): the warnings for our own code. They are errors where
 # CMAKE_COMPILE_WARNING_AS_ERROR is on (the target property COMPILE_WARNING_AS_ERROR follows it).
+# Each of our targets is compiled as one translation unit (a unity build) unless
+# GATELINK_UNITY_BUILD is off: the Asio, OpenSSL, spdlog and GoogleTest headers a module's files
+# share are parsed, and their templates instantiated, once per module instead of once per file,
+# which roughly halves the time two cores take to build the suite.
 function(gatelink_target_defaults target)
+  set_target_properties(${target} PROPERTIES UNITY_BUILD ${GATELINK_UNITY_BUILD}
+                                             UNITY_BUILD_BATCH_SIZE 0)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
     "$<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor;-Wold-style-cast;-Woverloaded-virtual>"
@@ -34,7 +40,11 @@ function(gatelink_target_defaults target)
     -Wno-missing-field-initializers
     # GCC 12 warns falsely on Asio's coroutine frames, whose class-specific operator new/delete
     # it pairs wrongly when a coroutine holds several awaited temporaries.
-    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>)
+    $<$<COMPILE_LANG_AND_ID:CXX,GNU>:-Wno-mismatched-new-delete>
+    # In a unity build every source file is an included file, and GCC's -Wsubobject-linkage,
+    # meant for headers, fires on coroutine frames that hold a type of the file's anonymous
+    # namespace.
+    $<$<AND:$<BOOL:${GATELINK_UNITY_BUILD}>,$<COMPILE_LANG_AND_ID:CXX,GNU>>:-Wno-subobject-linkage>)
   target_compile_definitions(${target} PRIVATE
     BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)
 endfunction()

@@ -15,11 +15,11 @@
 #include "tls/certificate_info.hpp"
 #include "tls/peer_verification.hpp"
 #include "common/escape.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink::gateway {
 
 namespace {
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 }
 
 std::shared_ptr<AgentSession> AgentSession::create(link::tcp::socket socket,

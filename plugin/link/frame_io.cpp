@@ -1,4 +1,5 @@
 #include "link/frame_io.hpp"
+#include "common/asio_tokens.hpp"
 
 #include <algorithm>
 #include <array>
@@ -13,10 +14,6 @@
 #include <vector>
 
 namespace gatelink::link {
-
-namespace {
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-}
 
 namespace {
 

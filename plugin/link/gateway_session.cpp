@@ -16,12 +16,12 @@
 #include "tls/client_stream.hpp"
 #include "tls/peer_verification.hpp"
 #include "common/escape.hpp"
+#include "common/asio_tokens.hpp"
 
 namespace gatelink::link {
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 /// The plaintext admission frame is an admit or a goodbye: a few hundred bytes at most.
 constexpr std::size_t kMaxAdmissionFrame = 512;
 /// Heartbeats remembered for matching answers; older ones are long past the silence limit.

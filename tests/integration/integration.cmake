@@ -1,6 +1,7 @@
 # Integration tests: the real gatelink-agent, gatelink-gateway and gatelinkctl on 127.0.0.1.
 add_library(gatelink_test_harness STATIC integration/harness.cpp)
 gatelink_target_defaults(gatelink_test_harness)
+gatelink_test_build_defaults(gatelink_test_harness)
 target_include_directories(gatelink_test_harness PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(gatelink_test_harness PUBLIC nlohmann_json::nlohmann_json)
 
