@@ -234,7 +234,9 @@ Status write_bootstrap_config(const std::string& path, const BootstrapSettings& 
   const std::string shown = escaped(path);
   if (ec) return unchanged(Error{shown + ": " + ec.message()});
   const fs::path folder = target.parent_path();
-  const std::string staging_name = "." + target.filename().string() + ".bootstrap";
+  // (append, not "." + a temporary: GCC 12's -Wrestrict false positive, GCC bug 105329)
+  std::string staging_name = ".";
+  staging_name.append(target.filename().string()).append(".bootstrap");
   const fs::path staging = folder / staging_name;
   if (fs::is_directory(target, ec)) return unchanged(Error{shown + ": a folder"});
   if (auto written = write_file_atomically(folder.string(), staging_name, *text); !written) {

@@ -12,6 +12,7 @@ packages=(
   python3  # the ctypes host of tests/plugin
   debhelper dpkg-dev fakeroot lintian help2man  # packaging/build.sh deb
   debootstrap systemd-container  # tests/packaging: the Debian 12 root, and booting it
+  wixl msitools  # packaging/msi: the MSI and the check of its tables
 )
 
 missing=()

@@ -22,7 +22,7 @@ constexpr auto kRelativePaths = R"(<agent name="a1" management-group="MG">
 </agent>
 )";
 
-constexpr auto kMinimal = R"(<agent name="a1" management-group="MG">
+constexpr auto kMinimalFile = R"(<agent name="a1" management-group="MG">
   <tls ca="/ca.pem" cert="/agent.pem" key="/agent.key"/>
   <gateways><primary address="gw1"/></gateways>
 </agent>
@@ -31,7 +31,7 @@ constexpr auto kMinimal = R"(<agent name="a1" management-group="MG">
 TEST(AgentConfigLoad, loads_a_file_and_records_where_it_came_from) {
   test::ScratchDir dir;
   const auto file = dir.path() / "agent.xml";
-  test::write_file(file, kMinimal);
+  test::write_file(file, kMinimalFile);
   const auto config = load_agent_config(file.string());
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->source, file.string());
@@ -58,7 +58,7 @@ TEST(AgentConfigLoad, absolute_paths_and_absolute_defaults_are_kept) {
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->tls.key, "/abs/agent.key");
 
-  test::write_file(dir.path() / "minimal.xml", kMinimal);
+  test::write_file(dir.path() / "minimal.xml", kMinimalFile);
   const auto minimal = load_agent_config((dir.path() / "minimal.xml").string());
   ASSERT_TRUE(minimal) << minimal.error().message;
   EXPECT_EQ(minimal->state_dir, "/var/lib/gatelink");
@@ -104,7 +104,7 @@ TEST(AgentConfigLoad, a_folder_is_not_a_configuration_file) {
 
 TEST(AgentConfigLoad, file_of_exactly_256_KiB_is_read) {
   test::ScratchDir dir;
-  std::string text = kMinimal;
+  std::string text = kMinimalFile;
   const std::string open = "<!--";
   const std::string close = "-->";
   text +=
@@ -118,7 +118,7 @@ TEST(AgentConfigLoad, file_of_exactly_256_KiB_is_read) {
 TEST(AgentConfigLoad, file_over_256_KiB_is_refused) {
   test::ScratchDir dir;
   const auto file = dir.path() / "agent.xml";
-  test::write_file(file, std::string(kMinimal) + std::string(kMaxConfigBytes, ' '));
+  test::write_file(file, std::string(kMinimalFile) + std::string(kMaxConfigBytes, ' '));
   const auto config = load_agent_config(file.string());
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().message,

@@ -13,7 +13,7 @@ namespace {
 using ::testing::HasSubstr;
 
 /// The address `text` parses to; a failed parse fails the test.
-GatewayAddress parsed(std::string_view text) {
+GatewayAddress parsed_address(std::string_view text) {
   auto address = parse_gateway_address(text);
   EXPECT_TRUE(address) << address.error().message;
   return address ? *address : GatewayAddress{};
@@ -38,18 +38,18 @@ class AddressForms : public ::testing::TestWithParam<AddressForm> {};
 
 TEST_P(AddressForms, parses_to_its_fields) {
   const auto& form = GetParam();
-  const auto address = parsed(form.text);
+  const auto address = parsed_address(form.text);
   EXPECT_EQ(address, (GatewayAddress{form.host, form.port, form.server_name}))
       << address.to_string();
 }
 
 TEST_P(AddressForms, to_string_gives_the_command_line_form) {
-  EXPECT_EQ(parsed(GetParam().text).to_string(), GetParam().command_line);
+  EXPECT_EQ(parsed_address(GetParam().text).to_string(), GetParam().command_line);
 }
 
 TEST_P(AddressForms, round_trips_through_to_string) {
-  const auto address = parsed(GetParam().text);
-  EXPECT_EQ(parsed(address.to_string()), address);
+  const auto address = parsed_address(GetParam().text);
+  EXPECT_EQ(parsed_address(address.to_string()), address);
 }
 
 /// The longest label and the longest name DNS allows.
@@ -93,19 +93,19 @@ INSTANTIATE_TEST_SUITE_P(
                     "gw2@gw2.example.test:5723"}));
 
 TEST(GatewayAddress, expected_name_is_the_host_without_a_server_name) {
-  EXPECT_EQ(parsed("gw1.example.test:5723").expected_name(), "gw1.example.test");
+  EXPECT_EQ(parsed_address("gw1.example.test:5723").expected_name(), "gw1.example.test");
 }
 
 TEST(GatewayAddress, expected_name_is_the_server_name_when_given) {
-  EXPECT_EQ(parsed("gw3.example.test@127.0.0.1:15803").expected_name(), "gw3.example.test");
+  EXPECT_EQ(parsed_address("gw3.example.test@127.0.0.1:15803").expected_name(), "gw3.example.test");
 }
 
 TEST(GatewayAddress, endpoint_leaves_out_the_server_name) {
-  EXPECT_EQ(parsed("gw3.example.test@127.0.0.1:15803").endpoint(), "127.0.0.1:15803");
+  EXPECT_EQ(parsed_address("gw3.example.test@127.0.0.1:15803").endpoint(), "127.0.0.1:15803");
 }
 
 TEST(GatewayAddress, endpoint_puts_ipv6_hosts_in_brackets) {
-  EXPECT_EQ(parsed("gw@[fe80::1]:9").endpoint(), "[fe80::1]:9");
+  EXPECT_EQ(parsed_address("gw@[fe80::1]:9").endpoint(), "[fe80::1]:9");
 }
 
 TEST(GatewayAddress, error_message_quotes_the_input_and_says_what_is_wrong) {
