@@ -13,4 +13,5 @@ x86_64-w64-mingw32-gcc-posix -std=c11 -Wall -Wextra -Werror -O2 -static \
 cp -- "$dist/gatelink.dll" "$work/"
 export WINEPREFIX=${WINEPREFIX:-${GATELINK_MINGW_CACHE:-/var/cache/gatelink-mingw}/wine}
 export WINEDEBUG=${WINEDEBUG:--all} WINEDLLOVERRIDES="mscoree,mshtml="  # no Mono/Gecko prompts
-(cd "$work" && wine64 abi_smoke.exe gatelink.dll)
+# Debian 12: `wine` runs 64-bit programs too (it picks /usr/lib/wine/wine64).
+(cd "$work" && wine abi_smoke.exe gatelink.dll)
