@@ -37,7 +37,8 @@ bool acceptable(const Liveness& agreed);
 
 /// SO_KEEPALIVE with the first probe after one interval of idleness, one probe per interval,
 /// `misses` probes; TCP_USER_TIMEOUT of interval × misses. Best effort: an error is returned,
-/// the session goes on with the kernel's defaults.
+/// the session goes on with the kernel's defaults. One implementation per platform:
+/// liveness_posix.cpp, liveness_windows.cpp (SIO_KEEPALIVE_VALS, TCP_KEEPCNT, TCP_MAXRT).
 boost::system::error_code apply_to_socket(boost::asio::ip::tcp::socket& socket,
                                           const Liveness& liveness);
 

@@ -9,7 +9,8 @@ struct AddressConfig {
   bool ipv6 = false;  ///< an interface that is up has an IPv6 address, not loopback or link-local
 };
 
-/// The interfaces as they are now (getifaddrs); both false when they cannot be listed.
+/// The interfaces as they are now (getifaddrs; GetAdaptersAddresses on Windows); both false when
+/// they cannot be listed.
 AddressConfig current_address_config();
 
 /// AF_INET, AF_INET6, or AF_UNSPEC when the host has both or neither (only loopback).

@@ -1,14 +1,14 @@
 #include "resolve/cares_lookup.hpp"
 
+// ares.h brings the platform's socket headers (sockaddr_in, AF_INET, ntohl).
 #include <ares.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstddef>
 #include <exception>
 #include <utility>
+
+#include "resolve/socket_watch.hpp"
 
 namespace gatelink::resolve {
 
@@ -29,10 +29,12 @@ ResolveError ares_error(int status) {
 Endpoints to_endpoints(const ares_addrinfo* result, std::uint16_t port) {
   Endpoints endpoints;
   for (const auto* node = result->nodes; node != nullptr; node = node->ai_next) {
-    if (node->ai_family == AF_INET && node->ai_addrlen >= sizeof(sockaddr_in)) {
+    // ares_socklen_t is an int on Windows, unsigned on POSIX.
+    const auto length = static_cast<std::size_t>(node->ai_addrlen);
+    if (node->ai_family == AF_INET && length >= sizeof(sockaddr_in)) {
       const auto* v4 = reinterpret_cast<const sockaddr_in*>(node->ai_addr);
       endpoints.emplace_back(asio::ip::address_v4(ntohl(v4->sin_addr.s_addr)), port);
-    } else if (node->ai_family == AF_INET6 && node->ai_addrlen >= sizeof(sockaddr_in6)) {
+    } else if (node->ai_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
       const auto* v6 = reinterpret_cast<const sockaddr_in6*>(node->ai_addr);
       asio::ip::address_v6::bytes_type bytes;
       for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = v6->sin6_addr.s6_addr[i];
@@ -44,14 +46,12 @@ Endpoints to_endpoints(const ares_addrinfo* result, std::uint16_t port) {
 
 }  // namespace
 
-/// A socket of the channel. The descriptor only watches it: it is released, never closed.
+/// A socket of the channel, watched (never owned: c-ares closes it) and what c-ares wants of it.
 struct CaresLookup::Watcher {
-  explicit Watcher(const Strand& strand) : descriptor(strand) {}
-  asio::posix::stream_descriptor descriptor;
+  ares_socket_t socket = ARES_SOCKET_BAD;
+  std::shared_ptr<SocketWatch> watch;
   bool want_read = false;   ///< c-ares wants to know when it is readable
   bool want_write = false;  ///< ... writable (a TCP connect or a blocked send)
-  bool reading = false;     ///< a wait for readability is pending
-  bool writing = false;
   bool closed = false;  ///< c-ares is done with it; pending waits end without effect
 };
 
@@ -119,14 +119,14 @@ void CaresLookup::begin(const std::string& host, int family) {
   after_ares();
 }
 
-void CaresLookup::on_socket_state(void* data, int fd, int readable, int writable) {
+void CaresLookup::on_socket_state(void* data, ares_socket_t fd, int readable, int writable) {
   auto* self = static_cast<CaresLookup*>(data);
   auto found = self->watchers_.find(fd);
   if (readable == 0 && writable == 0) {
     // c-ares closes the socket right after this: stop watching it without closing it.
     if (found != self->watchers_.end()) {
       found->second->closed = true;
-      found->second->descriptor.release();
+      found->second->watch->stop();
       self->watchers_.erase(found);
     }
     return;
@@ -134,16 +134,17 @@ void CaresLookup::on_socket_state(void* data, int fd, int readable, int writable
   if (self->state_ != State::running) return;
   try {
     if (found == self->watchers_.end()) {
-      auto watcher = std::make_shared<Watcher>(self->strand_);
-      boost::system::error_code ec;
-      watcher->descriptor.assign(fd, ec);
-      if (ec) {
+      auto watch = SocketWatch::open(self->strand_, fd);
+      if (!watch) {
         if (!self->outcome_) {
-          self->outcome_ = ResolveError{.reason = ResolveFailure::failed,
-                                        .detail = "cannot watch a resolver socket: " + ec.message()};
+          self->outcome_ =
+              ResolveError{.reason = ResolveFailure::failed, .detail = watch.error().message};
         }
         return;
       }
+      auto watcher = std::make_shared<Watcher>();
+      watcher->socket = fd;
+      watcher->watch = std::move(*watch);
       found = self->watchers_.emplace(fd, std::move(watcher)).first;
     }
     found->second->want_read = readable != 0;
@@ -176,28 +177,14 @@ void CaresLookup::on_result(void* arg, int status, int /*timeouts*/, ares_addrin
 }
 
 void CaresLookup::arm(const std::shared_ptr<Watcher>& watcher) {
-  using Wait = asio::posix::descriptor_base::wait_type;
-  if (watcher->want_read && !watcher->reading) {
-    watcher->reading = true;
-    watcher->descriptor.async_wait(
-        Wait::wait_read, [self = shared_from_this(), watcher](boost::system::error_code ec) {
-          watcher->reading = false;
-          if (!ec) self->on_ready(watcher, true);
-        });
-  }
-  if (watcher->want_write && !watcher->writing) {
-    watcher->writing = true;
-    watcher->descriptor.async_wait(
-        Wait::wait_write, [self = shared_from_this(), watcher](boost::system::error_code ec) {
-          watcher->writing = false;
-          if (!ec) self->on_ready(watcher, false);
-        });
-  }
+  watcher->watch->wait(
+      watcher->want_read, watcher->want_write,
+      [self = shared_from_this(), watcher](bool readable) { self->on_ready(watcher, readable); });
 }
 
 void CaresLookup::on_ready(const std::shared_ptr<Watcher>& watcher, bool readable) {
   if (watcher->closed || state_ != State::running) return;
-  const int fd = watcher->descriptor.native_handle();
+  const ares_socket_t fd = watcher->socket;
   ares_process_fd(channel_, readable ? fd : ARES_SOCKET_BAD, readable ? ARES_SOCKET_BAD : fd);
   after_ares();
   // c-ares reports only changes of interest: keep waiting while it still wants this socket.
@@ -243,7 +230,7 @@ void CaresLookup::destroy_channel() {
   }
   for (auto& [fd, watcher] : watchers_) {
     watcher->closed = true;
-    watcher->descriptor.release();
+    watcher->watch->stop();
   }
   watchers_.clear();
 }

@@ -1,8 +1,10 @@
 #pragma once
 // One name lookup on its own c-ares channel, driven by Asio on a strand: the channel's sockets
-// are watched with posix::stream_descriptor (never owned: c-ares opens and closes them), its
+// are watched through SocketWatch (never owned: c-ares opens and closes them), its
 // retry schedule and the caller's deadline run on steady_timers. Finishing destroys the
 // channel at once, so nothing can arrive after the outcome has been delivered.
+
+#include <ares.h>  // ares_socket_t: an int on POSIX, a SOCKET on Windows
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,9 +18,6 @@
 #include <string>
 
 #include "resolve/resolver.hpp"
-
-struct ares_channeldata;
-struct ares_addrinfo;
 
 namespace gatelink::resolve {
 
@@ -58,7 +57,7 @@ class CaresLookup : public std::enable_shared_from_this<CaresLookup> {
   CaresLookup(const asio::any_io_executor& executor, std::uint16_t port, Completion done);
 
   // c-ares callbacks: called from inside ares_* calls made on the strand.
-  static void on_socket_state(void* data, int fd, int readable, int writable);
+  static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable);
   static void on_result(void* arg, int status, int timeouts, ares_addrinfo* result);
 
   void begin(const std::string& host, int family);
@@ -74,7 +73,8 @@ class CaresLookup : public std::enable_shared_from_this<CaresLookup> {
   Completion done_;
   State state_ = State::running;
   ares_channeldata* channel_ = nullptr;
-  std::map<int, std::shared_ptr<Watcher>> watchers_;  ///< by socket, as c-ares reports them
+  std::map<ares_socket_t, std::shared_ptr<Watcher>>
+      watchers_;                                      ///< by socket, as c-ares reports them
   std::optional<Resolution> outcome_;                 ///< set inside on_result, delivered after
   asio::steady_timer deadline_;  ///< the caller's deadline
   asio::steady_timer tick_;      ///< c-ares' own retry and server-timeout schedule

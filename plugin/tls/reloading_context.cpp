@@ -2,8 +2,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
-
 #include <spdlog/spdlog.h>
 
 #include "common/escape.hpp"
@@ -58,14 +56,8 @@ ReloadingContext::Stamps ReloadingContext::stamp_files() const {
                                                    &files_.crl};
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (paths[i]->empty()) continue;
-    struct stat st {};
-    if (::stat(paths[i]->c_str(), &st) != 0) continue;  // missing: the rebuild will say so
-    std::error_code ec;
-    stamps[i] = Stamp{.mtime = std::filesystem::last_write_time(*paths[i], ec),
-                      .ctime = st.st_ctime,
-                      .mode = static_cast<std::uintmax_t>(st.st_mode),
-                      .size = static_cast<std::uintmax_t>(st.st_size),
-                      .inode = static_cast<std::uintmax_t>(st.st_ino)};
+    // Missing: the rebuild will say so.
+    if (auto stamp = stamp_file(*paths[i])) stamps[i] = *stamp;
   }
   return stamps;
 }

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "tls/certificate_info.hpp"
+#include "tls/file_stamp.hpp"
 #include "tls/tls_context.hpp"
 
 namespace gatelink::tls {
@@ -55,16 +56,7 @@ class ReloadingContext {
   const Files& files() const { return files_; }
 
  private:
-  /// What identifies one version of a file: modification and status-change times (a chmod
-  /// changes only the latter), mode, size and inode.
-  struct Stamp {
-    std::filesystem::file_time_type mtime{};
-    std::time_t ctime = 0;
-    std::uintmax_t mode = 0;
-    std::uintmax_t size = 0;
-    std::uintmax_t inode = 0;
-    friend bool operator==(const Stamp&, const Stamp&) = default;
-  };
+  using Stamp = FileStamp;
   using Stamps = std::array<Stamp, 4>;
 
   ReloadingContext(Files files, Builder builder, Material material);
