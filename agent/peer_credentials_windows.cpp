@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/win32.hpp"
 #include "peer_credentials.hpp"
 
 namespace gatelink {
@@ -27,25 +28,9 @@ struct HandleCloser {
 };
 using UniqueHandle = std::unique_ptr<void, HandleCloser>;
 
-struct LocalFreer {
-  void operator()(void* memory) const noexcept { ::LocalFree(memory); }
-};
+using win32::LocalFreer;
 
-std::string win32_message(DWORD error) {
-  return std::system_category().message(static_cast<int>(error));
-}
-
-std::wstring widen(const std::string& text) {
-  if (text.empty()) return {};
-  const int size =
-      ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-  if (size > 0) {
-    ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                          size);
-  }
-  return wide;
-}
+using win32::widen;
 
 std::string narrow(const std::wstring& wide) {
   if (wide.empty()) return {};
@@ -72,7 +57,7 @@ Result<std::string> token_user(HANDLE token) {
   ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
   std::vector<unsigned char> buffer(size);
   if (size == 0 || ::GetTokenInformation(token, TokenUser, buffer.data(), size, &size) == 0) {
-    return Error{"cannot read the token's user: " + win32_message(::GetLastError())};
+    return Error{"cannot read the token's user: " + win32::error_text(::GetLastError())};
   }
   const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
   auto text = sid_string(user->User.Sid);
@@ -135,18 +120,18 @@ Result<PeerCredentials> read_pipe_client_credentials(void* pipe,
   PeerCredentials peer;
   ULONG pid = 0;
   if (::GetNamedPipeClientProcessId(pipe, &pid) == 0) {
-    return Error{"cannot read the client's process id: " + win32_message(::GetLastError())};
+    return Error{"cannot read the client's process id: " + win32::error_text(::GetLastError())};
   }
   peer.pid = pid;
   HANDLE raw = nullptr;
   {
     const Impersonation as_client(pipe);
     if (!as_client.active()) {
-      return Error{"cannot impersonate the client: " + win32_message(::GetLastError())};
+      return Error{"cannot impersonate the client: " + win32::error_text(::GetLastError())};
     }
     // OpenAsSelf: the token is opened with the agent's rights, not the client's.
     if (::OpenThreadToken(::GetCurrentThread(), TOKEN_QUERY, TRUE, &raw) == 0) {
-      return Error{"cannot open the client's token: " + win32_message(::GetLastError())};
+      return Error{"cannot open the client's token: " + win32::error_text(::GetLastError())};
     }
   }
   const UniqueHandle token(raw);
@@ -163,14 +148,14 @@ Result<PeerCredentials> read_pipe_server_credentials(void* pipe, std::string& pi
   PeerCredentials server;
   ULONG pid = 0;
   if (::GetNamedPipeServerProcessId(pipe, &pid) == 0) {
-    return Error{"cannot read the server's process id: " + win32_message(::GetLastError())};
+    return Error{"cannot read the server's process id: " + win32::error_text(::GetLastError())};
   }
   server.pid = pid;
   PSID owner = nullptr;
   PSECURITY_DESCRIPTOR descriptor = nullptr;
   const DWORD rc = ::GetSecurityInfo(pipe, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner,
                                      nullptr, nullptr, nullptr, &descriptor);
-  if (rc != ERROR_SUCCESS) return Error{"cannot read the pipe's owner: " + win32_message(rc)};
+  if (rc != ERROR_SUCCESS) return Error{"cannot read the pipe's owner: " + win32::error_text(rc)};
   const std::unique_ptr<void, LocalFreer> owned(descriptor);
   auto owner_text = sid_string(owner);
   if (!owner_text) return Error{"cannot convert the pipe owner's SID"};

@@ -19,11 +19,12 @@
 #include <exception>
 #include <string_view>
 
+#include "common/asio_tokens.hpp"
+#include "common/win32.hpp"
 #include "status/status_snapshot.hpp"
 #include "status_client.hpp"
 #include "status_endpoint.hpp"
 #include "status_pipe_name.hpp"
-#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 namespace {
@@ -43,20 +44,7 @@ struct Exchange {
   std::exception_ptr failure;
 };
 
-std::wstring widen(const std::string& text) {
-  const int size =
-      ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-  if (size > 0) {
-    ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                          size);
-  }
-  return wide;
-}
-
-std::string win32_message(DWORD error) {
-  return std::system_category().message(static_cast<int>(error));
-}
+using win32::widen;
 
 /// Opens the pipe, waiting (within the deadline) while every instance is busy.
 Result<HANDLE> open_pipe(const std::string& name, Clock::time_point deadline,
@@ -85,7 +73,7 @@ Result<HANDLE> open_pipe(const std::string& name, Clock::time_point deadline,
         continue;  // an instance is free (or the wait failed otherwise): try again
       }
       default:
-        return Error{"cannot connect: " + win32_message(error)};
+        return Error{"cannot connect: " + win32::error_text(error)};
     }
   }
 }

@@ -29,7 +29,9 @@
 #include <system_error>
 #include <utility>
 
+#include "common/asio_tokens.hpp"
 #include "common/escape.hpp"
+#include "common/win32.hpp"
 #include "peer_credentials.hpp"
 #include "pipe_security.hpp"
 #include "status/status_snapshot.hpp"
@@ -37,7 +39,6 @@
 #include "status_pipe_name.hpp"
 #include "status_protocol.hpp"
 #include "status_sessions.hpp"
-#include "common/asio_tokens.hpp"
 
 namespace gatelink {
 namespace {
@@ -56,24 +57,9 @@ constexpr DWORD kOutBufferBytes = 64 * 1024;
 /// Pause after a failed instance or connect (out of resources, say) so a loop does not spin.
 constexpr std::chrono::milliseconds kListenRetryDelay{100};
 
-std::string win32_message(DWORD error) {
-  return std::system_category().message(static_cast<int>(error));
-}
+using win32::widen;
 
-std::wstring widen(const std::string& text) {
-  const int size =
-      ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  std::wstring wide(static_cast<std::size_t>(size > 0 ? size : 0), L'\0');
-  if (size > 0) {
-    ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(),
-                          size);
-  }
-  return wide;
-}
-
-struct LocalFreer {
-  void operator()(void* memory) const noexcept { ::LocalFree(memory); }
-};
+using win32::LocalFreer;
 
 /// Waits, overlapped, for a client to connect to `pipe`: ConnectNamedPipe through the
 /// io_context's completion port. A client that came between CreateNamedPipeW and this call
@@ -144,7 +130,7 @@ class PipeEndpoint : public std::enable_shared_from_this<PipeEndpoint> {
     if (::ConvertStringSecurityDescriptorToSecurityDescriptorW(
             widen(*sddl).c_str(), SDDL_REVISION_1, &descriptor, nullptr) == 0) {
       return Error{"status pipe " + name_ + ": cannot make its security descriptor " + *sddl +
-                   ": " + win32_message(::GetLastError())};
+                   ": " + win32::error_text(::GetLastError())};
     }
     descriptor_.reset(descriptor);
     // Looked at first without connecting (no noise at the other end): a pipe of that name
@@ -208,7 +194,7 @@ class PipeEndpoint : public std::enable_shared_from_this<PipeEndpoint> {
       if (first && (error == ERROR_ACCESS_DENIED || error == ERROR_PIPE_BUSY)) {
         return Error{"another agent (or another process) already serves the pipe " + name_};
       }
-      return Error{"cannot create the status pipe " + name_ + ": " + win32_message(error)};
+      return Error{"cannot create the status pipe " + name_ + ": " + win32::error_text(error)};
     }
     Pipe pipe(io_);
     ErrorCode ec;

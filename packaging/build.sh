@@ -75,8 +75,14 @@ if [ "$what" = msi ]; then
     fi
   done
 
-  # --- MSI (packaging/msi/, wixl): not here yet. ----------------------------------------------
-  # The .wxs and its wixl call go here, taking the files from $out; the MSI lands in dist/.
+  # The MSI (packaging/msi/gatelink.wxs, wixl) from the files in $out, once both programs build.
+  cp -- config/agent.xsd config/topology.xsd "$out/"
+  version=$(sed -nE 's/^project\(gatelink VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)
+  if [ -f "$out/gatelink-agent.exe" ] && [ -f "$out/gatelinkctl.exe" ]; then
+    bash packaging/msi/build-msi.sh "$out" "$dist/gatelink-agent-$version-x64.msi" "$version"
+  else
+    echo "build.sh: no MSI: the Windows programs are not all built" >&2
+  fi
 
   echo "build.sh: Windows files in dist/windows/ after $((SECONDS - start)) s:"
   ls -l "$out"

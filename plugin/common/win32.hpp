@@ -47,6 +47,12 @@ inline std::string error_text(DWORD code) {
   return text.empty() ? number : narrow(text) + " (" + number + ")";
 }
 
+/// Frees memory the Win32 API allocated with LocalAlloc (SIDs, security descriptors, messages):
+/// `std::unique_ptr<void, LocalFreer>`.
+struct LocalFreer {
+  void operator()(void* memory) const noexcept { ::LocalFree(memory); }
+};
+
 /// Owns one HANDLE (INVALID_HANDLE_VALUE or null when empty).
 class Handle {
  public:

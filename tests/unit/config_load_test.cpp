@@ -66,6 +66,20 @@ TEST(AgentConfigLoad, absolute_paths_and_absolute_defaults_are_kept) {
   EXPECT_EQ(minimal->tls.crl, "");
 }
 
+TEST(AgentConfigLoad, a_windows_pipe_name_is_kept_as_written) {
+  // The status endpoint on Windows is a named pipe, not a path beside the configuration.
+  test::ScratchDir dir;
+  test::write_file(dir.path() / "agent.xml", R"(<agent name="a1" management-group="MG">
+  <tls ca="/ca.pem" cert="/agent.pem" key="/agent.key"/>
+  <gateways><primary address="gw1"/></gateways>
+  <status socket="\\.\PIPE\gatelink-test"/>
+</agent>
+)");
+  const auto config = load_agent_config((dir.path() / "agent.xml").string());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->status_socket, R"(\\.\PIPE\gatelink-test)");
+}
+
 TEST(AgentConfigLoad, config_given_by_a_relative_path_resolves_to_absolute_paths) {
   test::ScratchDir dir;
   test::write_file(dir.path() / "agent.xml", kRelativePaths);
