@@ -252,27 +252,6 @@ class UnixEndpoint : public std::enable_shared_from_this<UnixEndpoint> {
   State state_ = State::opening;
 };
 
-/// The handle the agent holds; closing or dropping it ends the endpoint.
-class UnixStatusEndpoint final : public StatusEndpoint {
- public:
-  explicit UnixStatusEndpoint(std::shared_ptr<UnixEndpoint> endpoint)
-      : endpoint_(std::move(endpoint)) {}
-  UnixStatusEndpoint(const UnixStatusEndpoint&) = delete;
-  UnixStatusEndpoint& operator=(const UnixStatusEndpoint&) = delete;
-  ~UnixStatusEndpoint() override {
-    try {
-      endpoint_->close();
-    } catch (const std::exception& e) {
-      log_status_unexpected("close", e);
-    }
-  }
-
-  void close() override { endpoint_->close(); }
-
- private:
-  std::shared_ptr<UnixEndpoint> endpoint_;
-};
-
 }  // namespace
 
 EndpointPlaceCheck check_status_endpoint_place(const std::string& path) {
@@ -297,7 +276,7 @@ Result<std::unique_ptr<StatusEndpoint>> open_status_endpoint(boost::asio::io_con
   auto endpoint = std::make_shared<UnixEndpoint>(io, path, std::move(provider));
   if (Status opened = endpoint->open(); !opened) return opened.error();
   endpoint->start();
-  return std::unique_ptr<StatusEndpoint>(std::make_unique<UnixStatusEndpoint>(endpoint));
+  return std::unique_ptr<StatusEndpoint>(std::make_unique<StatusEndpointHandle<UnixEndpoint>>(endpoint));
 }
 
 }  // namespace gatelink

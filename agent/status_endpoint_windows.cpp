@@ -257,27 +257,6 @@ class PipeEndpoint : public std::enable_shared_from_this<PipeEndpoint> {
   State state_ = State::opening;
 };
 
-/// The handle the agent holds; closing or dropping it ends the endpoint.
-class PipeStatusEndpoint final : public StatusEndpoint {
- public:
-  explicit PipeStatusEndpoint(std::shared_ptr<PipeEndpoint> endpoint)
-      : endpoint_(std::move(endpoint)) {}
-  PipeStatusEndpoint(const PipeStatusEndpoint&) = delete;
-  PipeStatusEndpoint& operator=(const PipeStatusEndpoint&) = delete;
-  ~PipeStatusEndpoint() override {
-    try {
-      endpoint_->close();
-    } catch (const std::exception& e) {
-      log_status_unexpected("close", e);
-    }
-  }
-
-  void close() override { endpoint_->close(); }
-
- private:
-  std::shared_ptr<PipeEndpoint> endpoint_;
-};
-
 }  // namespace
 
 EndpointPlaceCheck check_status_endpoint_place(const std::string& path) {
@@ -298,7 +277,7 @@ Result<std::unique_ptr<StatusEndpoint>> open_status_endpoint(boost::asio::io_con
   auto endpoint = std::make_shared<PipeEndpoint>(io, path, std::move(provider));
   if (Status opened = endpoint->open(); !opened) return opened.error();
   endpoint->start();
-  return std::unique_ptr<StatusEndpoint>(std::make_unique<PipeStatusEndpoint>(endpoint));
+  return std::unique_ptr<StatusEndpoint>(std::make_unique<StatusEndpointHandle<PipeEndpoint>>(endpoint));
 }
 
 }  // namespace gatelink

@@ -293,4 +293,27 @@ class StatusSessions : public std::enable_shared_from_this<StatusSessions<Stream
   bool closed_ = false;
 };
 
+/// The handle the agent holds on a platform's endpoint (a Unix socket's, a named pipe's):
+/// closing or dropping it ends the endpoint.
+template <class Endpoint>
+class StatusEndpointHandle final : public StatusEndpoint {
+ public:
+  explicit StatusEndpointHandle(std::shared_ptr<Endpoint> endpoint)
+      : endpoint_(std::move(endpoint)) {}
+  StatusEndpointHandle(const StatusEndpointHandle&) = delete;
+  StatusEndpointHandle& operator=(const StatusEndpointHandle&) = delete;
+  ~StatusEndpointHandle() override {
+    try {
+      endpoint_->close();
+    } catch (const std::exception& e) {
+      log_status_unexpected("close", e);
+    }
+  }
+
+  void close() override { endpoint_->close(); }
+
+ private:
+  std::shared_ptr<Endpoint> endpoint_;
+};
+
 }  // namespace gatelink
