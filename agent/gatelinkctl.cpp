@@ -27,13 +27,13 @@
 #include "status_client.hpp"
 #include "status_summary.hpp"
 #include "status_text.hpp"
+#include "config/platform_defaults.hpp"
 
 namespace {
 
 using Json = nlohmann::ordered_json;
 
 constexpr char kSocketEnvironment[] = "GATELINK_SOCKET";
-constexpr char kDefaultConfig[] = "/etc/gatelink/agent.xml";
 /// Longer than the agent's own per-client deadline, so that its answer wins the race.
 constexpr int kDefaultTimeoutMs = 5000;
 /// A misspelt command this close to a real one (edits) gets a suggestion.
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     cert_command->require_subcommand(0, 1);
     CLI::App* check_command = cert_command->add_subcommand(
         "check", "whether certificate, key, CA and CRL are usable (exit 0 usable, 1 not)");
-    std::string config_path = kDefaultConfig;
+    std::string config_path = gatelink::kDefaultConfigFile;
     check_command->add_option("--config", config_path, "the agent configuration")
         ->capture_default_str();
     const gatelink::BootstrapCommand bootstrap_command(app);

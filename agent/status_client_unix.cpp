@@ -18,6 +18,7 @@
 #include "status_client.hpp"
 #include "status_endpoint.hpp"
 #include "common/asio_tokens.hpp"
+#include "config/platform_defaults.hpp"
 
 namespace gatelink {
 namespace {
@@ -113,7 +114,7 @@ Error describe_failure(const Exchange& exchange) {
 
 }  // namespace
 
-std::string default_status_endpoint() { return "/run/gatelink/agent.sock"; }
+std::string default_status_endpoint() { return kDefaultStatusSocket; }
 
 Result<std::string> request_status(const std::string& path, std::chrono::milliseconds timeout,
                                    const ServerTrustPolicy& trust) {

@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "common/timings.hpp"
 #include "topology/topology.hpp"
+#include "config/platform_defaults.hpp"
 
 namespace gatelink {
 
@@ -37,8 +38,8 @@ struct AgentConfig {
   unsigned expiry_warning_days = kDefaultExpiryWarningDays;
   Topology bootstrap;  ///< generation 0, management_group copied; used until one is pushed
   Timings timings;     ///< every deadline and period of the links, defaults in timings.hpp
-  std::string state_dir = "/var/lib/gatelink";             ///< persisted topology lives here
-  std::string status_socket = "/run/gatelink/agent.sock";  ///< local status endpoint
+  std::string state_dir = kDefaultStateDir;             ///< persisted topology lives here
+  std::string status_socket = kDefaultStatusSocket;  ///< local status endpoint
 };
 
 /// Parses configuration text; `source_name` prefixes messages ("FILE:LINE: ..."). Relative

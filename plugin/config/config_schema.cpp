@@ -12,6 +12,7 @@
 #include "config/agent_config.hpp"
 #include "topology/gateway_address.hpp"
 #include "topology/topology.hpp"
+#include "config/platform_defaults.hpp"
 
 namespace gatelink {
 namespace {
@@ -230,14 +231,14 @@ const SchemaRow kSchema[] = {
   {.element = "agent/state", .min = 0, .max = 1,
    .help = "Where the agent keeps its state."},
   {.element = "agent/state", .attribute = "dir", .type = ValueType::kPath,
-   .default_value = "/var/lib/gatelink", .min = 1, .max = kMaxPathLength,
+   .default_value = kDefaultStateDir, .min = 1, .max = kMaxPathLength,
    .help = "Folder of the persisted topology (topology.xml and its last-known-good copy).",
    .field = +[](AgentConfig& c) -> std::string& { return c.state_dir; }},
 
   {.element = "agent/status", .min = 0, .max = 1,
    .help = "The local status endpoint that gatelinkctl asks."},
   {.element = "agent/status", .attribute = "socket", .type = ValueType::kPath,
-   .default_value = "/run/gatelink/agent.sock", .min = 1, .max = kMaxPathLength,
+   .default_value = kDefaultStatusSocket, .min = 1, .max = kMaxPathLength,
    .help = "Unix socket path (a named pipe name on Windows).",
    .field = +[](AgentConfig& c) -> std::string& { return c.status_socket; }},
 };
