@@ -42,6 +42,9 @@ void setup_logging(gatelink::ServiceRuntime& runtime, const std::string& name,
   spdlog::register_logger(logger);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l agent=" + name + " %v",
                       spdlog::pattern_time_type::utc);
+  // Every line reaches its sink at once: a Windows service's log is a file that someone tails
+  // while the agent fails over (one line per event, so this costs little).
+  logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   // The library's lines below this level are not even made. GATELINK_LOG_* follow spdlog's
