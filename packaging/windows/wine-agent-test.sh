@@ -30,32 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-check() {  # NAME COMMAND...: one line per check
-  local name=$1
-  shift
-  if "$@" >"$work/check.log" 2>&1; then
-    echo "ok   $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    tail -n 5 "$work/check.log" | sed 's/^/     /'
-    failed=$((failed + 1))
-  fi
-}
-# wait_for SECONDS COMMAND...: runs COMMAND until it succeeds or the deadline passes.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-port_free() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-winpath() { printf 'Z:%s' "${1//\//\\}"; }  # wine's Z: drive is the Linux root
+# shellcheck source=wine_test_lib.sh
+source "$here/wine_test_lib.sh"
 
 mkdir -p "$work/pki" "$work/run"
 cp -- "$dist/gatelink-agent.exe" "$dist/gatelinkctl.exe" "$dist/gatelink.dll" "$work/run/"

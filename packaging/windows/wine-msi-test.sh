@@ -31,34 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-check() {  # NAME COMMAND...: one line per check
-  local name=$1
-  shift
-  if "$@" >"$work/check.log" 2>&1; then
-    echo "ok   $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"
-    tail -n 5 "$work/check.log" | sed 's/^/     /'
-    failed=$((failed + 1))
-  fi
-}
-wait_for() {  # SECONDS COMMAND...: runs COMMAND until it succeeds or the deadline passes
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-winpath() { printf 'Z:%s' "${1//\//\\}"; }  # wine's Z: drive is the Linux root
+# shellcheck source=wine_test_lib.sh
+source "$here/wine_test_lib.sh"
 
 pki=$work/pki
 "$top/certs/gatelink-certs" ca --dir "$pki" >/dev/null
 "$top/certs/gatelink-certs" gateway --dir "$pki" --name gw1.example.test >/dev/null
 "$top/certs/gatelink-certs" agent --dir "$pki" --name agent1.example.test >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(port_free)
 "$bin/gatelink-gateway" --name gw1.example.test --listen "127.0.0.1:$port" \
   --cert "$pki/gw1.example.test.pem" --key "$pki/gw1.example.test.key" --ca "$pki/ca.pem" \
   >"$work/gateway.log" 2>&1 &
