@@ -6,8 +6,6 @@
 #include <cctype>
 #include <string_view>
 
-#include "config/agent_config.hpp"
-
 namespace gatelink {
 namespace {
 
@@ -32,7 +30,6 @@ bool is_pipe_name(std::string_view name) {
 }  // namespace
 
 Result<std::string> status_pipe_name(const std::string& configured) {
-  if (configured == AgentConfig().status_socket) return std::string(kDefaultStatusPipe);
   std::string_view name = configured;
   if (starts_with_ignoring_case(name, kPipePrefix)) name.remove_prefix(kPipePrefix.size());
   if (!is_pipe_name(name)) {

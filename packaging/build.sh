@@ -3,10 +3,12 @@
 # repository) with dpkg-buildpackage from a copy of the working tree, packaging/debian as debian/,
 # then runs lintian on them. --test then runs the install test (tests/packaging/install_test.sh).
 #
-# packaging/build.sh msi: the Windows x64 build (mingw-w64, packaging/windows/README.md):
-# packaging/windows/deps.sh (cross compiler, OpenSSL/tinyxml2/c-ares for mingw, cached), then a
-# cross build with cmake/mingw-w64-x86_64.cmake, and gatelink.dll (with its import library and
-# headers) and the programs that link in dist/windows/.
+# packaging/build.sh msi [--test]: the Windows x64 build (mingw-w64, packaging/windows/README.md):
+# packaging/windows/deps.sh (cross compiler, OpenSSL/tinyxml2/c-ares/GoogleTest for mingw,
+# cached), a cross build with cmake/mingw-w64-x86_64.cmake, gatelink.dll (with its import library
+# and headers) and the programs in dist/windows/, and the MSI in dist/. --test then runs, with
+# ctest in the Windows build folder: the unit suites under wine, the MSI's tables, the Windows
+# agent against Linux reference gateways, and the MSI installed under wine.
 #
 # Environment: GATELINK_DEB_WORKDIR  folder for the source copy (default: a new temporary
 #                                    folder, removed after a successful build)
@@ -16,12 +18,14 @@
 #              GATELINK_WIN_BUILD_DIR  the Windows build folder (default: build-windows at the
 #                                    top of the repository; kept for quick rebuilds)
 #              GATELINK_MINGW_CACHE  the dependency cache of packaging/windows/deps.sh
+#              GATELINK_BIN_DIR      msi --test: a Linux build's bin/ with gatelink-gateway
+#                                    (default: built in GATELINK_LINUX_BUILD_DIR, default build/)
 # Then: lintian (errors and warnings fail), and packaging/check-units.sh (systemd-analyze).
 # packaging/README.md lists what comes out and where it installs.
 set -euo pipefail
 
 usage() {
-  echo "usage: packaging/build.sh deb [--test] | msi" >&2
+  echo "usage: packaging/build.sh deb|msi [--test]" >&2
   exit 2
 }
 if [ $# -lt 1 ] || { [ "$1" != deb ] && [ "$1" != msi ]; }; then usage; fi
@@ -30,7 +34,7 @@ shift
 run_test=false
 for arg in "$@"; do
   case "$arg" in
-    --test) [ "$what" = deb ] || usage; run_test=true ;;
+    --test) run_test=true ;;
     *) usage ;;
   esac
 done
@@ -50,42 +54,55 @@ if [ "$what" = msi ]; then
     export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
     export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
   fi
-  # Tests stay off: they run under wine in a later step (packaging/windows/README.md).
-  cmake -S "$top" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64-x86_64.cmake" \
-    -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DGATELINK_CCACHE="$ccache"
-  nice -n 10 cmake --build "$build" -j2 --target gatelink
-
   out=$dist/windows
-  rm -rf -- "$out"
-  mkdir -p "$out/include/gatelink"
-  cp -- "$build/bin/gatelink.dll" "$out/"
-  cp -- "$(find "$build" -name libgatelink.dll.a -print -quit)" "$out/"  # the import library
-  cp -- plugin/include/gatelink/gatelink.h plugin/include/gatelink/gatelink.hpp "$out/include/gatelink/"
-  x86_64-w64-mingw32-strip --strip-unneeded "$out/gatelink.dll"
 
-  # The programs, as far as they are ported (agent/: the named-pipe status endpoint and the
-  # service wrapper). A program that does not build yet is reported, not fatal, until the MSI
-  # step below needs it.
-  for program in gatelink-agent gatelinkctl; do
-    if nice -n 10 cmake --build "$build" -j2 --target "$program" >"$build/$program.log" 2>&1; then
-      cp -- "$build/bin/$program.exe" "$out/"
-      x86_64-w64-mingw32-strip --strip-unneeded "$out/$program.exe"
-    else
-      echo "build.sh: $program.exe does not build for Windows yet (log: $build/$program.log)" >&2
+  # --test: the Linux reference gateway the Windows agent meets under wine, from GATELINK_BIN_DIR
+  # or built in the Linux build folder (scripts/configure.sh, as scripts/test.sh makes it).
+  linux_bin=""
+  if $run_test; then
+    linux_bin=${GATELINK_BIN_DIR:-}
+    if [ -z "$linux_bin" ]; then
+      linux_build=${GATELINK_LINUX_BUILD_DIR:-$top/build}
+      bash scripts/deps.sh
+      [ -f "$linux_build/CMakeCache.txt" ] || bash scripts/configure.sh "$linux_build"
+      nice -n 10 cmake --build "$linux_build" -j2 --target gatelink-gateway
+      linux_bin=$linux_build/bin
     fi
-  done
-
-  # The MSI (packaging/msi/gatelink.wxs, wixl) from the files in $out, once both programs build.
-  cp -- config/agent.xsd config/topology.xsd "$out/"
-  version=$(sed -nE 's/^project\(gatelink VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)
-  if [ -f "$out/gatelink-agent.exe" ] && [ -f "$out/gatelinkctl.exe" ]; then
-    bash packaging/msi/build-msi.sh "$out" "$dist/gatelink-agent-$version-x64.msi" "$version"
-  else
-    echo "build.sh: no MSI: the Windows programs are not all built" >&2
+    linux_bin=$(cd "$linux_bin" && pwd)
   fi
 
-  echo "build.sh: Windows files in dist/windows/ after $((SECONDS - start)) s:"
-  ls -l "$out"
+  # Warnings are errors: this build is only ever made here, with Debian's mingw-w64. The unit
+  # tests are built with --test and run under wine (tests/windows/windows.cmake).
+  testing=OFF
+  if $run_test; then testing=ON; fi
+  cmake -S "$top" -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64-x86_64.cmake" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_COMPILE_WARNING_AS_ERROR=ON -DBUILD_TESTING="$testing" \
+    -DGATELINK_CCACHE="$ccache" -DGATELINK_WINDOWS_DIST="$out" -DGATELINK_LINUX_BIN_DIR="$linux_bin"
+  nice -n 10 cmake --build "$build" -j2
+
+  rm -rf -- "$out"
+  mkdir -p "$out/include/gatelink"
+  cp -- "$build/bin/gatelink.dll" "$build/bin/gatelink-agent.exe" "$build/bin/gatelinkctl.exe" "$out/"
+  cp -- "$(find "$build" -name libgatelink.dll.a -print -quit)" "$out/"  # the import library
+  cp -- plugin/include/gatelink/gatelink.h plugin/include/gatelink/gatelink.hpp "$out/include/gatelink/"
+  cp -- config/agent.xsd config/topology.xsd "$out/"
+  for f in gatelink.dll gatelink-agent.exe gatelinkctl.exe; do
+    x86_64-w64-mingw32-strip --strip-unneeded "$out/$f"
+  done
+
+  # The MSI (packaging/msi/gatelink.wxs, wixl) from the files in $out.
+  version=$(sed -nE 's/^project\(gatelink VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)
+  msi=$dist/gatelink-agent-$version-x64.msi
+  bash packaging/msi/build-msi.sh "$out" "$msi" "$version"
+
+  echo "build.sh: Windows files in dist/windows/ and $(basename "$msi") after $((SECONDS - start)) s:"
+  ls -l "$out" "$msi"
+
+  # The unit suites under wine, the MSI's tables, the Windows agent against the Linux gateway
+  # and the MSI installed under wine: one ctest run and its summary.
+  if $run_test; then
+    ctest --test-dir "$build" --output-on-failure -j2
+  fi
   exit 0
 fi
 
@@ -133,7 +150,9 @@ export DEB_BUILD_OPTIONS="parallel=2${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}"
 
 # dist/: the four packages on top; debug symbols (dbgsym) in dist/dbgsym; the .changes and
 # .buildinfo beside them; lintian's report in dist/lintian.txt.
-rm -rf -- "$dist"
+# Only the Debian build's own files are replaced: the Windows build's (dist/windows, the MSI)
+# stay.
+rm -rf -- "$dist/dbgsym" "$dist"/*.deb "$dist"/*.changes "$dist"/*.buildinfo "$dist/lintian.txt"
 mkdir -p "$dist/dbgsym"
 changes=${source_name}_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
 for f in "$workdir"/*.deb; do
@@ -164,5 +183,5 @@ echo "build.sh: packages in dist/:"
 ls -1 "$dist"/*.deb
 
 if $run_test; then
-  bash "$install_test" dist
+  bash "$install_test" "$dist"
 fi

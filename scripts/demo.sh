@@ -9,7 +9,7 @@ root=$(pwd)
 build=${1:-build}
 
 bash scripts/deps.sh
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATELINK_CCACHE=ON > /dev/null
+bash scripts/configure.sh "$build" > /dev/null
 cmake --build "$build" -j "$(nproc)" --target gatelink-agent gatelink-gateway gatelinkctl \
   gatelink-mg
 bin="$root/$build/bin"

@@ -8,8 +8,6 @@ build=${1:-build}
 bash scripts/deps.sh
 # The test build is the Release flavour (-O3); the suite's packaging_install test builds the
 # packages, which is the dpkg-buildflags flavour (hardening=+all). Both with warnings as errors.
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_COMPILE_WARNING_AS_ERROR=ON -DGATELINK_CCACHE=ON \
-  -DGATELINK_SANITIZE="${GATELINK_SANITIZE:-}"
+bash scripts/configure.sh "$build"
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"

@@ -3,7 +3,8 @@
 #
 #  1. apt-get installs the cross compiler, the MSI tools and wine (packages below).
 #  2. Builds OpenSSL, tinyxml2 and c-ares for x86_64-w64-mingw32, static, from Debian's source
-#     packages (`apt-get source`, at the version of the installed -dev package), each into
+#     packages (`apt-get source`, at the version of the installed -dev package), and GoogleTest
+#     from the sources Debian's googletest package installs (/usr/src/googletest), each into
 #     $GATELINK_MINGW_CACHE/<source>-<version>/{include,lib}. A folder that is there and complete
 #     is used as it is: a package is rebuilt only when its version changes.
 #  3. Exposes the header-only libraries (Boost, nlohmann/json, CLI11, spdlog, fmt) as Debian
@@ -41,6 +42,7 @@ packages=(
   wine wine64                                  # the Windows programs in tests
   dpkg-dev cmake make perl                     # apt-get source, the builds below
   libssl-dev libtinyxml2-dev libc-ares-dev     # their versions name the sources to build
+  googletest                                   # its sources: the unit tests run under wine
   libboost1.81-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev  # header-only
 )
 missing=()
@@ -174,14 +176,16 @@ build_openssl() {  # <tree> <prefix>
     make -s install_dev INSTALLTOP="$prefix" OPENSSLDIR="$prefix/ssl" libdir="$prefix/lib" >&2)
 }
 
-build_cmake() {  # <tree> <prefix> <cmake options...>
+build_cmake() {  # <tree> <prefix> <cmake options...>; builds in <prefix>.build
   local tree=$1 prefix=$2
   shift 2
-  cmake -S "$tree" -B "$tree/build-mingw" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+  rm -rf -- "$prefix.build"
+  cmake -S "$tree" -B "$prefix.build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
     -DGATELINK_MINGW_NO_DEPS=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
     -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=OFF "$@" >&2
-  nice -n 10 cmake --build "$tree/build-mingw" -j"$jobs" >&2
-  cmake --install "$tree/build-mingw" >&2
+  nice -n 10 cmake --build "$prefix.build" -j"$jobs" >&2
+  cmake --install "$prefix.build" >&2
+  rm -rf -- "$prefix.build"
 }
 
 build_tinyxml2() { build_cmake "$1" "$2" -Dtinyxml2_BUILD_TESTING=OFF -DBUILD_TESTING=OFF; }
@@ -243,6 +247,30 @@ cached_build() {  # <dev-package> <fn>
   prefixes+=("$prefix")
 }
 
+# GoogleTest from Debian's own copy of its sources (package googletest, /usr/src/googletest):
+# nothing to fetch. Built like the others, once per version of that package.
+cached_local_build() {  # <package> <source folder> <fn>
+  local package=$1 tree=$2 fn=$3 version prefix start=$SECONDS
+  version=$(dpkg-query -W -f='${Version}' "$package")
+  prefix=$cache/$package-$version
+  if complete "$prefix"; then
+    log "$package: cached in $prefix"
+  else
+    [ -f "$tree/CMakeLists.txt" ] || die "$tree/CMakeLists.txt is missing (package $package)"
+    log "$package $version: building for $host"
+    rm -rf -- "$prefix.partial"
+    "build_$fn" "$tree" "$prefix.partial" || die "$package $version: build failed"
+    rm -rf -- "$prefix"
+    mv -- "$prefix.partial" "$prefix"
+    echo "$version $version $recipe" >"$prefix/.complete"
+    log "$package $version: built in $((SECONDS - start)) s"
+  fi
+  prefixes+=("$prefix")
+}
+
+# gtest and gmock static, with their CMake package (GTest::gtest, GTest::gmock, GTest::gtest_main).
+build_googletest() { build_cmake "$1" "$2" -DBUILD_GMOCK=ON -DINSTALL_GTEST=ON; }
+
 for tool in $host-gcc-posix $host-g++-posix $host-windres; do
   command -v "$tool" >/dev/null || die "$tool is missing"
 done
@@ -250,6 +278,7 @@ done
 cached_build libssl-dev openssl
 cached_build libtinyxml2-dev tinyxml2
 cached_build libc-ares-dev c_ares
+cached_local_build googletest /usr/src/googletest googletest
 
 # --- 4. header-only libraries -----------------------------------------------------------------
 # Links to Debian's own folders (they follow upgrades of the packages); rebuilt every run (cheap)

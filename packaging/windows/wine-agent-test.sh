@@ -4,7 +4,8 @@
 # DIST (default dist/windows, from `packaging/build.sh msi`) holds gatelink-agent.exe,
 # gatelinkctl.exe and gatelink.dll. GATELINK_BIN_DIR names the Linux build's bin/ (default build/bin)
 # for gatelink-gateway and gatelink-certs' lab CA comes from the source tree. Checks, one line
-# each (ok/FAIL): --version, --check-config, the agent connected over mutual TLS to its primary
+# each (ok/FAIL): --version, --check-config (configuration and certificates in a folder whose
+# name is not ASCII), the agent connected over mutual TLS to its primary
 # (two Linux reference gateways on 127.0.0.1), `gatelinkctl.exe status --json` through the named
 # pipe, and after `kill -9` of the primary, the agent on the failover gateway.
 # Exit status: 0 all passed, 1 a check failed, 77 wine or the programs are missing.
@@ -33,9 +34,13 @@ trap cleanup EXIT
 # shellcheck source=wine_test_lib.sh
 source "$here/wine_test_lib.sh"
 
-mkdir -p "$work/pki" "$work/run"
+# The configuration and the certificates under a folder whose name is not ASCII (and has a
+# space, as Program Files does): the programs get UTF-8 from Windows (their manifest's code page)
+# and hand it on unchanged to every file and ACL call.
+conf=$work/"Configuración 設定"
+pki=$conf/pki
+mkdir -p "$pki" "$work/run"
 cp -- "$dist/gatelink-agent.exe" "$dist/gatelinkctl.exe" "$dist/gatelink.dll" "$work/run/"
-pki=$work/pki
 "$top/certs/gatelink-certs" ca --dir "$pki" >/dev/null
 for name in gw1.example.test gw2.example.test; do
   "$top/certs/gatelink-certs" gateway --dir "$pki" --name "$name" >/dev/null
@@ -55,7 +60,7 @@ gw1_pid=${pids[-1]}
 start_gateway gw2.example.test "$port2"
 
 pipe='\\.\pipe\gatelink-wine-test'
-cat >"$work/agent.xml" <<EOF
+cat >"$conf/agent.xml" <<EOF
 <agent name="agent1.example.test" management-group="EXAMPLE">
   <tls ca="$(winpath "$pki/ca.pem")" cert="$(winpath "$pki/agent1.example.test.pem")"
        key="$(winpath "$pki/agent1.example.test.key")"/>
@@ -68,11 +73,14 @@ cat >"$work/agent.xml" <<EOF
   <status socket="$pipe"/>
 </agent>
 EOF
-config=$(winpath "$work/agent.xml")
+config=$(winpath "$conf/agent.xml")
 cd "$work/run"
 
 check "gatelink-agent.exe --version" bash -c 'wine gatelink-agent.exe --version | grep -q "^gatelink-agent "'
-check "gatelink-agent.exe --check-config" wine gatelink-agent.exe --config "$config" --check-config
+check "gatelink-agent.exe --check-config, the configuration in a folder named in UTF-8" \
+  wine gatelink-agent.exe --config "$config" --check-config
+check "a path in an error is the UTF-8 the program was given" bash -c \
+  'wine gatelink-agent.exe --config "$1" --check-config 2>&1 | grep -qF "$1"' _ "$config.missing"
 
 wine gatelink-agent.exe --config "$config" >"$work/agent.log" 2>&1 &
 pids+=($!)

@@ -7,9 +7,13 @@
 
 namespace gatelink {
 
+/// The Windows agent's status pipe when the configuration names none (also where the rules of
+/// the Windows agent are tested on Linux: agent/status_pipe_name.hpp).
+inline constexpr char kDefaultStatusPipe[] = R"(\\.\pipe\gatelink-agent)";
+
 #ifdef _WIN32
 inline constexpr char kDefaultStateDir[] = R"(C:\ProgramData\gatelink\state)";
-inline constexpr char kDefaultStatusSocket[] = R"(\\.\pipe\gatelink-agent)";
+inline constexpr auto& kDefaultStatusSocket = kDefaultStatusPipe;
 inline constexpr char kDefaultConfigFile[] = R"(C:\ProgramData\gatelink\agent.xml)";
 #else
 inline constexpr char kDefaultStateDir[] = "/var/lib/gatelink";

@@ -3,19 +3,25 @@
 // lock on a file in its state folder for as long as it runs, and a second agent, or a read-only
 // check, can tell which process holds it. One implementation per platform:
 // state_folder_lock_posix.cpp (an open-file-description lock, released when the holder's
-// descriptor closes or the process dies, kill -9 included); Windows adds a LockFileEx variant.
+// descriptor closes or the process dies, kill -9 included); state_folder_lock_windows.cpp (LockFileEx).
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/path_join.hpp"
 #include "common/result.hpp"
 
 namespace gatelink {
 
 /// The lock file's name in the state folder; it holds the holder's process id as text.
 inline constexpr std::string_view kStateLockFileName = "agent.lock";
+
+/// The lock file of state folder `dir`.
+inline std::string state_lock_path(const std::string& dir) {
+  return join_path(dir, kStateLockFileName);
+}
 
 /// A held lock on a state folder; destroying it releases the lock (the file stays).
 class StateFolderLock {

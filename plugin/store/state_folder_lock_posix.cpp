@@ -23,10 +23,6 @@ namespace {
 /// The pid text is at most this long (a 64-bit number and a newline).
 constexpr std::size_t kMaxPidText = 24;
 
-std::string lock_path(const std::string& dir) {
-  return dir + "/" + std::string(kStateLockFileName);
-}
-
 Error os_error(const std::string& what, const std::string& path, int error_number) {
   return Error{"cannot " + what + " " + path + ": " +
                std::generic_category().message(error_number)};
@@ -82,7 +78,7 @@ class PosixStateFolderLock final : public StateFolderLock {
 }  // namespace
 
 Result<std::unique_ptr<StateFolderLock>> lock_state_folder(const std::string& dir) {
-  const std::string path = lock_path(dir);
+  const std::string path = state_lock_path(dir);
   auto opened = open_lock_file(path, O_RDWR | O_CREAT);
   if (!opened) return opened.error();
   Descriptor fd(*opened);
@@ -102,7 +98,7 @@ Result<std::unique_ptr<StateFolderLock>> lock_state_folder(const std::string& di
 }
 
 Result<std::optional<LockHolder>> find_state_folder_holder(const std::string& dir) {
-  const std::string path = lock_path(dir);
+  const std::string path = state_lock_path(dir);
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0) {
     if (errno == ENOENT) return std::optional<LockHolder>();

@@ -23,10 +23,6 @@ constexpr DWORD kMaxPidText = 24;
 /// The locked byte: beyond any pid text (locking past the end of a file is allowed).
 constexpr DWORD kLockOffsetHigh = 1;  // 4 GiB
 
-std::string lock_path(const std::string& dir) {
-  return dir + "/" + std::string(kStateLockFileName);
-}
-
 Error os_error(const std::string& what, const std::string& path, DWORD error) {
   return Error{"cannot " + what + " " + path + ": " + win32::error_text(error)};
 }
@@ -78,7 +74,7 @@ class WindowsStateFolderLock final : public StateFolderLock {
 }  // namespace
 
 Result<std::unique_ptr<StateFolderLock>> lock_state_folder(const std::string& dir) {
-  const std::string path = lock_path(dir);
+  const std::string path = state_lock_path(dir);
   auto opened = open_lock_file(path, GENERIC_READ | GENERIC_WRITE, OPEN_ALWAYS);
   if (!opened) return opened.error();
   Handle file(*opened);
@@ -103,7 +99,7 @@ Result<std::unique_ptr<StateFolderLock>> lock_state_folder(const std::string& di
 }
 
 Result<std::optional<LockHolder>> find_state_folder_holder(const std::string& dir) {
-  const std::string path = lock_path(dir);
+  const std::string path = state_lock_path(dir);
   const DWORD attributes = ::GetFileAttributesW(win32::widen(path).c_str());
   if (attributes == INVALID_FILE_ATTRIBUTES) {
     const DWORD error = ::GetLastError();

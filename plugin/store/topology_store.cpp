@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/path_join.hpp"
 #include "store/folder_safety.hpp"
 
 namespace gatelink {
@@ -76,7 +77,7 @@ Result<std::vector<std::string>> stale_temp_files(const std::string& dir) {
 }
 
 StoredFile read_stored(const std::string& dir, std::string_view name) {
-  const auto path = dir + "/" + std::string(name);
+  const auto path = join_path(dir, name);
   auto bytes = read_bounded(path);
   if (!bytes) return {{}, bytes.error()};
   auto parsed = parse_topology_xml(*bytes, path);
@@ -159,7 +160,7 @@ Status TopologyStore::save(const PersistedTopology& persisted) {
                  " was only inspected, not opened"};
   }
   for (const auto name : {kTopologyFileName, kLastKnownGoodFileName}) {
-    if (auto problem = irregular_file(dir_ + "/" + std::string(name))) {
+    if (auto problem = irregular_file(join_path(dir_, name))) {
       return Error{"refusing to save topology generation " + generation + ": " + *problem +
                    "; not replacing it (move it away)"};
     }

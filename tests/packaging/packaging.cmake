@@ -36,3 +36,11 @@ else()
   message(STATUS "packaging_msi_tables not registered: wixl or msiinfo is missing "
                  "(apt-get install wixl msitools)")
 endif()
+
+# The Windows build and its suite under wine (tests/packaging/windows_test.sh): skipped unless
+# the Windows tools are installed. The Linux gateway it runs against is this build's.
+add_test(NAME packaging_windows COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/windows_test.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(packaging_windows PROPERTIES
+  TIMEOUT 3600 COST 50000 LABELS packaging SKIP_RETURN_CODE 77
+  ENVIRONMENT "GATELINK_BIN_DIR=${CMAKE_BINARY_DIR}/bin;GATELINK_WIN_BUILD_DIR=${CMAKE_BINARY_DIR}/windows;GATELINK_CCACHE=1")

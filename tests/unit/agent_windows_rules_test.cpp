@@ -17,8 +17,8 @@ constexpr char kGroupSid[] = "S-1-5-21-1004336348-1177238915-682003330-1010";
 
 // --- the pipe's name -------------------------------------------------------------------------
 
-TEST(StatusPipeName, a_configuration_without_status_serves_the_default_pipe) {
-  auto name = status_pipe_name("/run/gatelink/agent.sock");
+TEST(StatusPipeName, the_default_pipe_is_served_as_it_is) {
+  auto name = status_pipe_name(kDefaultStatusPipe);
   ASSERT_TRUE(name) << name.error().message;
   EXPECT_EQ(*name, R"(\\.\pipe\gatelink-agent)");
 }
@@ -30,7 +30,7 @@ TEST(StatusPipeName, a_full_pipe_name_is_used_as_it_is_and_a_bare_name_goes_unde
 }
 
 TEST(StatusPipeName, a_path_is_refused_naming_what_to_give) {
-  for (const char* bad : {"/var/run/other.sock", R"(C:\gatelink\agent)", R"(\\server\pipe\x)",
+  for (const char* bad : {"/run/gatelink/agent.sock", "/var/run/other.sock", R"(C:\gatelink\agent)", R"(\\server\pipe\x)",
                           R"(\\.\pipe\)", R"(\\.\pipe\a\b)", "", "bell\x07"}) {
     auto name = status_pipe_name(bad);
     ASSERT_FALSE(name) << bad;

@@ -1,6 +1,8 @@
 // The state folder as the agent's own: refused when others may write to it or to a folder above
 // it (sticky ones such as /tmp excepted), locked by one store at a time, state files that are not
-// regular files refused without being opened or replaced, and inspect() that changes nothing.
+// regular files refused without being opened or replaced, state files for the owner only, and
+// inspect() that changes nothing. POSIX modes and owners: not built for Windows, whose folder ACL
+// check (folder_safety_windows.cpp) wine does not enforce.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -79,6 +81,18 @@ TEST_F(StoreSafety, folders_it_creates_have_their_modes_whatever_the_umask) {
   EXPECT_EQ(mode(scratch_.path() / "var" / "lib"), fs::perms(0755));
   EXPECT_EQ(mode(deep), fs::perms(0700));
   EXPECT_TRUE(check_folder_safety(deep.string())) << "refused at the next start";
+}
+
+TEST_F(StoreSafety, files_are_written_for_the_owner_only_whatever_the_umask) {
+  make_state();
+  auto store = open();
+  const mode_t before = ::umask(0);
+  const auto first = store.save(test::sample_topology(7));
+  const auto second = store.save(test::sample_topology(8));
+  ::umask(before);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(test::mode_of(file("topology.xml")), 0600u);
+  EXPECT_EQ(test::mode_of(file("topology.lkg.xml")), 0600u);
 }
 
 TEST_F(StoreSafety, folder_owned_by_another_user_is_refused) {

@@ -50,10 +50,18 @@ inline std::map<std::string, std::string> snapshot(const std::filesystem::path& 
   return files;
 }
 
-/// The permission bits of `path`.
+/// Whether files have POSIX modes here. Not on Windows, where the state folder's ACL check
+/// (store/folder_safety_windows.cpp) stands in for them, which wine does not enforce.
+#ifdef _WIN32
+inline constexpr bool kPosixModes = false;
+#else
+inline constexpr bool kPosixModes = true;
+#endif
+
+/// The permission bits of `path` (where kPosixModes).
 inline unsigned mode_of(const std::filesystem::path& path) {
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return ~0u;
+  if (::stat(path.string().c_str(), &info) != 0) return ~0u;
   return static_cast<unsigned>(info.st_mode) & 07777u;
 }
 
