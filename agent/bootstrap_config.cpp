@@ -30,9 +30,7 @@ constexpr char kHeaderComment[] =
 /// The name the round trip's messages carry (the file does not exist yet).
 constexpr std::string_view kSourceName = "bootstrap configuration";
 /// Mode of the written file: the agent's user reads it, it holds no secret.
-constexpr auto kFileMode = std::filesystem::perms::owner_read |
-                           std::filesystem::perms::owner_write |
-                           std::filesystem::perms::group_read | std::filesystem::perms::others_read;
+constexpr unsigned kFileMode = 0644;
 
 /// A settings problem: the option that holds the value, then what is wrong. Values in messages
 /// go through escaped(), as the parsers' own messages quote theirs: the message is fit for a
@@ -225,36 +223,22 @@ Status write_bootstrap_config(const std::string& path, const BootstrapSettings& 
   auto text = render_bootstrap_config(settings);
   if (!text) return unchanged(text.error());
 
-  // write_file_atomically makes its files 0600 (fit for topologies); the configuration is read
-  // by the agent's user, so it goes to a staging name first, gets its mode there and only then
-  // is renamed over `path`: no moment shows `path` with another mode or half written.
+  // The temporary file has its mode before it is renamed over `path`: no moment shows `path`
+  // with another mode or half written.
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path target = fs::absolute(fs::path(path), ec);
   const std::string shown = escaped(path);
   if (ec) return unchanged(Error{shown + ": " + ec.message()});
-  const fs::path folder = target.parent_path();
-  // (append, not "." + a temporary: GCC 12's -Wrestrict false positive, GCC bug 105329)
-  std::string staging_name = ".";
-  staging_name.append(target.filename().string()).append(".bootstrap");
-  const fs::path staging = folder / staging_name;
   if (fs::is_directory(target, ec)) return unchanged(Error{shown + ": a folder"});
-  if (auto written = write_file_atomically(folder.string(), staging_name, *text); !written) {
-    return unchanged(written.error());
+  auto written = write_file_atomically(target.parent_path().string(), target.filename().string(),
+                                       *text, kFileMode);
+  if (written) return Ok{};
+  // Only the folder's flush fails after the rename: then `path` already holds the document.
+  if (auto now = read_regular_file(target.string(), text->size() + 1); now && *now == *text) {
+    return Error{shown + ": written, but not yet flushed to disk: " + written.error().message};
   }
-  const auto fail = [&](const char* what) {
-    std::error_code ignored;
-    fs::remove(staging, ignored);
-    return unchanged(Error{shown + ": " + what + ": " + ec.message()});
-  };
-  fs::permissions(staging, kFileMode, fs::perm_options::replace, ec);
-  if (ec) return fail("cannot set the mode");
-  fs::rename(staging, target, ec);
-  if (ec) return fail("cannot rename into place");
-  if (auto synced = sync_directory(folder.string()); !synced) {
-    return Error{shown + ": written, but not yet flushed to disk: " + synced.error().message};
-  }
-  return Ok{};
+  return unchanged(written.error());
 }
 
 }  // namespace gatelink

@@ -7,23 +7,15 @@
 // account.
 
 // Asio first: it includes winsock2.h, which must come before windows.h.
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
-#include <boost/asio/write.hpp>
 #include <chrono>
-#include <exception>
-#include <string_view>
+#include <string>
 
-#include "common/asio_tokens.hpp"
 #include "common/win32.hpp"
-#include "status/status_snapshot.hpp"
 #include "status_client.hpp"
 #include "status_endpoint.hpp"
+#include "status_exchange.hpp"
 #include "status_pipe_name.hpp"
 
 namespace gatelink {
@@ -33,16 +25,6 @@ namespace asio = boost::asio;
 using Pipe = asio::windows::stream_handle;
 using ErrorCode = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
-
-/// Where the exchange got to and how it ended.
-struct Exchange {
-  enum class Step { send, receive } step = Step::send;
-  ErrorCode error;
-  std::string answer;
-  std::size_t line_end = 0;  ///< bytes up to and including the first `\n`
-  bool done = false;
-  std::exception_ptr failure;
-};
 
 using win32::widen;
 
@@ -96,43 +78,6 @@ std::string check_server(HANDLE pipe, const ServerTrustPolicy& trust) {
          "; not believing its answer (see --agent-user)";
 }
 
-asio::awaitable<void> exchange(Pipe& pipe, Exchange& out) {
-  auto [send_ec, sent] = co_await asio::async_write(
-      pipe, asio::buffer(std::string_view(kStatusRequestLine)), kUseTuple);
-  if (send_ec) {
-    out.error = send_ec;
-    co_return;
-  }
-  out.step = Exchange::Step::receive;
-  // Read up to the newline, not to the end: the agent closes after answering.
-  auto [receive_ec, line_end] = co_await asio::async_read_until(
-      pipe, asio::dynamic_buffer(out.answer, kMaxStatusResponse), '\n', kUseTuple);
-  out.error = receive_ec;
-  out.line_end = line_end;
-}
-
-Error describe_failure(const Exchange& exchange) {
-  const ErrorCode& ec = exchange.error;
-  // The agent's end closed: a pipe reports a broken pipe where a socket reports the end.
-  const bool ended = ec == asio::error::eof || ec == asio::error::broken_pipe;
-  switch (exchange.step) {
-    case Exchange::Step::send:
-      return Error{"cannot send the request: " + ec.message()};
-    case Exchange::Step::receive:
-      if (ec == asio::error::not_found) {
-        return Error{"answer longer than " + std::to_string(kMaxStatusResponse) + " bytes"};
-      }
-      if (ended && exchange.answer.empty()) {
-        return Error{"the agent closed the connection without answering"};
-      }
-      if (ended) {
-        return Error{"answer cut short after " + std::to_string(exchange.answer.size()) + " bytes"};
-      }
-      return Error{"cannot read the answer: " + ec.message()};
-  }
-  return Error{ec.message()};
-}
-
 }  // namespace
 
 std::string default_status_endpoint() { return kDefaultStatusPipe; }
@@ -155,24 +100,7 @@ Result<std::string> request_status(const std::string& path, std::chrono::millise
   if (std::string untrusted = check_server(pipe.native_handle(), trust); !untrusted.empty()) {
     return Error{untrusted};
   }
-  Exchange result;
-  asio::co_spawn(io, exchange(pipe, result), [&result](const std::exception_ptr& failure) {
-    result.done = true;
-    result.failure = failure;
-  });
-  io.run_until(deadline);
-  if (!result.done) {
-    // Out of time: abort the pending step and let the coroutine end before its objects go.
-    ErrorCode ignored;
-    pipe.close(ignored);
-    io.restart();
-    io.run();
-    return Error{"no answer within " + std::to_string(timeout.count()) + " ms"};
-  }
-  if (result.failure) std::rethrow_exception(result.failure);
-  if (result.error) return describe_failure(result);
-  result.answer.resize(result.line_end - 1);
-  return std::move(result.answer);
+  return StatusExchange<Pipe>(pipe).run(io, deadline, timeout);
 }
 
 }  // namespace gatelink

@@ -6,7 +6,6 @@
 #include <tinyxml2.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -28,16 +27,6 @@
 
 namespace gatelink {
 namespace {
-
-/// `\\.\pipe\NAME`, the status endpoint on Windows: no path, and kept as written (a path
-/// library would read it as a folder `.` below the root of the current drive).
-bool is_windows_pipe_name(std::string_view text) {
-  constexpr std::string_view kPrefix = R"(\\.\pipe\)";
-  return text.size() > kPrefix.size() &&
-         std::equal(kPrefix.begin(), kPrefix.end(), text.begin(), [](char prefix, char c) {
-           return std::tolower(static_cast<unsigned char>(c)) == prefix;
-         });
-}
 
 using xml::echo;
 using xml::is_blank;
@@ -196,9 +185,8 @@ class SchemaWalker {
     auto number = check_value(row, text);
     if (!number) return number.error();
     AttributeValue value{row.attribute, std::string(text), *number, line};
-    if (row.type == ValueType::kPath && !base_.empty() && !is_windows_pipe_name(value.text)) {
-      const std::filesystem::path path(value.text);
-      if (path.is_relative()) value.text = (base_ / path).lexically_normal().string();
+    if (!base_.empty() && resolves_against_config_folder(row, value.text)) {
+      value.text = (base_ / value.text).lexically_normal().string();
     }
     return value;
   }

@@ -5,14 +5,16 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <string>
 
 #include "common/timings.hpp"
 #include "config/agent_config.hpp"
+#include "config/platform_defaults.hpp"
 #include "topology/gateway_address.hpp"
 #include "topology/topology.hpp"
-#include "config/platform_defaults.hpp"
 
 namespace gatelink {
 namespace {
@@ -237,12 +239,22 @@ const SchemaRow kSchema[] = {
 
   {.element = "agent/status", .min = 0, .max = 1,
    .help = "The local status endpoint that gatelinkctl asks."},
-  {.element = "agent/status", .attribute = "socket", .type = ValueType::kPath,
+  {.element = "agent/status", .attribute = "socket", .type = ValueType::kEndpoint,
    .default_value = kDefaultStatusSocket, .min = 1, .max = kMaxPathLength,
    .help = "Unix socket path (a named pipe name on Windows).",
    .field = +[](AgentConfig& c) -> std::string& { return c.status_socket; }},
 };
 // clang-format on
+
+/// `\\.\pipe\NAME`, the status endpoint on Windows: no path (a path library would read it as a
+/// folder `.` below the root of the current drive).
+bool is_windows_pipe_name(std::string_view text) {
+  constexpr std::string_view kPrefix = R"(\\.\pipe\)";
+  return text.size() > kPrefix.size() &&
+         std::equal(kPrefix.begin(), kPrefix.end(), text.begin(), [](char prefix, char c) {
+           return std::tolower(static_cast<unsigned char>(c)) == prefix;
+         });
+}
 
 bool printable_without_space(char c) { return c > ' ' && c < 0x7f; }
 bool control_character(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
@@ -276,6 +288,8 @@ std::string_view type_name(ValueType type) {
       return "server name";
     case ValueType::kPath:
       return "path";
+    case ValueType::kEndpoint:
+      return "endpoint";
     case ValueType::kDuration:
       return "milliseconds";
     case ValueType::kCount:
@@ -297,6 +311,9 @@ std::string allowed_text(const SchemaRow& row) {
              " characters";
     case ValueType::kPath:
       return "absolute, or relative to the configuration file's folder";
+    case ValueType::kEndpoint:
+      return "a path: absolute, or relative to the configuration file's folder; or a named pipe "
+             "`\\\\.\\pipe\\NAME`, kept as written";
     case ValueType::kDuration:
     case ValueType::kCount:
       return range(row);
@@ -358,6 +375,7 @@ Result<std::uint64_t> check_value(const SchemaRow& row, std::string_view text) {
       }
       break;
     case ValueType::kPath:
+    case ValueType::kEndpoint:
       if (std::any_of(text.begin(), text.end(), control_character)) {
         return Error{"control characters are not allowed in a path"};
       }
@@ -368,6 +386,12 @@ Result<std::uint64_t> check_value(const SchemaRow& row, std::string_view text) {
       break;
   }
   return std::uint64_t{0};
+}
+
+bool resolves_against_config_folder(const SchemaRow& row, std::string_view text) {
+  const bool path = row.type == ValueType::kPath ||
+                    (row.type == ValueType::kEndpoint && !is_windows_pipe_name(text));
+  return path && std::filesystem::path(text).is_relative();
 }
 
 std::string render_schema_markdown(std::span<const SchemaRow> schema) {

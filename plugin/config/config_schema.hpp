@@ -25,6 +25,7 @@ enum class ValueType {
   kAddress,     ///< `host[:port]` (see parse_gateway_address); min/max bound the length
   kServerName,  ///< DNS name the gateway certificate carries; min/max bound the length
   kPath,        ///< file or folder; relative ones resolve against the config file's folder
+  kEndpoint,    ///< the status endpoint: a kPath, or a named pipe `\\.\pipe\NAME` kept as written
   kDuration,    ///< whole milliseconds, decimal; min/max bound the value
   kCount,       ///< decimal count; min/max bound the value
 };
@@ -91,6 +92,10 @@ std::span<const SchemaRow> agent_config_schema();
 /// Checks `text` against an attribute row's type and bounds; the number for numeric types
 /// (0 for text). The message says what is wrong without naming file, line or attribute.
 Result<std::uint64_t> check_value(const SchemaRow& row, std::string_view text);
+
+/// Whether `text`, a checked value of `row`, is a relative path that resolves against the
+/// configuration file's folder (kPath, and kEndpoint unless it names a pipe).
+bool resolves_against_config_folder(const SchemaRow& row, std::string_view text);
 
 /// Renders `schema` as a Markdown reference, one section per element.
 std::string render_schema_markdown(std::span<const SchemaRow> schema);

@@ -13,12 +13,16 @@
 
 namespace gatelink {
 
-/// Replaces `dir/name` by `contents`: writes `name.tmp.XXXXXX` in `dir` (mode 0600), flushes it
-/// to disk, renames it over `name` and flushes the folder. An error before the rename leaves
-/// `name` untouched and removes the temporary file when it can (a crash may leave it behind);
-/// when only the folder flush fails, `name` may already hold `contents`.
+/// The mode of what write_file_atomically() writes unless told: the owner's alone.
+inline constexpr unsigned kPrivateFileMode = 0600;
+
+/// Replaces `dir/name` by `contents`: writes `name.tmp.XXXXXX` in `dir` with exactly `mode`
+/// (whatever the umask), flushes it to disk, renames it over `name` and flushes the folder. An
+/// error before the rename leaves `name` untouched and removes the temporary file when it can (a
+/// crash may leave it behind); when only the folder flush fails, `name` may already hold
+/// `contents`. On Windows `mode` is ignored: the file inherits the folder's DACL.
 Status write_file_atomically(const std::string& dir, const std::string& name,
-                             std::string_view contents);
+                             std::string_view contents, unsigned mode = kPrivateFileMode);
 
 /// Flushes the folder's entries (creations, renames, removals) to disk.
 Status sync_directory(const std::string& dir);

@@ -58,16 +58,19 @@ int fsync_retrying(int fd) {
   return 0;
 }
 
-/// Writes the temporary file and renames it over `target`; `temp` names it for cleanup.
-Status write_and_rename(std::string& temp, const std::string& target, std::string_view contents) {
+/// Writes the temporary file with `mode` and renames it over `target`; `temp` names it for
+/// cleanup.
+Status write_and_rename(std::string& temp, const std::string& target, std::string_view contents,
+                        mode_t mode) {
   Descriptor file(::mkostemp(temp.data(), O_CLOEXEC));
   if (file.get() < 0) {
     const int error = errno;
     temp.clear();  // nothing was created
     return errno_error("create a temporary file for", target, error);
   }
-  // mkstemp already uses 0600 on glibc and the BSDs; POSIX leaves it open before 2008.
-  if (::fchmod(file.get(), S_IRUSR | S_IWUSR) != 0) {
+  // mkstemp makes 0600 on glibc and the BSDs (POSIX leaves it open before 2008): the file is
+  // private until it gets `mode` here, and fchmod is not bound by the umask.
+  if (::fchmod(file.get(), mode) != 0) {
     return errno_error("set the mode of", temp, errno);
   }
   if (const int error = write_all(file.get(), contents)) {
@@ -85,10 +88,10 @@ Status write_and_rename(std::string& temp, const std::string& target, std::strin
 }  // namespace
 
 Status write_file_atomically(const std::string& dir, const std::string& name,
-                             std::string_view contents) {
+                             std::string_view contents, unsigned mode) {
   const auto target = dir + "/" + name;
   auto temp = target + ".tmp.XXXXXX";
-  auto written = write_and_rename(temp, target, contents);
+  auto written = write_and_rename(temp, target, contents, static_cast<mode_t>(mode));
   if (!written) {
     if (!temp.empty()) ::unlink(temp.c_str());
     return written;

@@ -98,8 +98,9 @@ std::optional<std::string> irregular_kind(const std::string& path) {
 
 }  // namespace
 
+// `mode` has no counterpart here: the file inherits the folder's DACL (write_and_rename).
 Status write_file_atomically(const std::string& dir, const std::string& name,
-                             std::string_view contents) {
+                             std::string_view contents, unsigned /*mode*/) {
   const auto target = dir + "/" + name;
   std::string temp;
   auto written = write_and_rename(temp, target, contents);

@@ -1,21 +1,20 @@
 // Linux: one inotify descriptor, a watch per folder, read through Asio on the io_context.
 
+#include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <set>
-#include <spdlog/spdlog.h>
 #include <system_error>
 
 #include "common/escape.hpp"
 #include "tls/file_watcher.hpp"
+#include "tls/settle_timer.hpp"
 
 namespace gatelink::tls {
 namespace {
@@ -24,10 +23,8 @@ namespace asio = boost::asio;
 
 /// A change to a name in a watched folder: written and closed, renamed in or out, created,
 /// removed, or its mode or owner changed.
-constexpr std::uint32_t kFolderEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
-                                        IN_DELETE | IN_ATTRIB | IN_ONLYDIR;
-/// The longest wait after the first change of a burst, in multiples of the settle time.
-constexpr int kMaxSettleFactor = 4;
+constexpr std::uint32_t kFolderEvents =
+    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB | IN_ONLYDIR;
 /// Room for many events per read (each is a header and a name of up to NAME_MAX bytes).
 constexpr std::size_t kReadBuffer = 16 * 1024;
 
@@ -36,17 +33,15 @@ class InotifyWatcher final : public FileWatcher {
   InotifyWatcher(asio::io_context& io, int fd, std::map<int, std::set<std::string>> watches,
                  std::chrono::milliseconds settle, Handler on_change)
       : stream_(io, fd),
-        timer_(io),
+        settle_(io, settle, std::move(on_change)),
         watches_(std::move(watches)),
-        settle_(settle),
-        on_change_(std::move(on_change)),
         buffer_(std::make_unique<Buffer>()) {}
 
   ~InotifyWatcher() override { close(); }
 
   void close() override {
     *alive_ = false;
-    timer_.cancel();
+    settle_.close();
     boost::system::error_code ignored;
     stream_.close(ignored);  // closing the inotify descriptor removes its watches
   }
@@ -61,7 +56,7 @@ class InotifyWatcher final : public FileWatcher {
                          escaped(ec.message()));
             return;
           }
-          if (relevant(n)) arm();
+          if (relevant(n)) settle_.change();
           read();
         });
   }
@@ -89,25 +84,10 @@ class InotifyWatcher final : public FileWatcher {
     return hit;
   }
 
-  /// (Re)starts the settle wait: each change pushes it back, up to the burst's limit.
-  void arm() {
-    const auto now = asio::steady_timer::clock_type::now();
-    if (!burst_started_) burst_started_ = now;
-    timer_.expires_at(std::min(now + settle_, *burst_started_ + settle_ * kMaxSettleFactor));
-    timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-      if (!*alive || ec) return;
-      burst_started_.reset();
-      on_change_();
-    });
-  }
-
   asio::posix::stream_descriptor stream_;
-  asio::steady_timer timer_;
+  SettleTimer settle_;
   std::map<int, std::set<std::string>> watches_;  ///< watch descriptor → file names in it
-  std::chrono::milliseconds settle_;
-  Handler on_change_;
   std::unique_ptr<Buffer> buffer_;
-  std::optional<asio::steady_timer::time_point> burst_started_;
   /// Shared with the pending handlers: false once closed, so a late completion does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

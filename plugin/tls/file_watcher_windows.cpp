@@ -7,18 +7,17 @@
 #include <windows.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/escape.hpp"
 #include "common/win32.hpp"
 #include "tls/file_watcher.hpp"
+#include "tls/settle_timer.hpp"
 
 namespace gatelink::tls {
 namespace {
@@ -30,8 +29,6 @@ namespace asio = boost::asio;
 constexpr DWORD kFolderEvents = FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_LAST_WRITE |
                                 FILE_NOTIFY_CHANGE_SIZE | FILE_NOTIFY_CHANGE_CREATION |
                                 FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_SECURITY;
-/// The longest wait after the first change of a burst, in multiples of the settle time.
-constexpr int kMaxSettleFactor = 4;
 /// Room for many records per read (the API's limit for folders on network shares is 64 KiB).
 constexpr std::size_t kReadBuffer = 16 * 1024;
 
@@ -58,17 +55,13 @@ class DirectoryChangeWatcher final : public FileWatcher {
 
   DirectoryChangeWatcher(asio::io_context& io, std::vector<std::unique_ptr<Folder>> folders,
                          std::chrono::milliseconds settle, Handler on_change)
-      : io_(io),
-        timer_(io),
-        folders_(std::move(folders)),
-        settle_(settle),
-        on_change_(std::move(on_change)) {}
+      : io_(io), settle_(io, settle, std::move(on_change)), folders_(std::move(folders)) {}
 
   ~DirectoryChangeWatcher() override { close(); }
 
   void close() override {
     *alive_ = false;
-    timer_.cancel();
+    settle_.close();
     for (auto& folder : folders_) {
       boost::system::error_code ignored;
       folder->handle.close(ignored);  // ends the pending read (operation aborted)
@@ -87,14 +80,14 @@ class DirectoryChangeWatcher final : public FileWatcher {
           if (!*alive) return;  // closed, perhaps gone: touch nothing
           // ERROR_NOTIFY_ENUM_DIR: more changed than the buffer holds; n == 0 likewise.
           if (ec.value() == ERROR_NOTIFY_ENUM_DIR || (!ec && n == 0)) {
-            arm();
+            settle_.change();
           } else if (ec) {
             spdlog::warn(
                 "event=certificate-watch-failed folder={} error={} fallback=sighup,next-connection",
                 escaped(folder.path), escaped(ec.message()));
             return;
           } else if (relevant(folder, n)) {
-            arm();
+            settle_.change();
           }
           read(folder);
         });
@@ -126,24 +119,9 @@ class DirectoryChangeWatcher final : public FileWatcher {
     return false;
   }
 
-  /// (Re)starts the settle wait: each change pushes it back, up to the burst's limit.
-  void arm() {
-    const auto now = asio::steady_timer::clock_type::now();
-    if (!burst_started_) burst_started_ = now;
-    timer_.expires_at(std::min(now + settle_, *burst_started_ + settle_ * kMaxSettleFactor));
-    timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-      if (!*alive || ec) return;
-      burst_started_.reset();
-      on_change_();
-    });
-  }
-
   asio::io_context& io_;
-  asio::steady_timer timer_;
+  SettleTimer settle_;
   std::vector<std::unique_ptr<Folder>> folders_;
-  std::chrono::milliseconds settle_;
-  Handler on_change_;
-  std::optional<asio::steady_timer::time_point> burst_started_;
   /// Shared with the pending handlers: false once closed, so a late completion does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

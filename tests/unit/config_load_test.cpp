@@ -80,6 +80,21 @@ TEST(AgentConfigLoad, a_windows_pipe_name_is_kept_as_written) {
   EXPECT_EQ(config->status_socket, R"(\\.\PIPE\gatelink-test)");
 }
 
+TEST(AgentConfigLoad, a_relative_unix_socket_path_still_resolves_against_the_config_folder) {
+  // The endpoint type keeps only named pipes as written; a socket beside the file is a path.
+  test::ScratchDir dir;
+  const auto folder = dir.path() / "etc";
+  test::write_file(folder / "agent.xml", R"(<agent name="a1" management-group="MG">
+  <tls ca="/ca.pem" cert="/agent.pem" key="/agent.key"/>
+  <gateways><primary address="gw1"/></gateways>
+  <status socket="../run/agent.sock"/>
+</agent>
+)");
+  const auto config = load_agent_config((folder / "agent.xml").string());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->status_socket, (dir.path() / "run/agent.sock").string());
+}
+
 TEST(AgentConfigLoad, config_given_by_a_relative_path_resolves_to_absolute_paths) {
   test::ScratchDir dir;
   test::write_file(dir.path() / "agent.xml", kRelativePaths);

@@ -176,6 +176,17 @@ TEST(StoreDurableFile, replaces_the_file_and_leaves_no_temporary) {
   }
 }
 
+TEST(StoreDurableFile, a_mode_given_is_the_files_mode_whatever_the_umask) {
+  test::ScratchDir dir;
+  test::write_file(dir.path() / "f", "old");
+  const mode_t umask = ::umask(0077);
+  const auto written = write_file_atomically(dir.path().string(), "f", "new content", 0644);
+  ::umask(umask);
+  ASSERT_TRUE(written) << written.error().message;
+  EXPECT_EQ(test::read_file(dir.path() / "f"), "new content");
+  EXPECT_EQ(test::mode_of(dir.path() / "f"), 0644u);
+}
+
 TEST(StoreDurableFile, failure_leaves_the_target_alone) {
   test::ScratchDir dir;
   const auto missing = (dir.path() / "missing").string();

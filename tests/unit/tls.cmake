@@ -1,6 +1,7 @@
 # tls: handshakes between the real contexts, fully in memory, against the test PKI; key-file
-# permissions; certificate facts; the certificate lifecycle (reloads, refusals, the file watch,
-# expiry and CRL warnings); and `gatelink-certs check` against good and bad certificates.
+# permissions; certificate facts; the certificate lifecycle (reloads, refusals, the file watch and
+# its settle rule, expiry and CRL warnings); and `gatelink-certs check` against good and bad
+# certificates.
 
 gatelink_test(tls_tests PKI
   SOURCES
@@ -13,6 +14,7 @@ gatelink_test(tls_tests PKI
     unit/tls_key_permissions_test.cpp
     unit/tls_reloading_context_test.cpp
     unit/tls_rejection_reason_test.cpp
+    unit/tls_settle_timer_test.cpp
     unit/tls_test_support.cpp
   LIBS gatelink_tls gatelink_logging)
 
