@@ -19,6 +19,7 @@
 #include "gatelink/gatelink.hpp"
 #include "service_runtime.hpp"
 #include "status_endpoint.hpp"
+#include "store/durable_file.hpp"
 #include "store/startup_topology.hpp"
 #include "tls/certificate_info.hpp"
 #include "tls/reloading_context.hpp"
@@ -100,7 +101,8 @@ int check_config(const gatelink::AgentConfig& config) {
     problem("state folder " + config.state_dir + ": " + *found.refused +
             " (the agent would refuse to start)");
   } else if (!found.folder_exists) {
-    std::printf("state folder %s: would create it (mode 0700)\n", state.c_str());
+    const std::string access(gatelink::private_folder_access());
+    std::printf("state folder %s: would create it (%s)\n", state.c_str(), access.c_str());
   } else if (found.holder) {
     std::printf("state folder %s: an agent, %s, holds it (another agent would refuse to start)\n",
                 state.c_str(), gatelink::to_string(*found.holder).c_str());

@@ -3,21 +3,12 @@
 #include "status_pipe_name.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <string_view>
+
+#include "config/config_schema.hpp"
 
 namespace gatelink {
 namespace {
-
-constexpr std::string_view kPipePrefix = R"(\\.\pipe\)";
-
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
-}
 
 /// A pipe's own name: not empty, no backslash (Win32), no slash and no control character (they
 /// would only ever be a mistake, or a trick on whoever reads the name in a log).
@@ -31,13 +22,13 @@ bool is_pipe_name(std::string_view name) {
 
 Result<std::string> status_pipe_name(const std::string& configured) {
   std::string_view name = configured;
-  if (starts_with_ignoring_case(name, kPipePrefix)) name.remove_prefix(kPipePrefix.size());
+  if (has_windows_pipe_prefix(name)) name.remove_prefix(kWindowsPipePrefix.size());
   if (!is_pipe_name(name)) {
     return Error{"status endpoint \"" + configured + "\" is not a named pipe: on Windows give " +
-                 std::string(kPipePrefix) + "NAME or a bare NAME (default " + kDefaultStatusPipe +
+                 std::string(kWindowsPipePrefix) + "NAME or a bare NAME (default " + kDefaultStatusPipe +
                  ")"};
   }
-  std::string full = std::string(kPipePrefix) + std::string(name);
+  std::string full = std::string(kWindowsPipePrefix) + std::string(name);
   if (full.size() > kMaxPipeNameLength) {
     return Error{"status pipe name " + full + " is longer than " +
                  std::to_string(kMaxPipeNameLength) + " characters"};

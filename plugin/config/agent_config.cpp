@@ -186,7 +186,8 @@ class SchemaWalker {
     if (!number) return number.error();
     AttributeValue value{row.attribute, std::string(text), *number, line};
     if (!base_.empty() && resolves_against_config_folder(row, value.text)) {
-      value.text = (base_ / value.text).lexically_normal().string();
+      // make_preferred: one separator on Windows (C:\etc\certs\ca.pem, not C:\etc\certs/ca.pem).
+      value.text = (base_ / value.text).lexically_normal().make_preferred().string();
     }
     return value;
   }

@@ -246,16 +246,6 @@ const SchemaRow kSchema[] = {
 };
 // clang-format on
 
-/// `\\.\pipe\NAME`, the status endpoint on Windows: no path (a path library would read it as a
-/// folder `.` below the root of the current drive).
-bool is_windows_pipe_name(std::string_view text) {
-  constexpr std::string_view kPrefix = R"(\\.\pipe\)";
-  return text.size() > kPrefix.size() &&
-         std::equal(kPrefix.begin(), kPrefix.end(), text.begin(), [](char prefix, char c) {
-           return std::tolower(static_cast<unsigned char>(c)) == prefix;
-         });
-}
-
 bool printable_without_space(char c) { return c > ' ' && c < 0x7f; }
 bool control_character(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 
@@ -386,6 +376,18 @@ Result<std::uint64_t> check_value(const SchemaRow& row, std::string_view text) {
       break;
   }
   return std::uint64_t{0};
+}
+
+bool has_windows_pipe_prefix(std::string_view text) {
+  return text.size() >= kWindowsPipePrefix.size() &&
+         std::equal(kWindowsPipePrefix.begin(), kWindowsPipePrefix.end(), text.begin(),
+                    [](char prefix, char c) {
+                      return std::tolower(static_cast<unsigned char>(c)) == prefix;
+                    });
+}
+
+bool is_windows_pipe_name(std::string_view text) {
+  return text.size() > kWindowsPipePrefix.size() && has_windows_pipe_prefix(text);
 }
 
 bool resolves_against_config_folder(const SchemaRow& row, std::string_view text) {

@@ -97,6 +97,14 @@ Result<std::uint64_t> check_value(const SchemaRow& row, std::string_view text);
 /// configuration file's folder (kPath, and kEndpoint unless it names a pipe).
 bool resolves_against_config_folder(const SchemaRow& row, std::string_view text);
 
+/// How a named pipe's name begins (lower case; Windows compares it ignoring case).
+inline constexpr std::string_view kWindowsPipePrefix = R"(\\.\pipe\)";
+/// Whether `text` begins with kWindowsPipePrefix, in any case.
+bool has_windows_pipe_prefix(std::string_view text);
+/// `\\.\pipe\NAME`, the status endpoint on Windows, with a NAME: no path (a path library would
+/// read it as a folder `.` below the root of the current drive).
+bool is_windows_pipe_name(std::string_view text);
+
 /// Renders `schema` as a Markdown reference, one section per element.
 std::string render_schema_markdown(std::span<const SchemaRow> schema);
 

@@ -33,6 +33,9 @@ Status sync_directory(const std::string& dir);
 /// exists as a folder, whatever its mode (the caller checks that).
 Status create_folder(const std::string& dir, unsigned mode);
 inline Status create_private_directory(const std::string& dir) { return create_folder(dir, 0700); }
+/// Who may use a folder create_private_directory() makes, in words for people: "mode 0700", or on
+/// Windows the accounts of its protected DACL.
+std::string_view private_folder_access();
 
 /// The contents of `path` (at most `max_bytes`), when it is a regular file. Anything else is
 /// refused without a blocking open or read: a FIFO, a device, a folder, a symbolic link (never

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/path_join.hpp"
 #include "store/durable_file.hpp"
 #include "store/posix_descriptor.hpp"
 
@@ -89,7 +90,7 @@ Status write_and_rename(std::string& temp, const std::string& target, std::strin
 
 Status write_file_atomically(const std::string& dir, const std::string& name,
                              std::string_view contents, unsigned mode) {
-  const auto target = dir + "/" + name;
+  const auto target = join_path(dir, name);
   auto temp = target + ".tmp.XXXXXX";
   auto written = write_and_rename(temp, target, contents, static_cast<mode_t>(mode));
   if (!written) {
@@ -185,5 +186,7 @@ Status create_folder(const std::string& dir, unsigned mode) {
   }
   return Ok{};
 }
+
+std::string_view private_folder_access() { return "mode 0700"; }
 
 }  // namespace gatelink

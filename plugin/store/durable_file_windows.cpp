@@ -16,6 +16,7 @@
 
 #include "common/win32.hpp"
 #include "common/win32_acl.hpp"
+#include "common/path_join.hpp"
 #include "store/durable_file.hpp"
 
 namespace gatelink {
@@ -101,7 +102,7 @@ std::optional<std::string> irregular_kind(const std::string& path) {
 // `mode` has no counterpart here: the file inherits the folder's DACL (write_and_rename).
 Status write_file_atomically(const std::string& dir, const std::string& name,
                              std::string_view contents, unsigned /*mode*/) {
-  const auto target = dir + "/" + name;
+  const auto target = join_path(dir, name);
   std::string temp;
   auto written = write_and_rename(temp, target, contents);
   if (!written) {
@@ -242,6 +243,10 @@ Status create_folder(const std::string& dir, unsigned mode) {
     return Error{"cannot use " + dir + ": it exists and is not a folder"};
   }
   return Ok{};
+}
+
+std::string_view private_folder_access() {
+  return "SYSTEM, Administrators and the agent's account only";
 }
 
 }  // namespace gatelink

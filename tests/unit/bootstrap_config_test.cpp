@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 #include <tinyxml2.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/agent_config.hpp"
+#include "config/platform_defaults.hpp"
 #include "config_test_support.hpp"
 
 namespace gatelink {
@@ -21,17 +24,28 @@ using test::read_file;
 using test::ScratchDir;
 namespace fs = std::filesystem;
 
+/// An absolute path here: /etc/gatelink/ca.pem as it is, C:\etc\gatelink\ca.pem on Windows.
+std::string absolute(std::string_view posix) {
+#ifdef _WIN32
+  std::string path = "C:" + std::string(posix);
+  std::replace(path.begin(), path.end(), '/', '\\');
+  return path;
+#else
+  return std::string(posix);
+#endif
+}
+
 BootstrapSettings good_settings() {
   BootstrapSettings s;
   s.agent_name = "web01.example.test";
   s.management_group = "EXAMPLE";
   s.primary = "gw1.example.test:5723";
   s.failover = {"gw2.example.test:5723"};
-  s.ca = "/etc/gatelink/ca.pem";
-  s.cert = "/etc/gatelink/agent.pem";
-  s.key = "/etc/gatelink/agent.key";
-  s.state_dir = "/var/lib/gatelink";
-  s.status_socket = "/run/gatelink/agent.sock";
+  s.ca = absolute("/etc/gatelink/ca.pem");
+  s.cert = absolute("/etc/gatelink/agent.pem");
+  s.key = absolute("/etc/gatelink/agent.key");
+  s.state_dir = absolute("/var/lib/gatelink");
+  s.status_socket = kDefaultStatusSocket;
   return s;
 }
 
@@ -54,11 +68,11 @@ TEST(BootstrapConfig, sample_settings_round_trip_through_the_agents_parser) {
   const AgentConfig config = parsed(*text);
   EXPECT_EQ(config.name, "web01.example.test");
   EXPECT_EQ(config.management_group, "EXAMPLE");
-  EXPECT_EQ(config.tls.key, "/etc/gatelink/agent.key");
+  EXPECT_EQ(config.tls.key, absolute("/etc/gatelink/agent.key"));
   EXPECT_EQ(config.tls.crl, "");
   ASSERT_EQ(config.bootstrap.ordered().size(), 2u);
   EXPECT_EQ(config.bootstrap.failover[0].to_string(), "gw2.example.test:5723");
-  EXPECT_EQ(config.state_dir, "/var/lib/gatelink");
+  EXPECT_EQ(config.state_dir, absolute("/var/lib/gatelink"));
 }
 
 TEST(BootstrapConfig, document_says_it_was_written_at_install_and_upgrades_keep_it) {
@@ -73,9 +87,9 @@ TEST(BootstrapConfig, every_xml_special_is_escaped_and_reads_back) {
   BootstrapSettings s = good_settings();
   s.agent_name = "web\"01<&>'x";
   s.management_group = "A&B";
-  s.ca = "/etc/gatelink/<ca>.pem";
-  s.key = "/etc/gatelink/a\"b&c'd.key";
-  s.crl = "/etc/gatelink/ca&.crl";
+  s.ca = absolute("/etc/gatelink/<ca>.pem");
+  s.key = absolute("/etc/gatelink/a\"b&c'd.key");
+  s.crl = absolute("/etc/gatelink/ca&.crl");
   auto text = render_bootstrap_config(s);
   ASSERT_TRUE(text) << text.error().message;
   for (const char* entity : {"&quot;", "&lt;", "&amp;", "&gt;", "&apos;"}) {
@@ -192,7 +206,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "--failover", "at most 15"},
         BadValue{"relative_ca", [](BootstrapSettings& s) { s.ca = "relative/ca.pem"; }, "--ca",
                  "absolute"},
-        BadValue{"newline_in_key", [](BootstrapSettings& s) { s.key = "/etc/gatelink/a\nb"; },
+        BadValue{"newline_in_key", [](BootstrapSettings& s) { s.key = absolute("/etc/gatelink/a\nb"); },
                  "--key", "control characters"},
         BadValue{"relative_state_dir", [](BootstrapSettings& s) { s.state_dir = "state"; },
                  "--state-dir", "absolute"}),
@@ -224,8 +238,10 @@ TEST(BootstrapConfigFile, written_whole_with_mode_0644_and_no_leftovers) {
   auto written = write_bootstrap_config(out.string(), good_settings());
   ASSERT_TRUE(written) << written.error().message;
   EXPECT_EQ(read_file(out), *render_bootstrap_config(good_settings()));
-  EXPECT_EQ(fs::status(out).permissions(), fs::perms::owner_read | fs::perms::owner_write |
-                                               fs::perms::group_read | fs::perms::others_read);
+  if (test::kPosixModes) {
+    EXPECT_EQ(fs::status(out).permissions(), fs::perms::owner_read | fs::perms::owner_write |
+                                                 fs::perms::group_read | fs::perms::others_read);
+  }
   auto loaded = load_agent_config(out.string());
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->name, "web01.example.test");

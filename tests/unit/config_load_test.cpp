@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/agent_config.hpp"
+#include "config/platform_defaults.hpp"
 #include "config_test_support.hpp"
 
 namespace gatelink {
@@ -44,11 +45,11 @@ TEST(AgentConfigLoad, relative_paths_resolve_against_the_config_folder) {
   test::write_file(folder / "agent.xml", kRelativePaths);
   const auto config = load_agent_config((folder / "agent.xml").string());
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->tls.ca, (folder / "certs/ca.pem").string());
-  EXPECT_EQ(config->tls.cert, (folder / "certs/agent.pem").string());
-  EXPECT_EQ(config->tls.crl, (dir.path() / "shared/ca.crl").string());
+  EXPECT_EQ(config->tls.ca, (folder / "certs" / "ca.pem").string());
+  EXPECT_EQ(config->tls.cert, (folder / "certs" / "agent.pem").string());
+  EXPECT_EQ(config->tls.crl, (dir.path() / "shared" / "ca.crl").string());
   EXPECT_EQ(config->state_dir, (folder / "state").string());
-  EXPECT_EQ(config->status_socket, (folder / "run/agent.sock").string());
+  EXPECT_EQ(config->status_socket, (folder / "run" / "agent.sock").string());
 }
 
 TEST(AgentConfigLoad, absolute_paths_and_absolute_defaults_are_kept) {
@@ -56,13 +57,14 @@ TEST(AgentConfigLoad, absolute_paths_and_absolute_defaults_are_kept) {
   test::write_file(dir.path() / "agent.xml", kRelativePaths);
   const auto config = load_agent_config((dir.path() / "agent.xml").string());
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->tls.key, "/abs/agent.key");
+  // On Windows a rooted path without a drive is on the configuration's drive.
+  EXPECT_EQ(config->tls.key, (dir.path().root_path() / "abs" / "agent.key").string());
 
   test::write_file(dir.path() / "minimal.xml", kMinimalFile);
   const auto minimal = load_agent_config((dir.path() / "minimal.xml").string());
   ASSERT_TRUE(minimal) << minimal.error().message;
-  EXPECT_EQ(minimal->state_dir, "/var/lib/gatelink");
-  EXPECT_EQ(minimal->status_socket, "/run/gatelink/agent.sock");
+  EXPECT_EQ(minimal->state_dir, kDefaultStateDir);
+  EXPECT_EQ(minimal->status_socket, kDefaultStatusSocket);
   EXPECT_EQ(minimal->tls.crl, "");
 }
 
@@ -92,16 +94,18 @@ TEST(AgentConfigLoad, a_relative_unix_socket_path_still_resolves_against_the_con
 )");
   const auto config = load_agent_config((folder / "agent.xml").string());
   ASSERT_TRUE(config) << config.error().message;
-  EXPECT_EQ(config->status_socket, (dir.path() / "run/agent.sock").string());
+  EXPECT_EQ(config->status_socket, (dir.path() / "run" / "agent.sock").string());
 }
 
 TEST(AgentConfigLoad, config_given_by_a_relative_path_resolves_to_absolute_paths) {
   test::ScratchDir dir;
   test::write_file(dir.path() / "agent.xml", kRelativePaths);
   std::filesystem::create_directories(dir.path() / "state");
-  const auto relative = std::filesystem::relative(dir.path() / "agent.xml");
-  ASSERT_TRUE(relative.is_relative());
-  const auto config = load_agent_config(relative.string());
+  // From the file's own folder (the working folder may be on another drive on Windows).
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  const auto config = load_agent_config("agent.xml");
+  std::filesystem::current_path(before);
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_TRUE(std::filesystem::path(config->state_dir).is_absolute()) << config->state_dir;
   EXPECT_TRUE(std::filesystem::equivalent(config->state_dir, dir.path() / "state"));

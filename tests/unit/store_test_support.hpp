@@ -50,14 +50,6 @@ inline std::map<std::string, std::string> snapshot(const std::filesystem::path& 
   return files;
 }
 
-/// Whether files have POSIX modes here. Not on Windows, where the state folder's ACL check
-/// (store/folder_safety_windows.cpp) stands in for them, which wine does not enforce.
-#ifdef _WIN32
-inline constexpr bool kPosixModes = false;
-#else
-inline constexpr bool kPosixModes = true;
-#endif
-
 /// The permission bits of `path` (where kPosixModes).
 inline unsigned mode_of(const std::filesystem::path& path) {
   struct stat info {};
