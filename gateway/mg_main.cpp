@@ -4,19 +4,24 @@
 //   gatelink-mg --store DIR set-parent --agent NAME --primary ADDR [--failover ADDR[,ADDR...]]
 //               [--management-group MG]
 //   gatelink-mg --store DIR get-parent --agent NAME [--json]
+//   gatelink-mg keygen --out FILE [--force]
 // Exit status: 0 done (or found), 1 refused, not found or failed; the store is then unchanged.
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "signature/signing_key.hpp"
 #include "status/status_time.hpp"
+#include "store/durable_file.hpp"
 #include "topology_registry.hpp"
+#include "xml/strict_xml.hpp"
 
 namespace {
 
@@ -35,9 +40,34 @@ int fail(const std::string& message) {
 struct SetParentOptions {
   std::string agent;
   std::string primary;
-  std::vector<std::string> failover;  ///< each --failover, comma lists split, in order
+  std::vector<std::string> failover;  ///< each --failover as given: a comma list
   std::optional<std::string> management_group;
 };
+
+/// The addresses of one --failover value, in order. "gw2,,gw3" is a typing error, never a list
+/// of two: an empty entry is refused, so nothing is silently left out.
+gatelink::Result<std::vector<gatelink::GatewayAddress>> parse_failover_list(
+    const std::string& list) {
+  std::vector<gatelink::GatewayAddress> addresses;
+  std::size_t start = 0;
+  for (std::size_t position = 1;; ++position) {
+    const auto end = list.find(',', start);
+    const auto text = list.substr(start, end == std::string::npos ? end : end - start);
+    const auto quoted = "--failover \"" + gatelink::xml::echo(list) + "\"";
+    if (text.empty()) {
+      return gatelink::Error{quoted + ": address " + std::to_string(position) +
+                             " is empty (two commas in a row, or a comma at an end)"};
+    }
+    auto address = gatelink::parse_gateway_address(text);
+    if (!address) {
+      return gatelink::Error{quoted + ": address " + std::to_string(position) + " \"" +
+                             gatelink::xml::echo(text) + "\": " + address.error().message};
+    }
+    addresses.push_back(std::move(*address));
+    if (end == std::string::npos) return addresses;
+    start = end + 1;
+  }
+}
 
 /// One stored entry as people read it: the same block for set-parent and get-parent.
 void print_text(const std::string& agent, const PersistedTopology& stored,
@@ -76,10 +106,10 @@ int set_parent(TopologyRegistry& registry, const SetParentOptions& options) {
   auto primary = gatelink::parse_gateway_address(options.primary);
   if (!primary) return fail("--primary \"" + options.primary + "\": " + primary.error().message);
   request.primary = std::move(*primary);
-  for (const auto& text : options.failover) {
-    auto address = gatelink::parse_gateway_address(text);
-    if (!address) return fail("--failover \"" + text + "\": " + address.error().message);
-    request.failover.push_back(std::move(*address));
+  for (const auto& list : options.failover) {
+    auto addresses = parse_failover_list(list);
+    if (!addresses) return fail(addresses.error().message);
+    request.failover.insert(request.failover.end(), addresses->begin(), addresses->end());
   }
   auto written = registry.set_parent(request, std::chrono::system_clock::now());
   if (!written) return fail(written.error().message);
@@ -102,6 +132,49 @@ int get_parent(const TopologyRegistry& registry, const std::string& agent, bool 
   return kExitOk;
 }
 
+struct KeygenOptions {
+  std::string out;
+  bool force = false;
+};
+
+/// Writes a new management-group key pair: OUT (private, 0600) and its public half (0644), named
+/// OUT with .pub for .key (mg.key, mg.pub), else OUT.pub.
+int keygen(const KeygenOptions& options) {
+  namespace fs = std::filesystem;
+  const fs::path private_path = fs::absolute(options.out);
+  const fs::path public_path = private_path.extension() == ".key"
+                                   ? fs::path(private_path).replace_extension(".pub")
+                                   : fs::path(private_path).concat(".pub");
+  for (const auto& path : {private_path, public_path}) {
+    std::error_code ec;
+    if (!options.force && fs::exists(fs::symlink_status(path, ec))) {
+      return fail(path.string() + " exists; refusing to replace a key (--force replaces it)");
+    }
+  }
+  auto key = gatelink::signature::SigningKey::generate();
+  if (!key) return fail(key.error().message);
+  const std::string dir = private_path.parent_path().string();
+  // The public key first: a failure then leaves no private key without its public half.
+  if (auto written = gatelink::write_file_atomically(dir, public_path.filename().string(),
+                                                     key->public_key().pem(), 0644);
+      !written) {
+    return fail(written.error().message);
+  }
+  if (auto written =
+          gatelink::write_file_atomically(dir, private_path.filename().string(), key->pem());
+      !written) {
+    return fail(written.error().message);
+  }
+  std::cout << "signing key   " << private_path.string()
+            << "  (the management group's alone: never on a gateway or an agent)\n"
+            << "public key    " << public_path.string() << '\n'
+            << "fingerprint   " << key->public_key().fingerprint() << '\n'
+            << "Pin it in each agent's configuration:\n"
+            << "  <management-group-key file=\"/etc/gatelink/" << public_path.filename().string()
+            << "\"/>\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +185,8 @@ int main(int argc, char** argv) {
         "gatelink-mg"};
     app.set_version_flag("--version", std::string("gatelink-mg ") + GATELINK_VERSION);
     std::string store;
-    app.add_option("--store", store, "the store folder (gatelink-gateway --store)")->required();
+    app.add_option("--store", store,
+                   "the store folder (gatelink-gateway --store); all but keygen need it");
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 done or found, 1 refused, not found, failed or a usage error (store\n"
@@ -127,10 +201,8 @@ int main(int argc, char** argv) {
         ->add_option("--primary", set.primary,
                      "primary gateway: host:port or server-name@host:port (port 5723 by default)")
         ->required();
-    set_command
-        ->add_option("--failover", set.failover,
-                     "failover gateways in order; a comma list, and may be repeated")
-        ->delimiter(',');
+    set_command->add_option("--failover", set.failover,
+                            "failover gateways in order; a comma list, and may be repeated");
     set_command->add_option("--management-group", set.management_group,
                             "the agent's management group; needed for its first topology");
 
@@ -140,6 +212,16 @@ int main(int argc, char** argv) {
     get_command->add_option("--agent", get_agent, "the agent's name")->required();
     get_command->add_flag("--json", as_json, "print it as one JSON object");
 
+    KeygenOptions key_options;
+    auto* keygen_command = app.add_subcommand(
+        "keygen", "make the management group's Ed25519 key pair that signs topologies");
+    keygen_command
+        ->add_option("--out", key_options.out,
+                     "the private key file to write (0600); the public key goes beside it: "
+                     "mg.key gives mg.pub, any other name NAME.pub")
+        ->required();
+    keygen_command->add_flag("--force", key_options.force, "replace existing key files");
+
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -147,6 +229,8 @@ int main(int argc, char** argv) {
       return fail(std::string(e.what()) + " (see --help)");
     }
 
+    if (keygen_command->parsed()) return keygen(key_options);
+    if (store.empty()) return fail("--store DIR is required for this command (see --help)");
     TopologyRegistry registry(store);
     if (set_command->parsed()) return set_parent(registry, set);
     return get_parent(registry, get_agent, as_json);

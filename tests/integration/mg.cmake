@@ -3,10 +3,10 @@
 include(${CMAKE_CURRENT_LIST_DIR}/../unit/registry.cmake)
 
 # mg_tests: gatelink-mg as a child process, as an admin runs it: exit codes, messages, output,
-# --json, and the store left unchanged by every refused command.
+# --json, keygen, and the store left unchanged by every refused command.
 gatelink_test(mg_tests
   SOURCES integration/mg_cli_test.cpp
-  LIBS gatelink_test_harness
+  LIBS gatelink_test_harness gatelink_signature
   LABELS integration)
 add_dependencies(mg_tests gatelink-mg)
 

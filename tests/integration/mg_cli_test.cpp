@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "integration/harness.hpp"
+#include "signature/public_key.hpp"
+#include "signature/signing_key.hpp"
 #include "unit/registry_tree_snapshot.hpp"
 
 namespace gatelink::test {
@@ -119,6 +121,12 @@ TEST_F(MgCli, refused_commands_exit_1_and_leave_the_store_unchanged) {
   expect_refused({"set-parent", "--agent", agent, "--primary", "gw1:0"}, "--primary \"gw1:0\"");
   expect_refused({"set-parent", "--agent", agent, "--primary", "gw1", "--failover", "a b"},
                  "--failover \"a b\"");
+  expect_refused({"set-parent", "--agent", agent, "--primary", "gw1", "--failover", "gw2,,gw3"},
+                 "--failover \"gw2,,gw3\": address 2 is empty");
+  expect_refused({"set-parent", "--agent", agent, "--primary", "gw1", "--failover", "gw2,"},
+                 "--failover \"gw2,\": address 2 is empty");
+  expect_refused({"set-parent", "--agent", agent, "--primary", "gw1", "--failover", ""},
+                 "--failover \"\": address 1 is empty");
   expect_refused(seventeen, "too many gateways: 17");
   expect_refused({"set-parent", "--agent", "../x", "--primary", "gw1"}, "agent name \"../x\"");
   expect_refused({"set-parent", "--agent", "a/b", "--primary", "gw1"}, "agent name \"a/b\"");
@@ -142,6 +150,38 @@ TEST_F(MgCli, missing_store_is_refused_and_not_created) {
                                 "get-parent", "--agent", "web01"});
   EXPECT_EQ(get.exit_status, 1) << get.out;
   EXPECT_THAT(get.out, HasSubstr("gatelink-mg: cannot use the store"));
+}
+
+TEST_F(MgCli, keygen_writes_a_private_key_only_its_owner_reads_and_its_public_half) {
+  const auto key = dir_ / "mg.key";
+  const auto r =
+      run_program({(bin_dir() / "gatelink-mg").string(), "keygen", "--out", key.string()});
+  ASSERT_EQ(r.exit_status, 0) << r.out;
+  const auto pub = dir_ / "mg.pub";
+  EXPECT_EQ(fs::status(key).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(pub).permissions() & fs::perms::others_read, fs::perms::others_read);
+  auto signing = signature::SigningKey::load(key.string());
+  ASSERT_TRUE(signing.ok()) << signing.error().message;
+  auto pinned = signature::PublicKey::load(pub.string());
+  ASSERT_TRUE(pinned.ok()) << pinned.error().message;
+  EXPECT_EQ(*pinned, signing->public_key());
+  EXPECT_THAT(r.out, HasSubstr("fingerprint   " + pinned->fingerprint() + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("<management-group-key file=\"/etc/gatelink/mg.pub\"/>"));
+
+  // A second keygen never replaces a key silently.
+  const auto again =
+      run_program({(bin_dir() / "gatelink-mg").string(), "keygen", "--out", key.string()});
+  EXPECT_EQ(again.exit_status, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr(key.string() + " exists; refusing to replace a key"));
+  auto unchanged = signature::PublicKey::load(pub.string());
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(*unchanged, *pinned);
+  const auto forced = run_program(
+      {(bin_dir() / "gatelink-mg").string(), "keygen", "--out", key.string(), "--force"});
+  ASSERT_EQ(forced.exit_status, 0) << forced.out;
+  auto replaced = signature::PublicKey::load(pub.string());
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_NE(*replaced, *pinned);
 }
 
 TEST_F(MgCli, help_and_version_exit_0) {
