@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "status/status_time.hpp"
+#include "xml/parsed_document.hpp"
 #include "xml/strict_xml.hpp"
 
 namespace gatelink {
@@ -46,10 +47,6 @@ constexpr AttributeRule kRootAttributes[] = {
 };
 constexpr AttributeRule kGatewayAttributes[] = {{"address", true}, {"server-name", false}};
 
-int line_of(std::string_view text, std::size_t offset) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
-}
-
 /// Attribute text in double quotes, with the characters XML gives meaning to escaped.
 std::string escaped(std::string_view text) {
   std::string out;
@@ -73,28 +70,6 @@ std::string escaped(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string syntax_problem(const tinyxml2::XMLDocument& doc) {
-  switch (doc.ErrorID()) {
-    case tinyxml2::XML_ERROR_EMPTY_DOCUMENT:
-      return "no XML in the file; expected a <topology> element";
-    case tinyxml2::XML_ERROR_PARSING_ATTRIBUTE:
-      return "malformed or repeated attribute";
-    case tinyxml2::XML_ERROR_MISMATCHED_ELEMENT:
-      return "an element is closed by a different end tag";
-    case tinyxml2::XML_ERROR_PARSING_ELEMENT:
-      return "malformed element";
-    case tinyxml2::XML_ERROR_PARSING_COMMENT:
-      return "malformed or unterminated comment";
-    case tinyxml2::XML_ERROR_PARSING_DECLARATION:
-    case tinyxml2::XML_ERROR_PARSING_UNKNOWN:
-      return "malformed declaration";
-    case tinyxml2::XML_ELEMENT_DEPTH_EXCEEDED:
-      return "elements nested too deeply";
-    default:
-      return "malformed XML (an element not closed, or the file cut short?)";
-  }
 }
 
 /// Plain decimal without sign, spaces or leading zeros, as the document writes it.
@@ -156,9 +131,7 @@ class DocumentReader {
   }
 
  private:
-  Error fail(int line, const std::string& what) const {
-    return Error{std::string(source_) + ":" + std::to_string(std::max(line, 1)) + ": " + what};
-  }
+  Error fail(int line, const std::string& what) const { return located(source_, line, what); }
 
   Error attribute_error(const tinyxml2::XMLElement& element, const tinyxml2::XMLAttribute& attr,
                         const Error& problem) const {
@@ -336,23 +309,9 @@ std::string render_topology_xml(const PersistedTopology& persisted) {
 }
 
 Result<PersistedTopology> parse_topology_xml(std::string_view text, std::string_view source_name) {
-  const std::string source(source_name);
-  if (text.size() > kMaxTopologyDocumentBytes) {
-    return Error{source + ": " + std::to_string(text.size()) + " bytes, more than the " +
-                 std::to_string(kMaxTopologyDocumentBytes) +
-                 " (64 KiB) a topology file may hold; refusing to parse it"};
-  }
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return Error{source + ":" + std::to_string(line_of(text, nul)) + ": NUL byte in the file"};
-  }
-  tinyxml2::XMLDocument doc(true, tinyxml2::PRESERVE_WHITESPACE);
-  if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
-    return Error{source + ":" + std::to_string(std::max(doc.ErrorLineNum(), 1)) +
-                 ": XML syntax error: " + syntax_problem(doc)};
-  }
-  auto root = xml::find_root(doc, source, kRoot, "expected one");
-  if (!root) return root.error();
-  return DocumentReader(source).read(**root);
+  auto doc = xml::parse_strict_document(text, source_name, {kRoot, kMaxTopologyDocumentBytes});
+  if (!doc) return doc.error();
+  return DocumentReader(source_name).read(doc->root());
 }
 
 }  // namespace gatelink
