@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "status/status_time.hpp"
+#include "xml/document_printer.hpp"
 #include "xml/parsed_document.hpp"
 #include "xml/strict_xml.hpp"
 
@@ -34,6 +35,9 @@ using xml::trimmed;
 constexpr std::string_view kRoot = "topology";
 constexpr std::string_view kPrimary = "primary";
 constexpr std::string_view kFailover = "failover";
+constexpr std::string_view kComment =
+    " An agent's topology as the management group gave it (schema: topology.xsd).\n"
+    "     Written by gatelink; only a newer generation replaces it. Do not edit. ";
 
 /// An attribute an element may carry.
 struct AttributeRule {
@@ -46,31 +50,6 @@ constexpr AttributeRule kRootAttributes[] = {
     {"received-at", true}, {"received-from", false},
 };
 constexpr AttributeRule kGatewayAttributes[] = {{"address", true}, {"server-name", false}};
-
-/// Attribute text in double quotes, with the characters XML gives meaning to escaped.
-std::string escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 /// Plain decimal without sign, spaces or leading zeros, as the document writes it.
 Result<std::uint64_t> parse_generation(std::string_view text) {
@@ -278,34 +257,32 @@ class DocumentReader {
   std::vector<int> failover_lines_;
 };
 
-void render_gateway(std::string& out, std::string_view element, const GatewayAddress& address) {
-  out += "  <" + std::string(element) + " address=\"" + escaped(address.endpoint()) + "\"";
-  if (!address.server_name.empty()) {
-    out += " server-name=\"" + escaped(address.server_name) + "\"";
-  }
-  out += "/>\n";
+void render_gateway(xml::DocumentPrinter& printer, std::string_view element,
+                    const GatewayAddress& address) {
+  printer.open(element);
+  printer.attribute("address", address.endpoint());
+  if (!address.server_name.empty()) printer.attribute("server-name", address.server_name);
+  printer.close();
 }
 
 }  // namespace
 
 std::string render_topology_xml(const PersistedTopology& persisted) {
   const auto& topology = persisted.topology;
-  std::string out =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<!-- An agent's topology as the management group gave it (schema: topology.xsd).\n"
-      "     Written by gatelink; only a newer generation replaces it. Do not edit. -->\n";
-  out += "<topology version=\"" + std::to_string(kTopologyDocumentVersion) +
-         "\" management-group=\"" + escaped(topology.management_group) + "\" generation=\"" +
-         std::to_string(topology.generation) + "\" received-at=\"" +
-         format_utc_time(persisted.received_at) + "\"";
+  xml::DocumentPrinter printer;
+  printer.comment(kComment);
+  printer.open(kRoot);
+  printer.attribute("version", std::to_string(kTopologyDocumentVersion));
+  printer.attribute("management-group", topology.management_group);
+  printer.attribute("generation", std::to_string(topology.generation));
+  printer.attribute("received-at", format_utc_time(persisted.received_at));
   if (!persisted.received_from.empty()) {
-    out += " received-from=\"" + escaped(persisted.received_from) + "\"";
+    printer.attribute("received-from", persisted.received_from);
   }
-  out += ">\n";
-  render_gateway(out, kPrimary, topology.primary);
-  for (const auto& failover : topology.failover) render_gateway(out, kFailover, failover);
-  out += "</topology>\n";
-  return out;
+  render_gateway(printer, kPrimary, topology.primary);
+  for (const auto& failover : topology.failover) render_gateway(printer, kFailover, failover);
+  printer.close();
+  return printer.text();
 }
 
 Result<PersistedTopology> parse_topology_xml(std::string_view text, std::string_view source_name) {

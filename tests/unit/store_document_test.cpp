@@ -73,6 +73,18 @@ TEST(StoreDocument, round_trip_of_ipv6_bootstrap_and_largest_generation) {
   EXPECT_EQ(*parsed, original);
 }
 
+TEST(StoreDocument, every_xml_special_in_the_management_group_is_escaped_and_reads_back) {
+  // The management group is any printable ASCII (topology.xsd's "name"); addresses, server
+  // names and received-from hold none of these characters.
+  auto original = test::sample_topology(7);
+  original.topology.management_group = "a&b<c>d\"e'f&amp;";
+  const auto text = render_topology_xml(original);
+  EXPECT_THAT(text, HasSubstr("management-group=\"a&amp;b&lt;c&gt;d&quot;e&apos;f&amp;amp;\""));
+  const auto parsed = parse_topology_xml(text, kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(*parsed, original);
+}
+
 TEST(StoreDocument, server_name_is_written_only_when_set) {
   auto original = test::sample_topology();
   original.topology.primary.server_name.clear();

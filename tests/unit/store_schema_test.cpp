@@ -32,13 +32,15 @@ TEST(StoreSchema, rendered_documents_validate_against_the_xsd) {
   bootstrap.received_from.clear();
   auto ipv6 = test::sample_topology(UINT64_MAX);
   ipv6.topology.primary = test::gateway("::1", 15801, "gw1.example.test");
+  auto specials = test::sample_topology(5);
+  specials.topology.management_group = "a&b<c>d\"e'f";
   auto full = test::sample_topology(3);
   full.topology.failover.clear();
   for (int i = 1; i < 16; ++i) {
     full.topology.failover.push_back(test::gateway("10.0.0." + std::to_string(i), 5723));
   }
   int index = 0;
-  for (const auto& persisted : {test::sample_topology(7), bootstrap, ipv6, full}) {
+  for (const auto& persisted : {test::sample_topology(7), bootstrap, ipv6, specials, full}) {
     const auto path = dir.path() / ("topology" + std::to_string(index++) + ".xml");
     test::write_file(path, render_topology_xml(persisted));
     EXPECT_EQ(xmllint(path), 0) << test::read_file(path);
