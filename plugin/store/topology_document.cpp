@@ -1,7 +1,9 @@
 // The persisted topology document. Written by the agent and read back at every start, so it is
 // parsed as strictly as the configuration (config/agent_config.cpp): anything outside the
 // schema (config/topology.xsd) is refused with "FILE:LINE: problem", and the store falls back
-// to the last-known-good copy. Comments and blank space are the only freedom.
+// to the last-known-good copy. Comments and blank space are the only freedom. The prologue is
+// the XML module's (xml::parse_strict_document), the rules per element and attribute are the
+// tables below; the document is written with xml::DocumentPrinter.
 
 #include "store/topology_document.hpp"
 
