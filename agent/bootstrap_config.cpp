@@ -1,10 +1,9 @@
 // The first-install configuration: settings checked by the agent's own value checks (the schema
-// table's rows, the gateway address parser, the topology rules), rendered with XMLPrinter and
-// parsed back by the agent's configuration parser before anything is written.
+// table's rows, the gateway address parser, the topology rules), rendered with xml::DocumentPrinter
+// (tinyxml2's XMLPrinter) and parsed back by the agent's configuration parser before anything is
+// written.
 
 #include "bootstrap_config.hpp"
-
-#include <tinyxml2.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -19,6 +18,7 @@
 #include "config/config_schema.hpp"
 #include "store/durable_file.hpp"
 #include "topology/topology.hpp"
+#include "xml/document_printer.hpp"
 
 namespace gatelink {
 namespace {
@@ -123,53 +123,42 @@ std::optional<Error> check_settings(const BootstrapSettings& s) {
   return std::nullopt;
 }
 
-/// Two spaces per level, as the sample configuration (XMLPrinter's own is four).
-class ConfigPrinter : public tinyxml2::XMLPrinter {
- protected:
-  void PrintSpace(int depth) override {
-    for (int i = 0; i < depth; ++i) Write("  ");
-  }
-};
-
-void push_gateway(tinyxml2::XMLPrinter& printer, const char* element,
+void push_gateway(xml::DocumentPrinter& printer, std::string_view element,
                   const GatewayAddress& address) {
-  printer.OpenElement(element);
-  printer.PushAttribute("address", address.endpoint().c_str());
-  if (!address.server_name.empty()) {
-    printer.PushAttribute("server-name", address.server_name.c_str());
-  }
-  printer.CloseElement();
+  printer.open(element);
+  printer.attribute("address", address.endpoint());
+  if (!address.server_name.empty()) printer.attribute("server-name", address.server_name);
+  printer.close();
+}
+
+/// `<element attribute="value"/>`.
+void push_element(xml::DocumentPrinter& printer, std::string_view element,
+                  std::string_view attribute, std::string_view value) {
+  printer.open(element);
+  printer.attribute(attribute, value);
+  printer.close();
 }
 
 std::string render(const BootstrapSettings& s, const Topology& topology) {
-  ConfigPrinter printer;
-  printer.PushDeclaration("xml version=\"1.0\" encoding=\"UTF-8\"");
-  printer.PushComment(kHeaderComment);
-  printer.OpenElement("agent");
-  printer.PushAttribute("name", s.agent_name.c_str());
-  printer.PushAttribute("management-group", s.management_group.c_str());
-  printer.OpenElement("tls");
-  printer.PushAttribute("ca", s.ca.c_str());
-  printer.PushAttribute("cert", s.cert.c_str());
-  printer.PushAttribute("key", s.key.c_str());
-  if (!s.crl.empty()) printer.PushAttribute("crl", s.crl.c_str());
-  printer.CloseElement();
-  printer.OpenElement("gateways");
+  xml::DocumentPrinter printer;
+  printer.comment(kHeaderComment);
+  printer.open("agent");
+  printer.attribute("name", s.agent_name);
+  printer.attribute("management-group", s.management_group);
+  printer.open("tls");
+  printer.attribute("ca", s.ca);
+  printer.attribute("cert", s.cert);
+  printer.attribute("key", s.key);
+  if (!s.crl.empty()) printer.attribute("crl", s.crl);
+  printer.close();
+  printer.open("gateways");
   push_gateway(printer, "primary", topology.primary);
   for (const auto& failover : topology.failover) push_gateway(printer, "failover", failover);
-  printer.CloseElement();
-  if (!s.state_dir.empty()) {
-    printer.OpenElement("state");
-    printer.PushAttribute("dir", s.state_dir.c_str());
-    printer.CloseElement();
-  }
-  if (!s.status_socket.empty()) {
-    printer.OpenElement("status");
-    printer.PushAttribute("socket", s.status_socket.c_str());
-    printer.CloseElement();
-  }
-  printer.CloseElement();
-  return std::string(printer.CStr(), printer.CStrSize() - 1);  // CStrSize counts the NUL
+  printer.close();
+  if (!s.state_dir.empty()) push_element(printer, "state", "dir", s.state_dir);
+  if (!s.status_socket.empty()) push_element(printer, "status", "socket", s.status_socket);
+  printer.close();
+  return printer.text();
 }
 
 /// The document read back by the agent's parser must hold exactly the settings.

@@ -76,10 +76,7 @@ Result<std::optional<std::string>> read_bounded(const std::string& path) {
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return Error{path + ": cannot stat: " + errno_text(errno)};
   if (!S_ISREG(info.st_mode)) return Error{path + ": not a regular file"};
-  const auto too_large = [&] {
-    return Error{path + ": larger than " + std::to_string(kMaxTopologyDocumentBytes) +
-                 " bytes (64 KiB); refusing to parse it"};
-  };
+  const auto too_large = [&] { return xml::too_large(path, kMaxTopologyDocumentBytes); };
   if (static_cast<std::size_t>(info.st_size) > kMaxTopologyDocumentBytes) return too_large();
   // One byte more than allowed tells a file at the limit from one that grew since fstat().
   std::string text(kMaxTopologyDocumentBytes + 1, '\0');

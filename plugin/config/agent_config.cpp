@@ -1,5 +1,6 @@
-// Parsing of the agent configuration: tinyxml2 reads the XML, and one walk over the document
-// checks it against the schema table (config_schema.hpp), fills in defaults and stores values.
+// Parsing of the agent configuration: the strict prologue (xml/parsed_document.hpp) reads the
+// XML, and one walk over the document checks it against the schema table (config_schema.hpp),
+// fills in defaults and stores values.
 
 #include "config/agent_config.hpp"
 
@@ -20,9 +21,9 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
-#include <vector>
 
 #include "config/config_schema.hpp"
+#include "xml/parsed_document.hpp"
 #include "xml/strict_xml.hpp"
 
 namespace gatelink {
@@ -33,78 +34,6 @@ using xml::is_blank;
 using xml::located;
 using xml::tag;
 using xml::trimmed;
-
-
-/// An attribute value for a message: cut to a bounded length, control characters as '?'.
-int line_of(std::string_view text, std::size_t offset) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
-}
-
-/// Names what tinyxml2's XML_ERROR_PARSING_ATTRIBUTE does not: an attribute given twice in the
-/// tag of `element` that ends on `line`. Only a diagnosis; tinyxml2 has already refused.
-std::optional<std::string> repeated_attribute(std::string_view text, int line,
-                                              std::string_view element) {
-  std::size_t line_end = 0;
-  for (int i = 0; i < line && line_end != std::string_view::npos; ++i) {
-    line_end = text.find('\n', i == 0 ? 0 : line_end + 1);
-  }
-  const auto head = text.substr(0, line_end);
-  const auto start = head.rfind(std::string("<").append(element));
-  if (start == std::string_view::npos || element.empty()) return std::nullopt;
-  std::vector<std::string_view> seen;
-  std::size_t at = start + 1 + element.size();
-  while (at < head.size()) {
-    at = head.find_first_not_of(" \t\r\n", at);
-    if (at == std::string_view::npos || head[at] == '>' || head[at] == '/') break;
-    const auto name_end = head.find_first_of("= \t\r\n", at);
-    if (name_end == std::string_view::npos) break;
-    const auto name = head.substr(at, name_end - at);
-    if (std::find(seen.begin(), seen.end(), name) != seen.end()) return std::string(name);
-    seen.push_back(name);
-    const auto quote = head.find_first_of("\"'", name_end);
-    if (quote == std::string_view::npos) break;
-    const auto close = head.find(head[quote], quote + 1);
-    if (close == std::string_view::npos) break;
-    at = close + 1;
-  }
-  return std::nullopt;
-}
-
-std::string syntax_problem(const tinyxml2::XMLDocument& doc, std::string_view text) {
-  // tinyxml2 names the element only inside its ErrorStr(): "... XMLElement name=NAME".
-  static constexpr std::string_view kElementMarker = "XMLElement name=";
-  const std::string_view detail = doc.ErrorStr();
-  const auto marker = detail.find(kElementMarker);
-  const auto element = marker == std::string_view::npos
-                           ? std::string_view()
-                           : detail.substr(marker + kElementMarker.size());
-  const auto in_element = element.empty() ? std::string() : " in " + tag(element);
-  switch (doc.ErrorID()) {
-    case tinyxml2::XML_ERROR_PARSING_ATTRIBUTE:
-      if (auto name = repeated_attribute(text, doc.ErrorLineNum(), element)) {
-        return "attribute \"" + *name + "\" given twice" + in_element;
-      }
-      return "malformed attribute" + in_element + " (values go in quotes: name=\"value\")";
-    case tinyxml2::XML_ERROR_MISMATCHED_ELEMENT:  // reported at the line of the start tag
-      return (element.empty() ? "element" : tag(element)) + " is closed by a different end tag";
-    case tinyxml2::XML_ERROR_PARSING_ELEMENT:
-      return "malformed element" + in_element;
-    case tinyxml2::XML_ERROR_PARSING_COMMENT:
-      return "malformed or unterminated comment";
-    case tinyxml2::XML_ERROR_PARSING_TEXT:
-    case tinyxml2::XML_ERROR_PARSING_CDATA:
-      return "malformed text, or text outside <agent>";
-    case tinyxml2::XML_ERROR_PARSING_DECLARATION:
-    case tinyxml2::XML_ERROR_PARSING_UNKNOWN:
-      return "malformed declaration";
-    case tinyxml2::XML_ERROR_EMPTY_DOCUMENT:
-      return "no XML in the file; expected an <agent> element";
-    case tinyxml2::XML_ELEMENT_DEPTH_EXCEEDED:
-      return "elements nested too deeply";
-    default:
-      return "malformed XML (an element not closed?)";
-  }
-}
 
 const SchemaRow* find_row(std::string_view element, std::string_view attribute) {
   const auto schema = agent_config_schema();
@@ -284,23 +213,12 @@ class SchemaWalker {
 
 Result<AgentConfig> parse(std::string_view text, std::string_view source,
                           const std::filesystem::path& base) {
-  if (text.size() > kMaxConfigBytes) {
-    return Error{std::string(source) + ": larger than " + std::to_string(kMaxConfigBytes) +
-                 " bytes (256 KiB); refusing to parse it"};
-  }
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return located(source, line_of(text, nul), "NUL byte in the file");
-  }
-  tinyxml2::XMLDocument doc(true, tinyxml2::PRESERVE_WHITESPACE);
-  if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
-    return located(source, doc.ErrorLineNum(), "XML syntax error: " + syntax_problem(doc, text));
-  }
-  auto root = xml::find_root(doc, source, "agent", "the file holds one <agent>");
-  if (!root) return root.error();
+  auto doc = xml::parse_strict_document(text, source, {"agent", kMaxConfigBytes});
+  if (!doc) return doc.error();
   AgentConfig config;
   config.source = std::string(source);
   SchemaWalker walker(source, base, config);
-  if (auto error = walker.element(**root, *find_row("agent", {}))) return *error;
+  if (auto error = walker.element(doc->root(), *find_row("agent", {}))) return *error;
   return config;
 }
 

@@ -1,7 +1,9 @@
 // The persisted topology document. Written by the agent and read back at every start, so it is
 // parsed as strictly as the configuration (config/agent_config.cpp): anything outside the
 // schema (config/topology.xsd) is refused with "FILE:LINE: problem", and the store falls back
-// to the last-known-good copy. Comments and blank space are the only freedom.
+// to the last-known-good copy. Comments and blank space are the only freedom. The prologue is
+// the XML module's (xml::parse_strict_document), the rules per element and attribute are the
+// tables below; the document is written with xml::DocumentPrinter.
 
 #include "store/topology_document.hpp"
 
@@ -19,6 +21,8 @@
 #include <vector>
 
 #include "status/status_time.hpp"
+#include "xml/document_printer.hpp"
+#include "xml/parsed_document.hpp"
 #include "xml/strict_xml.hpp"
 
 namespace gatelink {
@@ -33,6 +37,9 @@ using xml::trimmed;
 constexpr std::string_view kRoot = "topology";
 constexpr std::string_view kPrimary = "primary";
 constexpr std::string_view kFailover = "failover";
+constexpr std::string_view kComment =
+    " An agent's topology as the management group gave it (schema: topology.xsd).\n"
+    "     Written by gatelink; only a newer generation replaces it. Do not edit. ";
 
 /// An attribute an element may carry.
 struct AttributeRule {
@@ -45,57 +52,6 @@ constexpr AttributeRule kRootAttributes[] = {
     {"received-at", true}, {"received-from", false},
 };
 constexpr AttributeRule kGatewayAttributes[] = {{"address", true}, {"server-name", false}};
-
-int line_of(std::string_view text, std::size_t offset) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + offset, '\n'));
-}
-
-/// Attribute text in double quotes, with the characters XML gives meaning to escaped.
-std::string escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string syntax_problem(const tinyxml2::XMLDocument& doc) {
-  switch (doc.ErrorID()) {
-    case tinyxml2::XML_ERROR_EMPTY_DOCUMENT:
-      return "no XML in the file; expected a <topology> element";
-    case tinyxml2::XML_ERROR_PARSING_ATTRIBUTE:
-      return "malformed or repeated attribute";
-    case tinyxml2::XML_ERROR_MISMATCHED_ELEMENT:
-      return "an element is closed by a different end tag";
-    case tinyxml2::XML_ERROR_PARSING_ELEMENT:
-      return "malformed element";
-    case tinyxml2::XML_ERROR_PARSING_COMMENT:
-      return "malformed or unterminated comment";
-    case tinyxml2::XML_ERROR_PARSING_DECLARATION:
-    case tinyxml2::XML_ERROR_PARSING_UNKNOWN:
-      return "malformed declaration";
-    case tinyxml2::XML_ELEMENT_DEPTH_EXCEEDED:
-      return "elements nested too deeply";
-    default:
-      return "malformed XML (an element not closed, or the file cut short?)";
-  }
-}
 
 /// Plain decimal without sign, spaces or leading zeros, as the document writes it.
 Result<std::uint64_t> parse_generation(std::string_view text) {
@@ -156,9 +112,7 @@ class DocumentReader {
   }
 
  private:
-  Error fail(int line, const std::string& what) const {
-    return Error{std::string(source_) + ":" + std::to_string(std::max(line, 1)) + ": " + what};
-  }
+  Error fail(int line, const std::string& what) const { return located(source_, line, what); }
 
   Error attribute_error(const tinyxml2::XMLElement& element, const tinyxml2::XMLAttribute& attr,
                         const Error& problem) const {
@@ -305,54 +259,38 @@ class DocumentReader {
   std::vector<int> failover_lines_;
 };
 
-void render_gateway(std::string& out, std::string_view element, const GatewayAddress& address) {
-  out += "  <" + std::string(element) + " address=\"" + escaped(address.endpoint()) + "\"";
-  if (!address.server_name.empty()) {
-    out += " server-name=\"" + escaped(address.server_name) + "\"";
-  }
-  out += "/>\n";
+void render_gateway(xml::DocumentPrinter& printer, std::string_view element,
+                    const GatewayAddress& address) {
+  printer.open(element);
+  printer.attribute("address", address.endpoint());
+  if (!address.server_name.empty()) printer.attribute("server-name", address.server_name);
+  printer.close();
 }
 
 }  // namespace
 
 std::string render_topology_xml(const PersistedTopology& persisted) {
   const auto& topology = persisted.topology;
-  std::string out =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<!-- An agent's topology as the management group gave it (schema: topology.xsd).\n"
-      "     Written by gatelink; only a newer generation replaces it. Do not edit. -->\n";
-  out += "<topology version=\"" + std::to_string(kTopologyDocumentVersion) +
-         "\" management-group=\"" + escaped(topology.management_group) + "\" generation=\"" +
-         std::to_string(topology.generation) + "\" received-at=\"" +
-         format_utc_time(persisted.received_at) + "\"";
+  xml::DocumentPrinter printer;
+  printer.comment(kComment);
+  printer.open(kRoot);
+  printer.attribute("version", std::to_string(kTopologyDocumentVersion));
+  printer.attribute("management-group", topology.management_group);
+  printer.attribute("generation", std::to_string(topology.generation));
+  printer.attribute("received-at", format_utc_time(persisted.received_at));
   if (!persisted.received_from.empty()) {
-    out += " received-from=\"" + escaped(persisted.received_from) + "\"";
+    printer.attribute("received-from", persisted.received_from);
   }
-  out += ">\n";
-  render_gateway(out, kPrimary, topology.primary);
-  for (const auto& failover : topology.failover) render_gateway(out, kFailover, failover);
-  out += "</topology>\n";
-  return out;
+  render_gateway(printer, kPrimary, topology.primary);
+  for (const auto& failover : topology.failover) render_gateway(printer, kFailover, failover);
+  printer.close();
+  return printer.text();
 }
 
 Result<PersistedTopology> parse_topology_xml(std::string_view text, std::string_view source_name) {
-  const std::string source(source_name);
-  if (text.size() > kMaxTopologyDocumentBytes) {
-    return Error{source + ": " + std::to_string(text.size()) + " bytes, more than the " +
-                 std::to_string(kMaxTopologyDocumentBytes) +
-                 " (64 KiB) a topology file may hold; refusing to parse it"};
-  }
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return Error{source + ":" + std::to_string(line_of(text, nul)) + ": NUL byte in the file"};
-  }
-  tinyxml2::XMLDocument doc(true, tinyxml2::PRESERVE_WHITESPACE);
-  if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS) {
-    return Error{source + ":" + std::to_string(std::max(doc.ErrorLineNum(), 1)) +
-                 ": XML syntax error: " + syntax_problem(doc)};
-  }
-  auto root = xml::find_root(doc, source, kRoot, "expected one");
-  if (!root) return root.error();
-  return DocumentReader(source).read(**root);
+  auto doc = xml::parse_strict_document(text, source_name, {kRoot, kMaxTopologyDocumentBytes});
+  if (!doc) return doc.error();
+  return DocumentReader(source_name).read(doc->root());
 }
 
 }  // namespace gatelink

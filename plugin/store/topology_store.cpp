@@ -32,6 +32,7 @@
 
 #include "common/path_join.hpp"
 #include "store/folder_safety.hpp"
+#include "xml/strict_xml.hpp"
 
 namespace gatelink {
 namespace {
@@ -55,8 +56,7 @@ Result<std::string> read_bounded(const std::string& path) {
   auto text = read_regular_file(path, kMaxTopologyDocumentBytes + 1);
   // One byte more than allowed tells a file at the limit from a larger one.
   if (text && text->size() > kMaxTopologyDocumentBytes) {
-    return Error{path + ": larger than " + std::to_string(kMaxTopologyDocumentBytes) +
-                 " bytes (64 KiB); refusing to parse it"};
+    return xml::too_large(path, kMaxTopologyDocumentBytes);
   }
   return text;
 }

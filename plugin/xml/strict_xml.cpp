@@ -1,8 +1,7 @@
 #include "xml/strict_xml.hpp"
 
-#include <tinyxml2.h>
-
 #include <algorithm>
+#include <string>
 
 namespace gatelink::xml {
 
@@ -13,6 +12,14 @@ constexpr std::string_view kXmlSpace = " \t\r\n";
 
 Error located(std::string_view source, int line, const std::string& what) {
   return Error{std::string(source) + ":" + std::to_string(std::max(line, 1)) + ": " + what};
+}
+
+Error too_large(std::string_view source, std::size_t max_bytes) {
+  std::string message(source);
+  message.append(": larger than ").append(std::to_string(max_bytes)).append(" bytes");
+  if (max_bytes % 1024 == 0)
+    message.append(" (").append(std::to_string(max_bytes / 1024)).append(" KiB)");
+  return Error{message.append("; refusing to parse it")};
 }
 
 std::string echo(std::string_view text) {
@@ -31,42 +38,6 @@ bool is_blank(std::string_view text) { return text.find_first_not_of(kXmlSpace) 
 std::string_view trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(kXmlSpace);
   return first == text.npos ? "" : text.substr(first, text.find_last_not_of(kXmlSpace) - first + 1);
-}
-
-Result<const tinyxml2::XMLElement*> find_root(const tinyxml2::XMLDocument& doc,
-                                              std::string_view source, std::string_view root_name,
-                                              std::string_view second_root_hint) {
-  const auto fail = [&](int line, const std::string& what) { return located(source, line, what); };
-  const tinyxml2::XMLElement* root = nullptr;
-  for (const auto* node = doc.FirstChild(); node; node = node->NextSibling()) {
-    if (node->ToComment()) continue;
-    if (const auto* declaration = node->ToDeclaration()) {
-      const std::string_view value = declaration->Value();
-      const bool is_xml = value == "xml" || value.substr(0, 4) == "xml ";
-      if (!is_xml || node != doc.FirstChild()) {
-        return fail(node->GetLineNum(), "processing instructions are not allowed");
-      }
-      continue;
-    }
-    if (const auto* element = node->ToElement()) {
-      if (root) {
-        return fail(element->GetLineNum(), "second root element " + tag(echo(element->Name())) +
-                                               "; " + std::string(second_root_hint));
-      }
-      if (std::string_view(element->Name()) != root_name) {
-        return fail(element->GetLineNum(), "root element is " + tag(echo(element->Name())) +
-                                               "; expected " + tag(root_name));
-      }
-      root = element;
-      continue;
-    }
-    if (node->ToText() && is_blank(node->Value())) continue;
-    return fail(node->GetLineNum(), node->ToUnknown()
-                                        ? "DOCTYPE and other declarations are not allowed"
-                                        : "unexpected text outside " + tag(root_name));
-  }
-  if (!root) return fail(1, "no " + tag(root_name) + " element");
-  return root;
 }
 
 }  // namespace gatelink::xml

@@ -104,6 +104,29 @@ TEST(BootstrapConfig, every_xml_special_is_escaped_and_reads_back) {
   EXPECT_EQ(config.tls.crl, s.crl);
 }
 
+TEST(BootstrapConfig, rendered_documents_validate_against_the_xsd) {
+  if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  ScratchDir dir;
+  BootstrapSettings specials = good_settings();
+  specials.agent_name = "web\"01<&>'x";
+  specials.management_group = "A&B";
+  specials.key = absolute("/etc/gatelink/a\"b&c'd.key");
+  specials.crl = absolute("/etc/gatelink/ca&.crl");
+  specials.failover = {"[::1]:5724", "gw3.example.test@10.0.0.3"};
+  BootstrapSettings minimal = good_settings();
+  minimal.failover.clear();
+  minimal.state_dir.clear();
+  minimal.status_socket.clear();
+  int index = 0;
+  for (const auto& settings : {good_settings(), specials, minimal}) {
+    auto text = render_bootstrap_config(settings);
+    ASSERT_TRUE(text) << text.error().message;
+    const auto path = dir.path() / ("agent" + std::to_string(index++) + ".xml");
+    test::write_file(path, *text);
+    EXPECT_EQ(test::xmllint(path, "agent.xsd"), 0) << *text;
+  }
+}
+
 TEST(BootstrapConfig, ipv6_literals_and_server_names_keep_their_form) {
   BootstrapSettings s = good_settings();
   s.primary = "gw1.example.test@127.0.0.1:15801";

@@ -334,7 +334,8 @@ INSTANTIATE_TEST_SUITE_P(
         SyntaxError{with_lines({{7, "  <!-- never closed"}}),
                     "test.xml:7: XML syntax error: malformed or unterminated comment"},
         SyntaxError{with_lines({{8, ""}}),
-                    "test.xml:1: XML syntax error: malformed XML (an element not closed?)"},
+                    "test.xml:1: XML syntax error: malformed XML (an element not closed, or the "
+                    "file cut short?)"},
         SyntaxError{"",
                     "test.xml:1: XML syntax error: no XML in the file; expected an <agent> "
                     "element"},

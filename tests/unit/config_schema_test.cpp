@@ -168,25 +168,13 @@ TEST(ConfigSchema, xsd_declares_exactly_the_schema_table) {
   EXPECT_EQ(reader.declared(), from_table());
 }
 
-// std::system is fine here: the tests run on one thread.
-bool have_xmllint() {
-  return std::system("command -v xmllint >/dev/null 2>&1") == 0;  // NOLINT(concurrency-mt-unsafe)
-}
-
-int xmllint(const std::filesystem::path& xml) {
-  const auto xsd = test::source_dir() / "config" / "agent.xsd";
-  const auto command =
-      "xmllint --noout --schema '" + xsd.string() + "' '" + xml.string() + "' 2>/dev/null";
-  return std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
-}
-
 TEST(ConfigSchema, sample_validates_against_the_xsd) {
-  if (!have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
-  EXPECT_EQ(xmllint(test::source_dir() / "config" / "agent.xml"), 0);
+  if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  EXPECT_EQ(test::xmllint(test::source_dir() / "config" / "agent.xml", "agent.xsd"), 0);
 }
 
 TEST(ConfigSchema, xsd_refuses_what_the_agent_refuses) {
-  if (!have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
   test::ScratchDir dir;
   auto sample = test::read_file(test::source_dir() / "config" / "agent.xml");
   const std::pair<std::string, std::string> breakages[] = {
@@ -204,7 +192,7 @@ TEST(ConfigSchema, xsd_refuses_what_the_agent_refuses) {
     broken.replace(at, from.size(), to);
     ASSERT_FALSE(parse_agent_config(broken, "broken.xml")) << to;
     test::write_file(dir.path() / "broken.xml", broken);
-    EXPECT_NE(xmllint(dir.path() / "broken.xml"), 0) << from << " -> " << to;
+    EXPECT_NE(test::xmllint(dir.path() / "broken.xml", "agent.xsd"), 0) << from << " -> " << to;
   }
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the config tests: the source tree, scratch folders, whole-file I/O.
+// Helpers shared by the config tests: the source tree, scratch folders, whole-file I/O, xmllint.
 
 #include <gtest/gtest.h>
 
@@ -41,6 +41,20 @@ inline std::string read_file(const std::filesystem::path& path) {
 inline void write_file(const std::filesystem::path& path, std::string_view text) {
   make_folders(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
+}
+
+/// Whether xmllint is on PATH; the schema checks skip without it. std::system is fine here: the
+/// tests run on one thread.
+inline bool have_xmllint() {
+  return std::system("command -v xmllint >/dev/null 2>&1") == 0;  // NOLINT(concurrency-mt-unsafe)
+}
+
+/// xmllint's exit code for `xml` checked against config/`xsd` of the source tree: 0 when valid.
+inline int xmllint(const std::filesystem::path& xml, std::string_view xsd) {
+  const auto schema = source_dir() / "config" / xsd;
+  const auto command =
+      "xmllint --noout --schema '" + schema.string() + "' '" + xml.string() + "' 2>/dev/null";
+  return std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
 }
 
 /// A fresh folder named after the running test, removed again at the end.

@@ -73,6 +73,18 @@ TEST(StoreDocument, round_trip_of_ipv6_bootstrap_and_largest_generation) {
   EXPECT_EQ(*parsed, original);
 }
 
+TEST(StoreDocument, every_xml_special_in_the_management_group_is_escaped_and_reads_back) {
+  // The management group is any printable ASCII (topology.xsd's "name"); addresses, server
+  // names and received-from hold none of these characters.
+  auto original = test::sample_topology(7);
+  original.topology.management_group = "a&b<c>d\"e'f&amp;";
+  const auto text = render_topology_xml(original);
+  EXPECT_THAT(text, HasSubstr("management-group=\"a&amp;b&lt;c&gt;d&quot;e&apos;f&amp;amp;\""));
+  const auto parsed = parse_topology_xml(text, kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(*parsed, original);
+}
+
 TEST(StoreDocument, server_name_is_written_only_when_set) {
   auto original = test::sample_topology();
   original.topology.primary.server_name.clear();
@@ -128,13 +140,17 @@ TEST(StoreDocument, corrupt_files_are_refused) {
                  ":5:", "<topology>: unexpected text");
   expect_refused(sample_with("15801\" server", std::string("15801\0\" server", 14)),
                  ":5:", "NUL byte in the file");
-  expect_refused(sample_with("</topology>", "</topologx>"), ":", "XML syntax error");
-  expect_refused(sample_with("<failover address=\"gw3", "<failover address=gw3"),
-                 ":7:", "XML syntax error: malformed or repeated attribute");
+  expect_refused(sample_with("</topology>", "</topologx>"),
+                 ":4:", "XML syntax error: <topology> is closed by a different end tag");
+  expect_refused(sample_with("<failover address=\"gw3", "<failover address=gw3"), ":7:",
+                 "XML syntax error: malformed attribute in <failover> (values go in quotes: "
+                 "name=\"value\")");
   expect_refused(sample_with("generation=\"7\"", "generation=\"7\" generation=\"8\""),
-                 ":4:", "XML syntax error");
-  expect_refused(std::string(kSample) + "<topology/>", ":9:", "second root element");
-  expect_refused(std::string(kSample) + "trailing", ":", "");
+                 ":4:", "XML syntax error: attribute \"generation\" given twice in <topology>");
+  expect_refused(std::string(kSample) + "<topology/>",
+                 ":9:", "second root element <topology>; the file holds one <topology>");
+  expect_refused(std::string(kSample) + "trailing",
+                 ":9:", "XML syntax error: malformed text, or text outside <topology>");
 }
 
 TEST(StoreDocument, another_schema_is_refused) {
@@ -261,7 +277,7 @@ TEST(StoreDocument, files_over_64_kib_are_refused_before_parsing) {
   ASSERT_EQ(at_limit.size(), kMaxTopologyDocumentBytes);
   const auto parsed = parse_topology_xml(at_limit, kSource);
   EXPECT_TRUE(parsed) << parsed.error().message;
-  expect_refused(at_limit + " ", ": ", "65537 bytes, more than the 65536 (64 KiB)");
+  expect_refused(at_limit + " ", ": ", "larger than 65536 bytes (64 KiB); refusing to parse it");
 }
 
 TEST(StoreDocument, comments_and_blank_space_are_allowed) {

@@ -13,40 +13,30 @@
 namespace gatelink {
 namespace {
 
-// std::system is fine here: the tests run on one thread.
-bool have_xmllint() {
-  return std::system("command -v xmllint >/dev/null 2>&1") == 0;  // NOLINT(concurrency-mt-unsafe)
-}
-
-int xmllint(const std::filesystem::path& xml) {
-  const auto xsd = test::source_dir() / "config" / "topology.xsd";
-  const auto command =
-      "xmllint --noout --schema '" + xsd.string() + "' '" + xml.string() + "' 2>/dev/null";
-  return std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
-}
-
 TEST(StoreSchema, rendered_documents_validate_against_the_xsd) {
-  if (!have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
   test::ScratchDir dir;
   auto bootstrap = test::sample_topology(0);
   bootstrap.received_from.clear();
   auto ipv6 = test::sample_topology(UINT64_MAX);
   ipv6.topology.primary = test::gateway("::1", 15801, "gw1.example.test");
+  auto specials = test::sample_topology(5);
+  specials.topology.management_group = "a&b<c>d\"e'f";
   auto full = test::sample_topology(3);
   full.topology.failover.clear();
   for (int i = 1; i < 16; ++i) {
     full.topology.failover.push_back(test::gateway("10.0.0." + std::to_string(i), 5723));
   }
   int index = 0;
-  for (const auto& persisted : {test::sample_topology(7), bootstrap, ipv6, full}) {
+  for (const auto& persisted : {test::sample_topology(7), bootstrap, ipv6, specials, full}) {
     const auto path = dir.path() / ("topology" + std::to_string(index++) + ".xml");
     test::write_file(path, render_topology_xml(persisted));
-    EXPECT_EQ(xmllint(path), 0) << test::read_file(path);
+    EXPECT_EQ(test::xmllint(path, "topology.xsd"), 0) << test::read_file(path);
   }
 }
 
 TEST(StoreSchema, xsd_refuses_what_the_store_refuses) {
-  if (!have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
   test::ScratchDir dir;
   const auto sample = render_topology_xml(test::sample_topology(7));
   const std::pair<std::string, std::string> breakages[] = {
@@ -67,7 +57,7 @@ TEST(StoreSchema, xsd_refuses_what_the_store_refuses) {
     const auto broken = test::replaced(sample, from, to);
     ASSERT_FALSE(parse_topology_xml(broken, "broken.xml")) << to;
     test::write_file(dir.path() / "broken.xml", broken);
-    EXPECT_NE(xmllint(dir.path() / "broken.xml"), 0) << from << " -> " << to;
+    EXPECT_NE(test::xmllint(dir.path() / "broken.xml", "topology.xsd"), 0) << from << " -> " << to;
   }
 }
 

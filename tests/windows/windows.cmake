@@ -21,6 +21,7 @@ include(unit/config.cmake)
 include(unit/failover.cmake)
 include(unit/status.cmake)
 include(unit/agent_platform.cmake)
+include(unit/xml.cmake)
 include(unit/store.cmake)
 include(unit/bootstrap.cmake)
 
