@@ -1,6 +1,7 @@
 // gatelink-mg: the management group's side of topology, the counterpart of SCOM's
 // Set-SCOMParentManagementServer. Writes an agent's primary and failover gateways to the store
 // that gateways deliver from (gateway/topology_registry.hpp), and shows what is stored.
+//   gatelink-mg --store DIR init --management-group MG
 //   gatelink-mg --store DIR set-parent --agent NAME --primary ADDR [--failover ADDR[,ADDR...]]
 //               [--management-group MG]
 //   gatelink-mg --store DIR get-parent --agent NAME [--json]
@@ -119,6 +120,14 @@ int set_parent(TopologyRegistry& registry, const SetParentOptions& options) {
   return kExitOk;
 }
 
+int init(TopologyRegistry& registry, const std::string& management_group) {
+  auto written = registry.init({.management_group = management_group});
+  if (!written) return fail(written.error().message);
+  std::cout << "store " << registry.dir() << " is management group " << written->management_group
+            << "'s; set-parent takes the group from it\n";
+  return kExitOk;
+}
+
 int get_parent(const TopologyRegistry& registry, const std::string& agent, bool as_json) {
   if (auto missing = registry.check_folder()) return fail(missing->message);
   auto stored = registry.get(agent);
@@ -204,7 +213,13 @@ int main(int argc, char** argv) {
     set_command->add_option("--failover", set.failover,
                             "failover gateways in order; a comma list, and may be repeated");
     set_command->add_option("--management-group", set.management_group,
-                            "the agent's management group; needed for its first topology");
+                            "the agent's management group: taken from the store when it was "
+                            "initialised (init), else needed for the agent's first topology");
+
+    std::string init_group;
+    auto* init_command = app.add_subcommand(
+        "init", "name the store's management group once, for every set-parent after it");
+    init_command->add_option("--management-group", init_group, "the management group")->required();
 
     std::string get_agent;
     bool as_json = false;
@@ -232,6 +247,7 @@ int main(int argc, char** argv) {
     if (keygen_command->parsed()) return keygen(key_options);
     if (store.empty()) return fail("--store DIR is required for this command (see --help)");
     TopologyRegistry registry(store);
+    if (init_command->parsed()) return init(registry, init_group);
     if (set_command->parsed()) return set_parent(registry, set);
     return get_parent(registry, get_agent, as_json);
   } catch (const std::exception& e) {

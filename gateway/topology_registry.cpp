@@ -154,6 +154,66 @@ Result<std::optional<PersistedTopology>> TopologyRegistry::get(std::string_view 
   return std::optional<PersistedTopology>(std::move(*parsed));
 }
 
+Result<std::optional<StoreSettings>> TopologyRegistry::settings() const {
+  const auto path = dir_ + "/" + std::string(kStoreSettingsFile);
+  auto text = read_bounded(path);
+  if (!text) return text.error();
+  if (!*text) return std::optional<StoreSettings>{};
+  auto parsed = parse_store_settings(**text, path);
+  if (!parsed) return parsed.error();
+  return std::optional<StoreSettings>(std::move(*parsed));
+}
+
+std::optional<Error> TopologyRegistry::check_init(const StoreSettings& settings) const {
+  const auto refuse = [&](const std::string& why) {
+    return Error{"refusing init of the store " + dir_ + ": " + why};
+  };
+  if (auto problem = validate_management_group(settings.management_group)) {
+    return refuse(problem->message);
+  }
+  auto existing = this->settings();
+  if (!existing) return existing.error();
+  if (*existing) {
+    return refuse("it is initialised already, for management group \"" +
+                  (*existing)->management_group + "\" (" + std::string(kStoreSettingsFile) + ")");
+  }
+  // Entries an older gatelink-mg wrote must all belong to the group the store now names.
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(agents_dir_, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto file = it->path().filename().string();
+    if (!file.ends_with(kSuffix) || file.find(kTempInfix) != std::string::npos) continue;
+    const auto agent = file.substr(0, file.size() - kSuffix.size());
+    if (check_agent_name(agent)) continue;
+    auto stored = get(agent);
+    if (!stored) return refuse(stored.error().message);
+    if (*stored && (*stored)->topology.management_group != settings.management_group) {
+      return refuse("agent " + agent + " belongs to management group \"" +
+                    (*stored)->topology.management_group + "\", not \"" +
+                    xml::echo(settings.management_group) + "\"");
+    }
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return refuse("cannot list " + agents_dir_ + ": " + ec.message());
+  }
+  return std::nullopt;
+}
+
+Result<StoreSettings> TopologyRegistry::init(const StoreSettings& settings) {
+  if (auto missing = check_folder()) return *missing;
+  // A dry run first, so that a refused init leaves not even a lock file behind.
+  if (auto refused = check_init(settings)) return *refused;
+  auto lock = lock_writers(dir_);
+  if (!lock) return lock.error();
+  if (auto refused = check_init(settings)) return *refused;
+  if (auto written = write_file_atomically(dir_, std::string(kStoreSettingsFile),
+                                           render_store_settings(settings));
+      !written) {
+    return written.error();
+  }
+  return settings;
+}
+
 Result<PersistedTopology> TopologyRegistry::plan(const SetParentRequest& request,
                                                  Clock::time_point now) const {
   auto stored = get(request.agent);
@@ -162,6 +222,16 @@ Result<PersistedTopology> TopologyRegistry::plan(const SetParentRequest& request
   const auto refuse = [&](const std::string& why) {
     return Error{"refusing set-parent for agent " + request.agent + ": " + why};
   };
+  auto store_settings = settings();
+  if (!store_settings) return store_settings.error();
+  std::optional<std::string> group = request.management_group;
+  if (const auto& kept = *store_settings) {
+    if (group && *group != kept->management_group) {
+      return refuse("the store belongs to management group \"" + kept->management_group +
+                    "\", not \"" + xml::echo(*group) + "\"");
+    }
+    group = kept->management_group;
+  }
 
   // To the millisecond, as the document keeps it: what set_parent() returns is what get() reads.
   PersistedTopology next{.topology = {.primary = request.primary, .failover = request.failover},
@@ -173,16 +243,18 @@ Result<PersistedTopology> TopologyRegistry::plan(const SetParentRequest& request
       return refuse("generation " + std::to_string(held.generation) + " is the last one");
     }
     topology.generation = held.generation + 1;
-    if (request.management_group && *request.management_group != held.management_group) {
+    if (group && *group != held.management_group) {
       return refuse("it belongs to management group \"" + held.management_group + "\", not \"" +
-                    xml::echo(*request.management_group) + "\"");
+                    xml::echo(*group) + "\"");
     }
     topology.management_group = held.management_group;
-  } else if (request.management_group) {
+  } else if (group) {
     topology.generation = 1;
-    topology.management_group = *request.management_group;
+    topology.management_group = *group;
   } else {
-    return Error{"first set-parent for agent " + request.agent + " needs --management-group"};
+    return Error{"first set-parent for agent " + request.agent +
+                 " needs --management-group (or, once for the store: gatelink-mg --store " + dir_ +
+                 " init --management-group MG)"};
   }
   if (auto problem = validate_topology(topology)) return refuse(problem->message);
   // What a gateway could not read back would never be delivered: check it before writing.

@@ -13,13 +13,16 @@
 
 #include "common/result.hpp"
 #include "store/topology_document.hpp"
+#include "store_settings.hpp"
 
 namespace gatelink::gateway {
 
 /// What `gatelink-mg set-parent` asks for: the agent's new primary and failovers.
 struct SetParentRequest {
   std::string agent;
-  std::optional<std::string> management_group;  ///< needed for an agent's first entry only
+  /// Optional where store.xml names the group (then it must be the same); without store.xml,
+  /// needed for an agent's first entry.
+  std::optional<std::string> management_group;
   GatewayAddress primary;                       ///< empty host: no primary given
   std::vector<GatewayAddress> failover;         ///< in failover order
 };
@@ -49,10 +52,20 @@ class TopologyRegistry {
   /// The store in `dir`, which must exist; nothing is touched until a call needs it.
   explicit TopologyRegistry(std::string dir);
 
+  /// Writes DIR/store.xml, under the store's lock: from now on set-parent takes the management
+  /// group from it. Refuses, leaving the store as it was: a missing store folder, an invalid
+  /// name, a store.xml already there, an agent's topology that is unreadable or belongs to
+  /// another management group.
+  Result<StoreSettings> init(const StoreSettings& settings);
+
+  /// DIR/store.xml; nullopt for a store made before `gatelink-mg init` existed.
+  Result<std::optional<StoreSettings>> settings() const;
+
   /// Writes the agent's next generation (stored + 1, or 1) with these gateways, under the
   /// store's lock. Refuses, leaving the store byte for byte as it was: a bad agent name, a
   /// missing store folder, an invalid topology (validate_topology), no management group for a
-  /// first entry, a management group other than the stored one. Returns what it wrote.
+  /// first entry (neither in store.xml nor asked for), a management group other than the
+  /// store's or the agent's stored one. Returns what it wrote.
   Result<PersistedTopology> set_parent(const SetParentRequest& request, Clock::time_point now);
 
   /// The agent's stored topology, nullopt when none is stored; an Error naming the file when it
@@ -70,6 +83,8 @@ class TopologyRegistry {
   const std::string& dir() const { return dir_; }
 
  private:
+  /// Why init() refuses now; empty when it may write.
+  std::optional<Error> check_init(const StoreSettings& settings) const;
   /// The topology set_parent() would write now, or why it refuses.
   Result<PersistedTopology> plan(const SetParentRequest& request, Clock::time_point now) const;
   /// Removes the temporary files a crash during an earlier write for `agent` left behind.

@@ -61,6 +61,7 @@ start_gateway() {
   eval "gw${i}_pid=$!"
 }
 mkdir -p "$work/store"   # the management group's store, which every gateway delivers from
+"$bin/gatelink-mg" --store "$work/store" init --management-group DEMO
 for i in 1 2 3; do start_gateway "$i"; done
 for i in 1 2 3; do wait_for "gateway gw$i" test -s "$work/gw$i.ready"; done
 echo "gw1, gw2, gw3 listening"
@@ -100,7 +101,7 @@ ctl status
 
 step "The management group moves the agent to gw3 (Set-SCOMParentManagementServer, one command)"
 mg() { "$bin/gatelink-mg" --store "$work/store" "$@"; }
-mg set-parent --agent web01.example.test --management-group DEMO \
+mg set-parent --agent web01.example.test \
   --primary gw3.example.test@127.0.0.1:15803 \
   --failover gw2.example.test@127.0.0.1:15802,gw1.example.test@127.0.0.1:15801
 # gw1 pushes it within half a second; the agent keeps gw1 until gw3 has stayed healthy for 2 s.

@@ -10,18 +10,17 @@
 #include <tinyxml2.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "status/status_time.hpp"
 #include "xml/document_printer.hpp"
+#include "xml/element_reader.hpp"
 #include "xml/parsed_document.hpp"
 #include "xml/strict_xml.hpp"
 
@@ -29,10 +28,7 @@ namespace gatelink {
 namespace {
 
 using xml::echo;
-using xml::is_blank;
-using xml::located;
 using xml::tag;
-using xml::trimmed;
 
 constexpr std::string_view kRoot = "topology";
 constexpr std::string_view kPrimary = "primary";
@@ -41,11 +37,7 @@ constexpr std::string_view kComment =
     " An agent's topology as the management group gave it (schema: topology.xsd).\n"
     "     Written by gatelink; only a newer generation replaces it. Do not edit. ";
 
-/// An attribute an element may carry.
-struct AttributeRule {
-  std::string_view name;
-  bool required = false;
-};
+using xml::AttributeRule;
 
 constexpr AttributeRule kRootAttributes[] = {
     {"version", true},     {"management-group", true}, {"generation", true},
@@ -53,37 +45,21 @@ constexpr AttributeRule kRootAttributes[] = {
 };
 constexpr AttributeRule kGatewayAttributes[] = {{"address", true}, {"server-name", false}};
 
-/// Plain decimal without sign, spaces or leading zeros, as the document writes it.
-Result<std::uint64_t> parse_generation(std::string_view text) {
-  if (text.empty()) return Error{"is empty"};
-  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return Error{"is not a decimal number"};
-  }
-  if (text.size() > 1 && text.front() == '0') return Error{"has a leading zero"};
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return Error{"is larger than " + std::to_string(UINT64_MAX)};
-  }
-  return value;
-}
-
 /// Reads the <topology> element into a PersistedTopology; every error is "SOURCE:LINE: ...".
 class DocumentReader {
  public:
-  explicit DocumentReader(std::string_view source) : source_(source) {}
+  explicit DocumentReader(std::string_view source) : in_(source) {}
 
   Result<PersistedTopology> read(const tinyxml2::XMLElement& root) {
     // The version first: a newer writer may have added what this reader would call unknown.
-    if (auto error = check_version(root)) return *error;
-    if (auto error = check_attributes(root, kRootAttributes)) return *error;
+    if (auto error = in_.check_version(root, kTopologyDocumentVersion)) return *error;
+    if (auto error = in_.check_attributes(root, kRootAttributes)) return *error;
     PersistedTopology persisted;
     auto& topology = persisted.topology;
     topology.management_group = root.Attribute("management-group");
 
-    const auto* generation_attribute = root.FindAttribute("generation");
-    auto generation = parse_generation(generation_attribute->Value());
-    if (!generation) return attribute_error(root, *generation_attribute, generation.error());
+    auto generation = in_.decimal(root, "generation");
+    if (!generation) return generation.error();
     topology.generation = *generation;
 
     const auto* at = root.FindAttribute("received-at");
@@ -112,76 +88,15 @@ class DocumentReader {
   }
 
  private:
-  Error fail(int line, const std::string& what) const { return located(source_, line, what); }
-
+  Error fail(int line, const std::string& what) const { return in_.fail(line, what); }
   Error attribute_error(const tinyxml2::XMLElement& element, const tinyxml2::XMLAttribute& attr,
                         const Error& problem) const {
-    return fail(attr.GetLineNum(), tag(element.Name()) + " " + attr.Name() + "=\"" +
-                                       echo(attr.Value()) + "\": " + problem.message);
-  }
-
-  std::optional<Error> check_version(const tinyxml2::XMLElement& root) const {
-    const auto* version = root.FindAttribute("version");
-    if (!version) {
-      return fail(root.GetLineNum(), tag(kRoot) + ": missing required attribute \"version\"");
-    }
-    const std::string_view text = version->Value();
-    if (text == std::to_string(kTopologyDocumentVersion)) return std::nullopt;
-    const auto number = parse_generation(text);  // same grammar: plain decimal
-    if (number && *number > kTopologyDocumentVersion) {
-      return attribute_error(
-          root, *version,
-          Error{"written by a newer gatelink (document version " + std::string(text) +
-                "; this agent reads version " + std::to_string(kTopologyDocumentVersion) +
-                "); refusing to read it"});
-    }
-    return attribute_error(root, *version,
-                           Error{"unsupported document version (expected " +
-                                 std::to_string(kTopologyDocumentVersion) + ")"});
-  }
-
-  std::optional<Error> check_attributes(const tinyxml2::XMLElement& element,
-                                        std::span<const AttributeRule> rules) const {
-    for (const auto* attr = element.FirstAttribute(); attr; attr = attr->Next()) {
-      const std::string_view name = attr->Name();
-      if (std::none_of(rules.begin(), rules.end(), [&](auto& r) { return r.name == name; })) {
-        std::string expected;
-        for (const auto& rule : rules) {
-          expected += (expected.empty() ? "" : ", ") + std::string(rule.name);
-        }
-        return fail(attr->GetLineNum(), tag(element.Name()) + ": unknown attribute \"" +
-                                            echo(name) + "\" (expected: " + expected + ")");
-      }
-    }
-    for (const auto& rule : rules) {
-      if (rule.required && !element.FindAttribute(std::string(rule.name).c_str())) {
-        return fail(element.GetLineNum(), tag(element.Name()) + ": missing required attribute \"" +
-                                              std::string(rule.name) + "\"");
-      }
-    }
-    return std::nullopt;
-  }
-
-  /// Non-blank text and markup other than comments inside `element`.
-  std::optional<Error> check_no_text(const tinyxml2::XMLNode& node) const {
-    if (node.ToComment()) return std::nullopt;
-    if (const auto* text = node.ToText()) {
-      if (is_blank(text->Value())) return std::nullopt;
-      return fail(node.GetLineNum(), tag(node.Parent()->Value()) + ": unexpected text \"" +
-                                         echo(trimmed(text->Value())) + "\"");
-    }
-    return fail(node.GetLineNum(), tag(node.Parent()->Value()) + ": unexpected markup");
+    return in_.attribute_error(element, attr, problem);
   }
 
   Result<GatewayAddress> gateway(const tinyxml2::XMLElement& element) const {
-    if (auto error = check_attributes(element, kGatewayAttributes)) return *error;
-    for (const auto* child = element.FirstChild(); child; child = child->NextSibling()) {
-      if (child->ToElement()) {
-        return fail(child->GetLineNum(),
-                    tag(element.Name()) + ": unexpected element " + tag(echo(child->Value())));
-      }
-      if (auto error = check_no_text(*child)) return *error;
-    }
+    if (auto error = in_.check_attributes(element, kGatewayAttributes)) return *error;
+    if (auto error = in_.check_empty(element)) return *error;
     const auto* server_name = element.FindAttribute("server-name");
     if (server_name && std::string_view(server_name->Value()).empty()) {
       return attribute_error(element, *server_name,
@@ -200,7 +115,7 @@ class DocumentReader {
     for (const auto* node = root.FirstChild(); node; node = node->NextSibling()) {
       const auto* element = node->ToElement();
       if (!element) {
-        if (auto error = check_no_text(*node)) return error;
+        if (auto error = in_.check_no_text(*node)) return error;
         continue;
       }
       const std::string_view name = element->Name();
@@ -255,7 +170,7 @@ class DocumentReader {
     return fail(line, "invalid topology: " + problem->message);
   }
 
-  std::string_view source_;
+  xml::ElementReader in_;
   std::vector<int> failover_lines_;
 };
 

@@ -64,12 +64,7 @@ std::vector<GatewayAddress> Topology::ordered() const {
   return all;
 }
 
-std::optional<Error> validate_topology(const Topology& topology) {
-  if (topology.failover.size() + 1 > kMaxGateways) {
-    return Error{"too many gateways: " + std::to_string(topology.failover.size() + 1) +
-                 " (at most " + std::to_string(kMaxGateways) + ")"};
-  }
-  const auto& group = topology.management_group;
+std::optional<Error> validate_management_group(std::string_view group) {
   if (group.empty()) return Error{"management group is empty"};
   if (group.size() > kMaxManagementGroup) {
     return Error{"management group is longer than " + std::to_string(kMaxManagementGroup) +
@@ -78,6 +73,15 @@ std::optional<Error> validate_topology(const Topology& topology) {
   if (!std::all_of(group.begin(), group.end(), [](char c) { return c > ' ' && c < 0x7f; })) {
     return Error{"management group contains a space or a non-printable character"};
   }
+  return std::nullopt;
+}
+
+std::optional<Error> validate_topology(const Topology& topology) {
+  if (topology.failover.size() + 1 > kMaxGateways) {
+    return Error{"too many gateways: " + std::to_string(topology.failover.size() + 1) +
+                 " (at most " + std::to_string(kMaxGateways) + ")"};
+  }
+  if (auto problem = validate_management_group(topology.management_group)) return problem;
   if (topology.primary.host.empty()) return Error{"no primary gateway"};
 
   const auto gateways = topology.ordered();

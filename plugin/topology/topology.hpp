@@ -39,6 +39,9 @@ enum class TopologyOutcome : std::uint8_t {
 /// `applied`, `pending`, `ignored`, `rejected`; "unknown" for any other value.
 std::string_view to_string(TopologyOutcome outcome);
 
+/// Checks a management group's name: 1 to 255 printable ASCII characters, no space.
+std::optional<Error> validate_management_group(std::string_view group);
+
 /// Checks a topology before anything else happens to it: a primary, no duplicate gateway
 /// (same host:port), at most kMaxGateways, well-formed addresses. Empty optional: valid.
 std::optional<Error> validate_topology(const Topology& topology);

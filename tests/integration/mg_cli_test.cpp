@@ -152,6 +152,20 @@ TEST_F(MgCli, missing_store_is_refused_and_not_created) {
   EXPECT_THAT(get.out, HasSubstr("gatelink-mg: cannot use the store"));
 }
 
+TEST_F(MgCli, init_names_the_group_once_for_every_set_parent) {
+  const auto r = mg({"init", "--management-group", "EXAMPLE"});
+  ASSERT_EQ(r.exit_status, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("is management group EXAMPLE's"));
+  const auto set = set_parent({"--primary", "gw1", "--failover", "gw2"});
+  ASSERT_EQ(set.exit_status, 0) << set.out;
+  EXPECT_THAT(set.out, HasSubstr("management-group  EXAMPLE\n"));
+  expect_refused({"init", "--management-group", "EXAMPLE"}, "initialised already");
+  expect_refused(
+      {"set-parent", "--agent", "web02", "--primary", "gw1", "--management-group", "OTHER"},
+      "the store belongs to management group \"EXAMPLE\", not \"OTHER\"");
+  expect_refused({"init"}, "--management-group is required");
+}
+
 TEST_F(MgCli, keygen_writes_a_private_key_only_its_owner_reads_and_its_public_half) {
   const auto key = dir_ / "mg.key";
   const auto r =

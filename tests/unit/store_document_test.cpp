@@ -259,7 +259,7 @@ TEST(StoreDocument, a_newer_version_is_refused_clearly) {
   // A newer writer may add attributes; the version is what the reader must complain about.
   expect_refused(sample_with("version=\"1\"", "version=\"2\" checksum=\"abc\""), ":4:",
                  "<topology> version=\"2\": written by a newer gatelink (document version 2; "
-                 "this agent reads version 1); refusing to read it");
+                 "this build reads version 1); refusing to read it");
   expect_refused(sample_with("version=\"1\"", "version=\"99999999999999999999999\""),
                  ":4:", "unsupported document version (expected 1)");
   for (const auto* other : {"0", "1.0", "01", "", "v1"}) {
