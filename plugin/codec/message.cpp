@@ -37,7 +37,10 @@ MessageType type_of(const Message& message) {
 }
 
 Topology to_topology(const TopologyPush& push) {
-  return Topology{push.generation, push.management_group, push.primary, push.failover};
+  return Topology{.generation = push.generation,
+                  .management_group = push.management_group,
+                  .primary = push.primary,
+                  .failover = push.failover};
 }
 
 TopologyPush make_push(const Topology& topology) {

@@ -43,7 +43,14 @@ constexpr AttributeRule kRootAttributes[] = {
     {"version", true},     {"management-group", true}, {"generation", true},
     {"received-at", true}, {"received-from", false},
 };
+constexpr AttributeRule kIssuedAttributes[] = {
+    {"version", true}, {"agent", true},      {"management-group", true},
+    {"epoch", true},   {"generation", true}, {"issued-at", true},
+};
 constexpr AttributeRule kGatewayAttributes[] = {{"address", true}, {"server-name", false}};
+constexpr std::string_view kIssuedComment =
+    " An agent's topology, issued by its management group (gatelink-mg set-parent).\n"
+    "     Signed as these exact bytes: any change breaks the signature. ";
 
 /// Reads the <topology> element into a PersistedTopology; every error is "SOURCE:LINE: ...".
 class DocumentReader {
@@ -62,14 +69,9 @@ class DocumentReader {
     if (!generation) return generation.error();
     topology.generation = *generation;
 
-    const auto* at = root.FindAttribute("received-at");
-    const auto received_at = parse_utc_time(at->Value());
-    if (!received_at) {
-      return attribute_error(root, *at,
-                             Error{"is not a UTC time such as 2026-11-25T16:15:16.123Z"});
-    }
-    // Kept to the millisecond, as rendered: a file must read back to the value it came from.
-    persisted.received_at = std::chrono::floor<std::chrono::milliseconds>(*received_at);
+    auto received_at = utc_time(root, "received-at");
+    if (!received_at) return received_at.error();
+    persisted.received_at = *received_at;
 
     if (const auto* from = root.FindAttribute("received-from")) {
       const std::string_view text = from->Value();
@@ -87,8 +89,58 @@ class DocumentReader {
     return persisted;
   }
 
+  Result<IssuedTopology> read_issued(const tinyxml2::XMLElement& root) {
+    if (auto error = in_.check_version(root, kIssuedTopologyVersion)) return *error;
+    if (auto error = in_.check_attributes(root, kIssuedAttributes)) return *error;
+    IssuedTopology issued;
+    const auto* agent = root.FindAttribute("agent");
+    if (auto problem = check_name(agent->Value())) {
+      return attribute_error(root, *agent, *problem);
+    }
+    issued.agent = agent->Value();
+    auto& topology = issued.topology;
+    topology.management_group = root.Attribute("management-group");
+    auto epoch = in_.decimal(root, "epoch");
+    if (!epoch) return epoch.error();
+    topology.epoch = *epoch;
+    auto generation = in_.decimal(root, "generation");
+    if (!generation) return generation.error();
+    topology.generation = *generation;
+    auto issued_at = utc_time(root, "issued-at");
+    if (!issued_at) return issued_at.error();
+    issued.issued_at = *issued_at;
+    if (auto error = read_gateways(root, topology)) return *error;
+    if (auto error = validate(root, topology)) return *error;
+    return issued;
+  }
+
  private:
   Error fail(int line, const std::string& what) const { return in_.fail(line, what); }
+
+  /// A UTC time attribute, kept to the millisecond as rendered: a file must read back to the
+  /// value it came from.
+  Result<std::chrono::system_clock::time_point> utc_time(const tinyxml2::XMLElement& element,
+                                                         const char* name) const {
+    const auto* at = element.FindAttribute(name);
+    const auto time = parse_utc_time(at->Value());
+    if (!time) {
+      return attribute_error(element, *at,
+                             Error{"is not a UTC time such as 2026-11-25T16:15:16.123Z"});
+    }
+    return std::chrono::system_clock::time_point(
+        std::chrono::floor<std::chrono::milliseconds>(*time));
+  }
+
+  /// An agent's name as certificates and stores carry it: printable ASCII, no space.
+  static std::optional<Error> check_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxAgentNameLength ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 0x7f; })) {
+      return Error{"is not an agent name (1 to " + std::to_string(kMaxAgentNameLength) +
+                   " printable characters, no space)"};
+    }
+    return std::nullopt;
+  }
+
   Error attribute_error(const tinyxml2::XMLElement& element, const tinyxml2::XMLAttribute& attr,
                         const Error& problem) const {
     return in_.attribute_error(element, attr, problem);
@@ -200,6 +252,37 @@ std::string render_topology_xml(const PersistedTopology& persisted) {
   for (const auto& failover : topology.failover) render_gateway(printer, kFailover, failover);
   printer.close();
   return printer.text();
+}
+
+Result<std::string> render_issued_topology(const IssuedTopology& issued) {
+  const auto& topology = issued.topology;
+  if (auto problem = validate_topology(topology)) return *problem;
+  xml::DocumentPrinter printer;
+  printer.comment(kIssuedComment);
+  printer.open(kRoot);
+  printer.attribute("version", std::to_string(kIssuedTopologyVersion));
+  printer.attribute("agent", issued.agent);
+  printer.attribute("management-group", topology.management_group);
+  printer.attribute("epoch", std::to_string(topology.epoch));
+  printer.attribute("generation", std::to_string(topology.generation));
+  printer.attribute("issued-at", format_utc_time(issued.issued_at));
+  render_gateway(printer, kPrimary, topology.primary);
+  for (const auto& failover : topology.failover) render_gateway(printer, kFailover, failover);
+  printer.close();
+  std::string text = printer.text();
+  // What the agent could not read back would never be applied: check before anyone signs it.
+  if (auto reread = parse_issued_topology(text, "the issued document"); !reread) {
+    return reread.error();
+  } else if (reread->agent != issued.agent || !(reread->topology == topology)) {
+    return Error{"the issued document does not read back to the same topology"};
+  }
+  return text;
+}
+
+Result<IssuedTopology> parse_issued_topology(std::string_view text, std::string_view source_name) {
+  auto doc = xml::parse_strict_document(text, source_name, {kRoot, kMaxIssuedTopologyBytes});
+  if (!doc) return doc.error();
+  return DocumentReader(source_name).read_issued(doc->root());
 }
 
 Result<PersistedTopology> parse_topology_xml(std::string_view text, std::string_view source_name) {

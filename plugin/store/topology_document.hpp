@@ -27,6 +27,30 @@ struct PersistedTopology {
   friend bool operator==(const PersistedTopology&, const PersistedTopology&) = default;
 };
 
+/// What the management group issues for one agent and signs as these exact bytes: the document
+/// gatelink-mg writes, gateways relay and the agent checks (DESIGN "Topology", signed topology).
+struct IssuedTopology {
+  std::string agent;  ///< the agent it is for; any other agent refuses it
+  Topology topology;  ///< epoch and generation included
+  std::chrono::system_clock::time_point issued_at;  ///< to the millisecond
+
+  friend bool operator==(const IssuedTopology&, const IssuedTopology&) = default;
+};
+
+/// The version of the issued document: `<topology version="2" agent=... epoch=...>`.
+inline constexpr unsigned kIssuedTopologyVersion = 2;
+/// Issued documents larger than this are refused before parsing (one is about 2 KiB at most).
+inline constexpr std::size_t kMaxIssuedTopologyBytes = std::size_t{16} * 1024;
+/// Agent names in documents: as the gateway's store and certificates bound them.
+inline constexpr std::size_t kMaxAgentNameLength = 255;
+
+/// The issued document for `issued`; refused when the topology is invalid or when the document
+/// would not read back to the same values.
+Result<std::string> render_issued_topology(const IssuedTopology& issued);
+
+/// Parses an issued document as strictly as the persisted one ("SOURCE:LINE: problem").
+Result<IssuedTopology> parse_issued_topology(std::string_view text, std::string_view source_name);
+
 /// The document for `persisted`: `<topology version="1" ...><primary .../><failover .../>...`.
 /// received-at is cut to the millisecond; received-from and server-name only when set.
 std::string render_topology_xml(const PersistedTopology& persisted);

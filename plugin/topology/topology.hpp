@@ -17,6 +17,9 @@ namespace gatelink {
 inline constexpr std::size_t kMaxGateways = 16;
 
 struct Topology {
+  /// The management group's epoch: a new one (a store restored from backup, a key rotation)
+  /// starts generations again; topologies order by (epoch, generation). 0 for the bootstrap list.
+  std::uint64_t epoch = 0;
   std::uint64_t generation = 0;  ///< 0: the bootstrap list from the configuration
   std::string management_group;
   GatewayAddress primary;

@@ -31,6 +31,14 @@ void DocumentPrinter::attribute(std::string_view name, std::string_view value) {
   printer_->PushAttribute(std::string(name).c_str(), std::string(value).c_str());
 }
 
+void DocumentPrinter::content(std::string_view text) {
+  printer_->PushText(std::string(text).c_str(), false);
+}
+
+void DocumentPrinter::cdata(std::string_view text) {
+  printer_->PushText(std::string(text).c_str(), true);
+}
+
 void DocumentPrinter::close() {
   printer_->CloseElement();
   open_.pop_back();

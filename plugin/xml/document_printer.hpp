@@ -27,6 +27,10 @@ class DocumentPrinter {
   void open(std::string_view name);
   /// `name="value"` on the element just opened (before any child), the value escaped.
   void attribute(std::string_view name, std::string_view value);
+  /// Text content of the element just opened, escaped (after its attributes).
+  void content(std::string_view text);
+  /// `<![CDATA[text]]>` as content of the element just opened: `text` holds no "]]>" and no NUL.
+  void cdata(std::string_view text);
   /// Closes the innermost open element: `<name/>` when it has no children.
   void close();
   /// The document so far; whole once every element opened is closed.

@@ -107,8 +107,10 @@ TEST(CodecRoundTrip, encode_refuses_what_decode_would_refuse) {
 }
 
 TEST(CodecRoundTrip, topology_converts_to_a_push_and_back) {
-  const Topology topology{
-      12, "EXAMPLE", {"gw1.example.test", 5723, ""}, {{"127.0.0.1", 15803, "gw3.example.test"}}};
+  const Topology topology{.generation = 12,
+                          .management_group = "EXAMPLE",
+                          .primary = {"gw1.example.test", 5723, ""},
+                          .failover = {{"127.0.0.1", 15803, "gw3.example.test"}}};
   const auto push = make_push(topology);
   EXPECT_EQ(push.generation, 12u);
   EXPECT_EQ(push.primary, topology.primary);
