@@ -40,3 +40,16 @@ set_property(TEST plugin_tests APPEND PROPERTY ENVIRONMENT
   "GATELINK_LIBRARY=$<TARGET_SONAME_FILE:gatelink>"
   "GATELINK_BUILD_DIR=${CMAKE_BINARY_DIR}"
   "GATELINK_INSTALL_LIBDIR=${CMAKE_INSTALL_LIBDIR}")
+# In a sanitizer build, the hosts the tests build against the installed library, and Python,
+# are not instrumented: they run with the sanitizer's runtime preloaded.
+if(GATELINK_SANITIZE)
+  if(GATELINK_SANITIZE STREQUAL "thread")
+    set(_gatelink_runtime libtsan.so)
+  else()
+    set(_gatelink_runtime libasan.so)
+  endif()
+  execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=${_gatelink_runtime}
+                  OUTPUT_VARIABLE _gatelink_sanitizer_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set_property(TEST plugin_tests APPEND PROPERTY ENVIRONMENT
+    "GATELINK_HOST_PRELOAD=${_gatelink_sanitizer_runtime}")
+endif()
