@@ -2,6 +2,8 @@
 
 #include "status_protocol.hpp"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -57,8 +59,9 @@ std::string status_error_line(const std::string& reason) {
 }
 
 std::string loggable_request(std::string_view request) {
-  const std::string cut(request.substr(0, kLoggedRequestBytes));
-  return nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // fmt's debug format, as escaped() writes every peer string (common/escape.hpp), and quoted
+  // even when it is a plain word. A JSON dump would leave DEL, C1 controls and bidi overrides.
+  return fmt::format("{:?}", request.substr(0, kLoggedRequestBytes));
 }
 
 bool RejectionLog::should_log(std::uint64_t& suppressed, Clock::time_point now) {

@@ -45,8 +45,8 @@ const char* to_string(StatusDrop why);
 /// One JSON line `{"error": reason}` (with its `\n`).
 std::string status_error_line(const std::string& reason);
 
-/// The first bytes of a request as a JSON string literal: quoted, escaped, cut; safe to put in
-/// one log line whatever a client sent.
+/// The first bytes of a request, quoted and escaped as every peer string is (common/escape.hpp)
+/// and cut; safe to put in one log line whatever a client sent.
 std::string loggable_request(std::string_view request);
 
 /// Rejected clients logged per window at most; the others are counted into the next line logged,

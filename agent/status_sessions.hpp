@@ -10,7 +10,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -23,10 +22,11 @@
 #include <string>
 #include <utility>
 
+#include "common/asio_tokens.hpp"
 #include "status/status_snapshot.hpp"
 #include "status_endpoint.hpp"
 #include "status_protocol.hpp"
-#include "common/asio_tokens.hpp"
+#include "status_request.hpp"
 
 namespace gatelink {
 
@@ -171,15 +171,6 @@ class StatusSessions : public std::enable_shared_from_this<StatusSessions<Stream
     return std::move(refusal->answer);
   }
 
-  static RequestRead classify(const ErrorCode& ec) {
-    namespace error = boost::asio::error;
-    if (!ec) return RequestRead::line;
-    if (ec == error::not_found) return RequestRead::too_long;
-    // A pipe's client that closes its end is a broken pipe to the reader, not an end of file.
-    if (ec == error::eof || ec == error::broken_pipe) return RequestRead::ended;
-    return RequestRead::failed;
-  }
-
   static boost::asio::awaitable<void> serve(std::shared_ptr<StatusSessions> self,
                                             std::shared_ptr<Client> client) {
     namespace asio = boost::asio;
@@ -192,8 +183,8 @@ class StatusSessions : public std::enable_shared_from_this<StatusSessions<Stream
     std::optional<std::string> refusal;
     if (self->admit_when_ == AdmitWhen::on_connect) refusal = self->refusal_of(client->stream);
     std::string request;
-    auto [read_ec, line_end] = co_await asio::async_read_until(
-        client->stream, asio::dynamic_buffer(request, kMaxStatusRequest), '\n', kUseTuple);
+    auto [read_ec, line_end] =
+        co_await async_read_status_request(client->stream, request, kUseTuple);
     if (self->closed_) co_return;
     client->asked = true;
     if (client->dropped != StatusDrop::none) {
@@ -201,7 +192,7 @@ class StatusSessions : public std::enable_shared_from_this<StatusSessions<Stream
       co_return;
     }
     arm(client, kStatusClientDeadline - kStatusRequestDeadline, StatusDrop::answer_deadline);
-    const RequestRead read = classify(read_ec);
+    const RequestRead read = classify_request_read(read_ec);
     if (self->admit_when_ == AdmitWhen::after_request &&
         !(read == RequestRead::ended && request.empty())) {
       refusal = self->refusal_of(client->stream);

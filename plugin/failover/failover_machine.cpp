@@ -310,8 +310,13 @@ void Machine::now_connected(SessionRecord& session, Step& step) {
   enter(State::connected, step.now);
   failed_passes_ = 0;
   gateways_[session.gateway].last_seen = step.now;
-  // On a failover gateway, keep looking for the way back (failover_failback.cpp).
-  if (session.gateway > 0) next_probe_ = step.now + settings_.probe_interval;
+  // On a failover gateway, keep looking for the way back (failover_failback.cpp); on the
+  // primary there is nothing to probe, whatever was due on the gateway before.
+  if (session.gateway > 0) {
+    next_probe_ = step.now + settings_.probe_interval;
+  } else {
+    next_probe_.reset();
+  }
 }
 
 // ---- bookkeeping --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "link/gateway_session.hpp"
 
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,20 +11,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
+#include "common/asio_tokens.hpp"
+#include "common/escape.hpp"
+#include "link/admission.hpp"
 #include "resolve/resolver.hpp"
 #include "tls/client_stream.hpp"
 #include "tls/peer_verification.hpp"
-#include "common/escape.hpp"
-#include "common/asio_tokens.hpp"
 
 namespace gatelink::link {
 
 namespace {
 
-/// The plaintext admission frame is an admit or a goodbye: a few hundred bytes at most.
-constexpr std::size_t kMaxAdmissionFrame = 512;
 /// Heartbeats remembered for matching answers; older ones are long past the silence limit.
 constexpr std::size_t kMaxOutstanding = 128;
 
@@ -142,18 +141,17 @@ asio::awaitable<void> GatewaySession::establish() {
     }
     co_return;
   }
-  if (auto* goodbye = std::get_if<codec::Goodbye>(&*admission.message)) {
-    // Unauthenticated: honour "not now", but never for longer than our own bound.
-    const auto bound = options_.max_unauthenticated_retry_after.count();
-    if (goodbye->retry_after_ms > bound) {
-      goodbye->retry_after_ms = static_cast<std::uint32_t>(bound);
-    }
-    handle(*goodbye);
-    co_return;
-  }
-  if (!std::holds_alternative<codec::Admit>(*admission.message)) {
-    fail({.reason = Reason::protocol_error, .detail = "expected admit or goodbye"});
-    co_return;
+  switch (const auto decision =
+              decide_admission(*admission.message, options_.max_unauthenticated_retry_after);
+          decision.kind) {
+    case AdmissionDecision::Kind::handshake:
+      break;
+    case AdmissionDecision::Kind::goodbye:
+      handle(decision.goodbye);
+      co_return;
+    case AdmissionDecision::Kind::refused:
+      fail({.reason = Reason::protocol_error, .detail = decision.detail});
+      co_return;
   }
   if (auto prepared = tls::prepare_client_stream(stream_.native_handle(), address.expected_name());
       !prepared) {

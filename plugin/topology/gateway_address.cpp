@@ -226,7 +226,8 @@ Result<GatewayAddress> parse_endpoint(std::string_view text) {
       return Error{"IPv6 zone ids ('%') are not supported"};
     }
     const auto groups = parse_ipv6(literal);
-    if (!groups) return Error{std::string("[").append(literal).append("] is not an IPv6 address")};
+    if (!groups)
+      return Error{"host " + quoted(text.substr(0, close + 1)) + " is not an IPv6 address"};
     address.host = format_ipv6(*groups);
     const auto rest = text.substr(close + 1);
     if (!rest.empty()) {

@@ -61,6 +61,19 @@ TEST(StatusProtocol, a_logged_request_is_quoted_escaped_and_cut) {
   EXPECT_LT(logged.size(), 100U);
 }
 
+// Found by the status request's fuzz target: DEL, C1 controls and bidi overrides went into the
+// log raw (common/escape.hpp lists what a terminal could act on).
+TEST(StatusProtocol, a_logged_request_escapes_everything_a_terminal_could_act_on) {
+  const std::string logged = loggable_request(
+      "stat\x7fus \xc2\x9b[31m \xe2\x80\xae"
+      "deR");
+  EXPECT_EQ(logged.find('\x7f'), std::string::npos);
+  EXPECT_EQ(logged.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(logged.find("\xe2\x80\xae"), std::string::npos);
+  EXPECT_EQ(logged.front(), '"');
+  EXPECT_EQ(logged.back(), '"');
+}
+
 TEST(StatusProtocol, rejections_beyond_the_window_budget_are_counted_into_the_next_line) {
   RejectionLog log;
   const auto start = RejectionLog::Clock::time_point{} + std::chrono::hours(1);

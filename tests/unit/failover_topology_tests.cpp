@@ -351,6 +351,25 @@ TEST(FailoverTopology, applying_while_connecting_to_a_dropped_gateway_restarts_a
   EXPECT_EQ(rig.machine.topology().generation, 3U);
 }
 
+// Found by the pushed-topology fuzz target: a handover committed while on a failover gateway
+// left the failback probe timer running on the new primary (status showed a probe due there).
+TEST(FailoverTopology, committed_on_the_new_primary_no_probe_is_due) {
+  Rig rig(3);
+  const SessionId s1 = on_first_failover(rig);  // the first probe is due at 31.1 s
+  const SessionId h = handover_in(rig.at(2s, TopologyPushed{s1, topology_of(2, {"gw7", "gw1"})}));
+  rig.at(2100ms, Connected{h});
+  rig.at(2200ms, HeartbeatAnswered{h, 3ms});  // healthy: it commits at 62.2 s
+  // The probe of gw0 fails, so the next one is due at 63 s: after the commit.
+  const SessionId probe = Rig::opened(rig.at(31100ms, Tick{}));
+  rig.at(33s, Closed{probe, "connect-refused"});
+  ASSERT_TRUE(rig.machine.next_probe());
+
+  rig.at(62200ms, Tick{});
+  EXPECT_EQ(rig.machine.topology(), topology_of(2, {"gw7", "gw1"}));
+  EXPECT_EQ(rig.machine.current_gateway(), 0U);
+  EXPECT_EQ(rig.machine.next_probe(), std::nullopt) << "nothing is above the primary";
+}
+
 TEST(FailoverTopology, stop_closes_the_handover_too) {
   Rig rig(3);
   const SessionId s0 = rig.connected_on_primary();

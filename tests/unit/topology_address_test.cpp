@@ -119,6 +119,18 @@ TEST(GatewayAddress, error_message_escapes_control_characters) {
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
+// Found by the configuration's fuzz target: the IPv6 literal came back raw in the message.
+TEST(GatewayAddress, error_message_escapes_control_characters_in_an_ipv6_literal) {
+  const auto message = problem_of(parse_gateway_address("[::\n1]:15804"));
+  EXPECT_THAT(message, HasSubstr("[::\\x0a1]"));
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(GatewayAddress, error_message_cuts_a_long_ipv6_literal) {
+  const auto message = problem_of(parse_gateway_address("[" + std::string(300, 'f') + "]"));
+  EXPECT_LT(message.size(), 250U);
+}
+
 struct MalformedAddress {
   std::string text;
   std::string problem;  ///< part of the message
