@@ -18,6 +18,7 @@
 #include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.hpp"
 #include "service_runtime.hpp"
+#include "signature/public_key.hpp"
 #include "status_endpoint.hpp"
 #include "store/durable_file.hpp"
 #include "store/startup_topology.hpp"
@@ -94,6 +95,21 @@ int check_config(const gatelink::AgentConfig& config) {
     if (days_left < 0) problem("the agent certificate has expired");
   }
 
+  // The management group's keys: a start refuses a key file it cannot use.
+  if (config.management_group_keys.empty()) {
+    std::printf(
+        "topology signatures: not checked (no <management-group-keys>): any gateway with "
+        "a valid certificate may change this agent's topology\n");
+  }
+  for (const auto& file : config.management_group_keys) {
+    if (auto key = gatelink::signature::PublicKey::load(file); !key) {
+      problem("<management-group-keys>: " + key.error().message);
+    } else {
+      std::printf("management-group key %s: %s\n", printable(file).c_str(),
+                  key->fingerprint().c_str());
+    }
+  }
+
   // The state folder, looked at as the store would open it.
   const std::string state = printable(config.state_dir);
   auto found = gatelink::TopologyStore::inspect(config.state_dir);
@@ -113,7 +129,8 @@ int check_config(const gatelink::AgentConfig& config) {
     std::printf("state folder %s: usable\n", state.c_str());
   }
   // What the agent would start with: the persisted topology beats the bootstrap list.
-  const auto chosen = gatelink::choose_startup_topology(found.store, config.bootstrap);
+  const auto chosen = gatelink::choose_startup_topology(found.store, config.bootstrap,
+                                                        !config.management_group_keys.empty());
   for (const auto& skipped : chosen.fallbacks) {
     std::printf("topology skipped: %s\n", printable(skipped).c_str());
   }

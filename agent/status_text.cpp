@@ -132,6 +132,16 @@ std::vector<GatewayRow> gateway_rows(const Json& doc, WallTime now) {
   return rows;
 }
 
+/// Whether the topology in use is the management group's own: signed by a pinned key, or why not.
+std::string signature_summary(const Json* topology) {
+  const Json* keys = member(topology, "pinned_keys");
+  if (keys == nullptr || !keys->is_number_unsigned() || keys->get<std::uint64_t>() == 0) {
+    return "not checked: no management-group key pinned (any gateway may change the topology)";
+  }
+  if (const Json* by = member(topology, "signed_by")) return "signed by " + text(by);
+  return "not signed (" + text(keys) + " key(s) pinned: only a signed push will be applied)";
+}
+
 void add_topology(std::string& out, const Json& doc, WallTime now) {
   const Json* topology = member(&doc, "topology");
   std::string summary =
@@ -140,6 +150,7 @@ void add_topology(std::string& out, const Json& doc, WallTime now) {
     summary += ", last known good " + text(good);
   }
   add_line(out, "topology", summary);
+  add_line(out, "signature", signature_summary(topology));
 
   const std::vector<GatewayRow> rows = gateway_rows(doc, now);
   std::size_t width = 0;

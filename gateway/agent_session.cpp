@@ -152,7 +152,7 @@ asio::awaitable<link::ReadOutcome> AgentSession::read_frame() {
     // Every session's partly received frames together hold the whole budget: this one goes,
     // before the gateway's memory follows what peers announce.
     spdlog::warn("event=agent-dropped peer={} agent={} reason=buffer-budget buffered={} limit={}",
-                 peer_, agent_name_, budget_->used(), budget_->limit());
+                 peer_, escaped(agent_name_), budget_->used(), budget_->limit());
   }
   co_return in;
 }

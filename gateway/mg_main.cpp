@@ -179,8 +179,8 @@ int keygen(const KeygenOptions& options) {
             << "public key    " << public_path.string() << '\n'
             << "fingerprint   " << key->public_key().fingerprint() << '\n'
             << "Pin it in each agent's configuration:\n"
-            << "  <management-group-key file=\"/etc/gatelink/" << public_path.filename().string()
-            << "\"/>\n";
+            << "  <management-group-keys><key file=\"/etc/gatelink/"
+            << public_path.filename().string() << "\"/></management-group-keys>\n";
   return kExitOk;
 }
 

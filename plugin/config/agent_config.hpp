@@ -6,11 +6,12 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "common/timings.hpp"
-#include "topology/topology.hpp"
 #include "config/platform_defaults.hpp"
+#include "topology/topology.hpp"
 
 namespace gatelink {
 
@@ -28,12 +29,17 @@ struct TlsFiles {
   std::string crl;   ///< certificate revocation list; empty: none
 };
 
+/// The most management-group keys an agent pins at once (a key rotation needs two).
+inline constexpr std::size_t kMaxPinnedKeys = 4;
+
 /// Everything in the agent configuration file, with defaults filled in.
 struct AgentConfig {
   std::string source;  ///< file path it came from
   std::string name;    ///< agent name; the agent certificate must carry it
   std::string management_group;
   TlsFiles tls;
+  /// The management group's public key files (PEM); empty: topologies are not checked.
+  std::vector<std::string> management_group_keys;
   /// Warn this many days before the agent certificate expires; 0: only once it has expired.
   unsigned expiry_warning_days = kDefaultExpiryWarningDays;
   Topology bootstrap;  ///< generation 0, management_group copied; used until one is pushed

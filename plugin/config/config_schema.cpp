@@ -88,6 +88,17 @@ std::optional<SchemaProblem> add_failover(AgentConfig& config, const ElementValu
   return add_gateway(config, values, false);
 }
 
+std::optional<SchemaProblem> add_management_group_key(AgentConfig& config,
+                                                      const ElementValues& values) {
+  const std::string file(values.text("file"));
+  if (std::find(config.management_group_keys.begin(), config.management_group_keys.end(), file) !=
+      config.management_group_keys.end()) {
+    return SchemaProblem{"file", "names the same file as an earlier <key>"};
+  }
+  config.management_group_keys.push_back(file);
+  return std::nullopt;
+}
+
 std::optional<SchemaProblem> check_backoff(AgentConfig& config, const ElementValues&) {
   const Timings& t = config.timings;
   if (t.backoff_cap < t.backoff_base) {
@@ -134,6 +145,19 @@ const SchemaRow kSchema[] = {
    .help = "Warn (log and status) this many days before the agent certificate expires; 0 turns "
            "the early warning off (an expired certificate is always reported).",
    .field = +[](AgentConfig& c) -> unsigned& { return c.expiry_warning_days; }},
+
+  {.element = "agent/management-group-keys", .min = 0, .max = 1,
+   .help = "The management group's public keys that sign topologies. With one or more, the "
+           "agent accepts only a pushed or persisted topology signed by one of them; without, any "
+           "gateway may change its topology (status: topology.signed false)."},
+  {.element = "agent/management-group-keys/key", .required = true, .min = 1,
+   .max = kMaxPinnedKeys,
+   .help = "One pinned key; pin the new key beside the old one while the management group "
+           "rotates its key.",
+   .hook = add_management_group_key},
+  {.element = "agent/management-group-keys/key", .attribute = "file", .type = ValueType::kPath,
+   .required = true, .min = 1, .max = kMaxPathLength,
+   .help = "Ed25519 public key, PEM (`gatelink-mg keygen` writes it)."},
 
   {.element = "agent/gateways", .required = true, .min = 1, .max = 1,
    .help = "Bootstrap topology: used until the management group has pushed one."},

@@ -31,6 +31,28 @@ tls::Files tls_files(const TlsFiles& files) {
   return tls::Files{.ca = files.ca, .cert = files.cert, .key = files.key, .crl = files.crl};
 }
 
+/// The management group's pinned public keys, each file read once at start; says at start
+/// whether pushed topologies are checked.
+Result<std::vector<signature::PublicKey>> load_topology_keys(const AgentConfig& config) {
+  std::vector<signature::PublicKey> keys;
+  std::string fingerprints;
+  for (const auto& file : config.management_group_keys) {
+    auto key = signature::PublicKey::load(file);
+    if (!key) return Error{"<management-group-keys>: " + key.error().message};
+    fingerprints += (fingerprints.empty() ? "" : ",") + key->fingerprint();
+    keys.push_back(std::move(*key));
+  }
+  if (keys.empty()) {
+    spdlog::warn(
+        "event=topology-signatures required=false reason=no-management-group-keys "
+        "effect=\"any gateway with a valid certificate may change this agent's "
+        "topology\"");
+  } else {
+    spdlog::info("event=topology-signatures required=true keys={}", fingerprints);
+  }
+  return keys;
+}
+
 /// Opens the state folder and picks the topology to start with, logging every fallback.
 Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfig& config) {
   auto store = TopologyStore::open(config.state_dir);
@@ -38,7 +60,8 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
   for (const auto& removed : store->removed_temp_files()) {
     spdlog::warn("event=stale-temp-removed file={}", removed);
   }
-  auto chosen = choose_startup_topology(*store, config.bootstrap);
+  auto chosen =
+      choose_startup_topology(*store, config.bootstrap, !config.management_group_keys.empty());
   for (const auto& problem : chosen.fallbacks) {
     spdlog::warn("event=topology-skipped reason={}", escaped(problem));
   }
@@ -53,10 +76,13 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
 Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
   auto context = tls::ReloadingContext::create(tls_files(config.tls), &tls::make_client_context);
   if (!context) return Error{context.error().message};
+  auto keys = load_topology_keys(config);
+  if (!keys) return keys.error();
   auto topology = open_topology(config);
   if (!topology) return topology.error();
-  auto impl = std::make_unique<Impl>(std::move(config), std::move(*context),
-                                     std::move(topology->first), std::move(topology->second));
+  auto impl =
+      std::make_unique<Impl>(std::move(config), std::move(*context), std::move(topology->first),
+                             std::move(topology->second), std::move(*keys));
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
 

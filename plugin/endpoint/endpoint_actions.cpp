@@ -152,6 +152,20 @@ void Endpoint::Impl::execute(const failover::Acknowledge& a) {
 
 void Endpoint::Impl::on_message(SessionId id, const codec::Message& message) {
   if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
+    if (!topology_keys.empty()) {
+      // This protocol version carries no signature: with a key pinned, nothing a gateway pushes
+      // is believed, and nothing of it is parsed further (DESIGN "Topology", signed topology).
+      spdlog::warn("event=topology-rejected reason=unsigned gateway={} generation={}",
+                   session_address(id), push->generation);
+      if (auto it = sessions.find(id); it != sessions.end()) {
+        it->second.session->send(codec::TopologyAck{
+            .generation = push->generation,
+            .outcome = TopologyOutcome::rejected,
+            .message = "unsigned: this agent accepts only topologies signed by its management "
+                       "group's key"});
+      }
+      return;
+    }
     spdlog::info("event=topology-received gateway={} generation={} primary={} failovers={}",
                  session_address(id), push->generation, escaped(push->primary.to_string()),
                  push->failover.size());

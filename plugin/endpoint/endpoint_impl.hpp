@@ -5,10 +5,10 @@
 // endpoint_certificates.cpp (the certificate lifecycle: status and reload).
 // Everything here but the lifecycle members is touched on the endpoint's thread only.
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <chrono>
 #include <future>
 #include <map>
@@ -23,6 +23,7 @@
 #include "endpoint/endpoint.hpp"
 #include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
+#include "signature/public_key.hpp"
 #include "store/startup_topology.hpp"
 #include "store/topology_store.hpp"
 #include "tls/certificate_monitor.hpp"
@@ -40,8 +41,10 @@ inline WallTime wall_time(failover::Clock::time_point t,
 
 struct Endpoint::Impl {
   Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context,
-       TopologyStore topology_store, StartupTopology startup)
+       TopologyStore topology_store, StartupTopology startup,
+       std::vector<signature::PublicKey> pinned_keys)
       : config(std::move(cfg)),
+        topology_keys(std::move(pinned_keys)),
         certificates(io, std::move(context), config.expiry_warning_days),
         store(std::move(topology_store)),
         last_known_good(startup.last_known_good),
@@ -60,6 +63,8 @@ struct Endpoint::Impl {
   // io first: destroyed last, after every object that holds its services.
   boost::asio::io_context io;
   AgentConfig config;
+  /// The management group's public keys (<management-group-keys>); empty: pushes unchecked.
+  std::vector<signature::PublicKey> topology_keys;
   /// Follows renewed certificate files and tells what is wrong with them.
   tls::CertificateMonitor certificates;
   TopologyStore store;  ///< topology.xml and its last-known-good in the state folder

@@ -86,6 +86,7 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
   s.topology.primary = topology.primary.to_string();
   s.topology.failover = addresses(topology.failover);
   s.topology.last_known_good = last_known_good;
+  s.topology.pinned_keys = topology_keys.size();
   // Where the topology in use came from: the file of its generation (none for bootstrap).
   for (const auto* file : {&persisted_file, &loaded_file}) {
     if (*file && topology.generation != 0 && (*file)->topology.generation == topology.generation) {

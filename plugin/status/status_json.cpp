@@ -163,6 +163,9 @@ std::string to_json(const StatusSnapshot& snapshot) {
   topology_json["received_from"] = text_or_null(topology.received_from);
   topology_json["received_at"] = time_or_null(topology.received_at);
   topology_json["last_known_good_topology"] = stored_json(topology.last_known_good_topology);
+  topology_json["signed"] = !topology.signed_by.empty();
+  topology_json["signed_by"] = text_or_null(topology.signed_by);
+  topology_json["pinned_keys"] = topology.pinned_keys;
   doc["topology"] = std::move(topology_json);
 
   doc["gateways"] = gateways_json(snapshot.gateways);

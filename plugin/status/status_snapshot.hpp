@@ -91,6 +91,10 @@ struct StatusSnapshot {
     std::optional<WallTime> received_at;
     /// The whole last-known-good topology (topology.lkg.xml), when there is a valid one.
     std::optional<StoredTopologyStatus> last_known_good_topology;
+    /// Fingerprint of the pinned key that verified the topology in use; empty: not signed.
+    std::string signed_by;
+    /// Management-group keys pinned; 0: pushed topologies are not checked at all.
+    std::size_t pinned_keys = 0;
   } topology;
 
   std::vector<GatewayStatus> gateways;

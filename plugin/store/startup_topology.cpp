@@ -28,7 +28,8 @@ std::string_view to_string(StartupTopology::Origin origin) {
   return "unknown";
 }
 
-StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap) {
+StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap,
+                                        bool signatures_required) {
   StartupTopology chosen{.topology = bootstrap};
   const auto current_path = std::filesystem::path(store.dir()) / kTopologyFileName;
   const auto lkg_path = std::filesystem::path(store.dir()) / kLastKnownGoodFileName;
@@ -42,6 +43,17 @@ StartupTopology choose_startup_topology(const TopologyStore& store, const Topolo
   auto loaded = store.load();
   if (!loaded) {
     chosen.fallbacks.push_back(loaded.error().message);
+    return chosen;
+  }
+  if (signatures_required) {
+    // The files this version writes carry no signature: none of them is believed.
+    for (const std::string_view file : {kTopologyFileName, kLastKnownGoodFileName}) {
+      if (std::filesystem::exists(std::filesystem::path(store.dir()) / file, ec)) {
+        chosen.fallbacks.push_back(std::string(file) +
+                                   ": not signed by the management group, and its keys are "
+                                   "pinned (<management-group-keys>)");
+      }
+    }
     return chosen;
   }
   const auto& lkg = loaded->last_known_good;

@@ -31,7 +31,9 @@ struct StartupTopology {
 /// `persisted`, `last-known-good`, `bootstrap`.
 std::string_view to_string(StartupTopology::Origin origin);
 
-/// Chooses from `store` and `bootstrap` (whose management group is the agent's).
-StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap);
+/// Chooses from `store` and `bootstrap` (whose management group is the agent's). With
+/// `signatures_required` (management-group keys pinned) an unsigned file is never used.
+StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap,
+                                        bool signatures_required = false);
 
 }  // namespace gatelink

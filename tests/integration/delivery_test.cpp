@@ -76,6 +76,38 @@ TEST_F(TopologyDelivery, pushed_after_hello_and_again_when_the_store_changes) {
   EXPECT_EQ(count(gw1.process->log(), pushed + " generation=1 "), 1u) << gw1.process->log();
 }
 
+TEST_F(TopologyDelivery, with_a_key_pinned_an_unsigned_push_is_refused_and_nothing_changes) {
+  auto gw1 = start_gateway_with_store();
+  const auto primary = "gw1.example.test@" + gw1.address;
+  set_parent({"--management-group", "TEST", "--primary", primary, "--failover",
+              "gw2.example.test@127.0.0.1:1"});
+  const auto key = dir_ / "mg.key";
+  const auto keygen =
+      run_program({(bin_dir() / "gatelink-mg").string(), "keygen", "--out", key.string()});
+  ASSERT_EQ(keygen.exit_status, 0) << keygen.out;
+  AgentSetup setup;
+  setup.name = kAgent;
+  setup.gateways = {{gw1.address, gw1.name}};
+  setup.management_group_keys = {(dir_ / "mg.pub").string()};
+  auto agent = start_agent(dir_, write_agent_config(dir_, setup));
+
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent +
+                              " generation=1 outcome=rejected message=\"unsigned: "))
+      << gw1.process->log() << agent->log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return agent->log().find("event=topology-rejected reason=unsigned") != std::string::npos;
+      },
+      5s))
+      << agent->log();
+  EXPECT_NE(agent->log().find("event=topology-signatures required=true keys=SHA256:"),
+            std::string::npos)
+      << agent->log();
+  // Nothing was applied or persisted: the agent keeps its bootstrap list.
+  EXPECT_FALSE(fs::exists(agent_state_dir(dir_) / "topology.xml"));
+  EXPECT_EQ(agent->log().find("event=topology-applied"), std::string::npos) << agent->log();
+}
+
 TEST_F(TopologyDelivery, corrupt_store_file_is_logged_once_and_nothing_is_pushed) {
   auto gw1 = start_gateway_with_store();
   const auto primary = "gw1.example.test@" + gw1.address;

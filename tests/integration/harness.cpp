@@ -163,7 +163,13 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
     << "  <tls ca=\"" << pki.file("ca.pem") << "\" cert=\"" << pki.file(s.cert_base + ".pem")
     << "\" key=\"" << pki.file(s.cert_base + ".key") << "\"";
   if (s.with_crl) x << " crl=\"" << pki.file("ca.crl") << "\"";
-  x << "/>\n  <gateways>\n";
+  x << "/>\n";
+  if (!s.management_group_keys.empty()) {
+    x << "  <management-group-keys>\n";
+    for (const auto& key : s.management_group_keys) x << "    <key file=\"" << key << "\"/>\n";
+    x << "  </management-group-keys>\n";
+  }
+  x << "  <gateways>\n";
   for (std::size_t i = 0; i < s.gateways.size(); ++i) {
     x << "    <" << (i == 0 ? "primary" : "failover") << " address=\"" << s.gateways[i].first
       << "\"";

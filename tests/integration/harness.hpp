@@ -113,6 +113,8 @@ struct AgentSetup {
   std::string management_group = "TEST";
   /// <backoff cap-ms/>: also the longest retry-after the agent honours from a busy answer.
   unsigned backoff_cap_ms = 500;
+  /// <management-group-keys>: the public key files pinned; none: topologies are not checked.
+  std::vector<std::string> management_group_keys;
 };
 /// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);

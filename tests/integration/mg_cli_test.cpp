@@ -180,7 +180,8 @@ TEST_F(MgCli, keygen_writes_a_private_key_only_its_owner_reads_and_its_public_ha
   ASSERT_TRUE(pinned.ok()) << pinned.error().message;
   EXPECT_EQ(*pinned, signing->public_key());
   EXPECT_THAT(r.out, HasSubstr("fingerprint   " + pinned->fingerprint() + "\n"));
-  EXPECT_THAT(r.out, HasSubstr("<management-group-key file=\"/etc/gatelink/mg.pub\"/>"));
+  EXPECT_THAT(r.out, HasSubstr("<management-group-keys><key file=\"/etc/gatelink/mg.pub\"/>"
+                               "</management-group-keys>"));
 
   // A second keygen never replaces a key silently.
   const auto again =

@@ -49,7 +49,28 @@ TEST(AgentConfigErrors, base_configuration_parses) { EXPECT_EQ(error_of(kBase), 
 TEST(AgentConfigErrors, unknown_element_names_it_and_its_line) {
   EXPECT_THAT(error_of(with_lines({{7, "  <heartbeats interval-ms=\"1000\"/>"}})),
               StartsWith("test.xml:7: unknown element <heartbeats> in <agent> (expected: tls, "
-                         "gateways, heartbeat, failback, backoff, timeouts, state, status)"));
+                         "management-group-keys, gateways, heartbeat, failback, backoff, timeouts, "
+                         "state, status)"));
+}
+
+TEST(AgentConfigErrors, management_group_keys_are_bounded_and_distinct) {
+  const auto keys = [](const std::string& inner) {
+    return error_of(R"(<agent name="a1" management-group="MG">
+  <tls ca="ca.pem" cert="agent.pem" key="agent.key"/>
+  <management-group-keys>)" +
+                    inner + R"(</management-group-keys>
+  <gateways><primary address="gw1"/></gateways>
+</agent>)");
+  };
+  EXPECT_THAT(keys(""),
+              HasSubstr("test.xml:3: <management-group-keys>: missing required element <key>"));
+  EXPECT_THAT(keys(R"(<key file="a.pub"/><key file="a.pub"/>)"),
+              HasSubstr("test.xml:3: <key> file: names the same file as an earlier <key>"));
+  EXPECT_THAT(keys(R"(<key/>)"),
+              HasSubstr("test.xml:3: <key>: missing required attribute \"file\""));
+  std::string five;
+  for (int i = 0; i < 5; ++i) five += "<key file=\"k" + std::to_string(i) + ".pub\"/>";
+  EXPECT_THAT(keys(five), HasSubstr("at most 4"));
 }
 
 TEST(AgentConfigErrors, unknown_nested_element_names_its_parent) {

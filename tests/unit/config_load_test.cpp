@@ -17,6 +17,7 @@ using ::testing::StartsWith;
 
 constexpr auto kRelativePaths = R"(<agent name="a1" management-group="MG">
   <tls ca="certs/ca.pem" cert="./certs/agent.pem" key="/abs/agent.key" crl="../shared/ca.crl"/>
+  <management-group-keys><key file="keys/mg.pub"/></management-group-keys>
   <gateways><primary address="gw1"/></gateways>
   <state dir="state"/>
   <status socket="run/agent.sock"/>
@@ -48,6 +49,8 @@ TEST(AgentConfigLoad, relative_paths_resolve_against_the_config_folder) {
   EXPECT_EQ(config->tls.ca, (folder / "certs" / "ca.pem").string());
   EXPECT_EQ(config->tls.cert, (folder / "certs" / "agent.pem").string());
   EXPECT_EQ(config->tls.crl, (dir.path() / "shared" / "ca.crl").string());
+  EXPECT_EQ(config->management_group_keys,
+            std::vector<std::string>{(folder / "keys" / "mg.pub").string()});
   EXPECT_EQ(config->state_dir, (folder / "state").string());
   EXPECT_EQ(config->status_socket, (folder / "run" / "agent.sock").string());
 }

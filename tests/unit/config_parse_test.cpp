@@ -164,6 +164,20 @@ TEST(AgentConfigParse, relative_paths_stay_relative_without_a_file) {
   EXPECT_EQ(config.tls.key, "agent.key");
 }
 
+TEST(AgentConfigParse, management_group_keys_are_pinned_in_order) {
+  EXPECT_TRUE(parsed(kMinimal).management_group_keys.empty());
+  const auto config = parsed(R"(<agent name="a1" management-group="MG">
+  <tls ca="ca.pem" cert="agent.pem" key="agent.key"/>
+  <management-group-keys>
+    <key file="/etc/gatelink/mg.pub"/>
+    <key file="mg-next.pub"/>
+  </management-group-keys>
+  <gateways><primary address="gw1"/></gateways>
+</agent>)");
+  EXPECT_EQ(config.management_group_keys,
+            (std::vector<std::string>{"/etc/gatelink/mg.pub", "mg-next.pub"}));
+}
+
 TEST(AgentConfigParse, name_and_management_group_may_be_255_characters) {
   const std::string long_name(255, 'n');
   const auto config =

@@ -58,10 +58,11 @@ TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
               (std::set<std::string>{"interval_ms", "misses", "last_rtt_ms", "missed"}));
     EXPECT_EQ(keys(doc["failback"]),
               (std::set<std::string>{"stable_window_ms", "configured_window_ms", "damped"}));
-    EXPECT_EQ(keys(doc["topology"]),
-              (std::set<std::string>{"generation", "source", "primary", "failover", "pending",
-                                     "last_known_good", "received_from", "received_at",
-                                     "last_known_good_topology"}));
+    EXPECT_EQ(
+        keys(doc["topology"]),
+        (std::set<std::string>{"generation", "source", "primary", "failover", "pending",
+                               "last_known_good", "received_from", "received_at",
+                               "last_known_good_topology", "signed", "signed_by", "pinned_keys"}));
     EXPECT_EQ(keys(doc["counters"]),
               (std::set<std::string>{"failovers", "failbacks", "reconnects", "heartbeats_missed"}));
     EXPECT_EQ(keys(doc["certificate"]),

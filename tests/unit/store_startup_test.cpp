@@ -56,6 +56,21 @@ TEST_F(StoreStartup, persisted_topology_wins_and_last_known_good_is_reported) {
   EXPECT_TRUE(chosen.fallbacks.empty());
 }
 
+TEST_F(StoreStartup, with_keys_pinned_unsigned_files_are_not_used) {
+  auto store = open();
+  ASSERT_TRUE(store.save(test::sample_topology(3)));
+  ASSERT_TRUE(store.save(test::sample_topology(4)));
+  const auto chosen = choose_startup_topology(store, bootstrap_, true);
+  EXPECT_EQ(chosen.origin, Origin::bootstrap);
+  EXPECT_EQ(chosen.topology, bootstrap_);
+  ASSERT_EQ(chosen.fallbacks.size(), 2u);
+  EXPECT_THAT(chosen.fallbacks[0], ::testing::StartsWith("topology.xml: not signed"));
+  EXPECT_THAT(chosen.fallbacks[1], ::testing::StartsWith("topology.lkg.xml: not signed"));
+  EXPECT_EQ(chosen.last_known_good, std::nullopt);
+  // Without keys, the same store is used as before.
+  EXPECT_EQ(choose_startup_topology(store, bootstrap_).origin, Origin::persisted);
+}
+
 TEST_F(StoreStartup, corrupt_topology_falls_back_to_last_known_good_with_the_reason) {
   auto store = open();
   ASSERT_TRUE(store.save(test::sample_topology(3)));
