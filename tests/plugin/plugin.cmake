@@ -51,5 +51,5 @@ if(GATELINK_SANITIZE)
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=${_gatelink_runtime}
                   OUTPUT_VARIABLE _gatelink_sanitizer_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
   set_property(TEST plugin_tests APPEND PROPERTY ENVIRONMENT
-    "GATELINK_HOST_PRELOAD=${_gatelink_sanitizer_runtime}")
+    "GATELINK_HOST_PRELOAD=${_gatelink_sanitizer_runtime}" "GATELINK_SANITIZE=${GATELINK_SANITIZE}")
 endif()

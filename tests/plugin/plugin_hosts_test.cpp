@@ -109,6 +109,11 @@ TEST(PluginHosts, installed_cmake_package_builds_a_host_that_connects) {
 }
 
 TEST(PluginHosts, python_ctypes_host_connects_and_reads_status) {
+  if (build_setting("GATELINK_SANITIZE") == "thread") {
+    // TSan's runtime works only linked into the main program: preloaded into Python, which
+    // was not built with it, Python crashes before the library is loaded.
+    GTEST_SKIP() << "the ctypes host cannot run under ThreadSanitizer";
+  }
   OneGateway setup;
   const auto run =
       shell(uninstrumented("python3 ") +
