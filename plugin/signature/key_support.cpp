@@ -22,8 +22,8 @@ int no_passphrase(char*, int, int, void*) { return -1; }
 
 Result<KeyPtr> read_ed25519(std::string_view pem, std::string_view source, KeyKind kind) {
   const std::string what(kind == KeyKind::public_key
-                             ? "an Ed25519 public key (BEGIN PUBLIC KEY)"
-                             : "an Ed25519 private key (BEGIN PRIVATE KEY)");
+                             ? "an Ed25519 public key (SubjectPublicKeyInfo PEM)"
+                             : "an Ed25519 private key (PKCS#8 PEM)");
   if (pem.size() > kMaxKeyFile) return Error{std::string(source) + ": too large for " + what};
   tls::detail::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Error{std::string(source) + ": out of memory"};

@@ -18,7 +18,7 @@ class SigningKey {
  public:
   /// A new key pair from OpenSSL's random generator.
   static Result<SigningKey> generate();
-  /// The Ed25519 private key of the PEM file `path` (PKCS#8 "BEGIN PRIVATE KEY", unencrypted,
+  /// The Ed25519 private key of the PEM file `path` (PKCS#8 PEM, unencrypted,
   /// as `gatelink-mg keygen` and `openssl genpkey -algorithm ed25519` write it). A file that
   /// group or others may access is refused, as for TLS keys. Errors name the file.
   static Result<SigningKey> load(const std::string& path);
@@ -34,7 +34,7 @@ class SigningKey {
   /// The Ed25519 signature (kSignatureSize bytes) of exactly `message`.
   std::vector<std::uint8_t> sign(std::string_view message) const;
   const PublicKey& public_key() const { return public_; }
-  /// The private key as a PEM "PRIVATE KEY" block (PKCS#8).
+  /// The private key as a PKCS#8 PEM block.
   std::string pem() const;
 
  private:
