@@ -18,7 +18,7 @@
 #include "endpoint/endpoint.hpp"
 #include "gatelink/gatelink.hpp"
 #include "service_runtime.hpp"
-#include "signature/public_key.hpp"
+#include "signature/key_ring.hpp"
 #include "status_endpoint.hpp"
 #include "store/durable_file.hpp"
 #include "store/startup_topology.hpp"
@@ -101,12 +101,14 @@ int check_config(const gatelink::AgentConfig& config) {
         "topology signatures: not checked (no <management-group-keys>): any gateway with "
         "a valid certificate may change this agent's topology\n");
   }
+  std::vector<gatelink::signature::PublicKey> keys;
   for (const auto& file : config.management_group_keys) {
     if (auto key = gatelink::signature::PublicKey::load(file); !key) {
       problem("<management-group-keys>: " + key.error().message);
     } else {
       std::printf("management-group key %s: %s\n", printable(file).c_str(),
                   key->fingerprint().c_str());
+      keys.push_back(std::move(*key));
     }
   }
 
@@ -129,12 +131,18 @@ int check_config(const gatelink::AgentConfig& config) {
     std::printf("state folder %s: usable\n", state.c_str());
   }
   // What the agent would start with: the persisted topology beats the bootstrap list.
-  const auto chosen = gatelink::choose_startup_topology(found.store, config.bootstrap,
-                                                        !config.management_group_keys.empty());
+  // Checked as the agent would at start: a key that does not load is a problem above, and
+  // checking with the others alone could only refuse more.
+  const gatelink::TopologyTrust trust{.agent = config.name,
+                                      .management_group = config.management_group,
+                                      .keys = gatelink::signature::KeyRing(std::move(keys))};
+  const auto chosen = gatelink::choose_startup_topology(found.store, config.bootstrap, trust,
+                                                        std::chrono::system_clock::now());
   for (const auto& skipped : chosen.fallbacks) {
     std::printf("topology skipped: %s\n", printable(skipped).c_str());
   }
-  std::printf("topology in use: generation %llu (%s), primary %s, %zu failover\n",
+  std::printf("topology in use: epoch %llu generation %llu (%s), primary %s, %zu failover\n",
+              static_cast<unsigned long long>(chosen.topology.epoch),
               static_cast<unsigned long long>(chosen.topology.generation),
               std::string(gatelink::to_string(chosen.origin)).c_str(),
               printable(chosen.topology.primary.to_string()).c_str(),

@@ -142,10 +142,19 @@ std::string signature_summary(const Json* topology) {
   return "not signed (" + text(keys) + " key(s) pinned: only a signed push will be applied)";
 }
 
+/// "generation 3 of epoch 1764590400", or "generation 3" where the epoch is 0 or unknown.
+std::string version_text(const Json* topology) {
+  std::string out = "generation " + text(topology, "generation");
+  const Json* epoch = member(topology, "epoch");
+  if (epoch != nullptr && epoch->is_number_unsigned() && epoch->get<std::uint64_t>() != 0) {
+    out += " of epoch " + text(epoch);
+  }
+  return out;
+}
+
 void add_topology(std::string& out, const Json& doc, WallTime now) {
   const Json* topology = member(&doc, "topology");
-  std::string summary =
-      "generation " + text(topology, "generation") + " (" + text(topology, "source") + ")";
+  std::string summary = version_text(topology) + " (" + text(topology, "source") + ")";
   if (const Json* good = member(topology, "last_known_good")) {
     summary += ", last known good " + text(good);
   }
@@ -184,8 +193,8 @@ void add_pending(std::string& out, const Json& doc, WallTime now) {
     return;
   }
   add_line(out, "pending",
-           "generation " + text(pending, "generation") + ": primary " + text(pending, "primary") +
-               ", failover " + list_text(member(pending, "failover")));
+           version_text(pending) + ": primary " + text(pending, "primary") + ", failover " +
+               list_text(member(pending, "failover")));
   std::string waiting =
       std::string(kLabelWidth, ' ') + "waiting since " + moment(member(pending, "since"), now);
   if (const Json* error = member(pending, "last_error")) waiting += ", last error: " + text(error);
@@ -314,8 +323,7 @@ std::string render_status_text(const nlohmann::ordered_json& document, WallTime 
 
 std::string render_topology_text(const nlohmann::ordered_json& document, WallTime now) {
   const Json* topology = member(&document, "topology");
-  std::string out = "in use: generation " + text(topology, "generation") + " (" +
-                    text(topology, "source") + ")\n";
+  std::string out = "in use: " + version_text(topology) + " (" + text(topology, "source") + ")\n";
   add_received(out, topology, "received_at", now);
   add_gateways(out, topology);
 
@@ -323,7 +331,7 @@ std::string render_topology_text(const nlohmann::ordered_json& document, WallTim
   if (pending == nullptr) {
     out += "pending: none\n";
   } else {
-    out += "pending: generation " + text(pending, "generation") + ", waiting for its primary\n";
+    out += "pending: " + version_text(pending) + ", waiting for its primary\n";
     add_received(out, pending, "since", now);
     add_gateways(out, pending);
     if (const auto error = raw_string_of(pending, "last_error")) {
@@ -333,7 +341,7 @@ std::string render_topology_text(const nlohmann::ordered_json& document, WallTim
 
   const Json* good = member(topology, "last_known_good_topology");
   if (good != nullptr) {
-    out += "last known good (kept to fall back on): generation " + text(good, "generation") + "\n";
+    out += "last known good (kept to fall back on): " + version_text(good) + "\n";
     add_received(out, good, "received_at", now);
     add_gateways(out, good);
   } else if (const Json* generation = member(topology, "last_known_good")) {
@@ -348,8 +356,8 @@ nlohmann::ordered_json topology_json(const nlohmann::ordered_json& document) {
   const Json* topology = member(&document, "topology");
   const auto copy = [](const Json* value) { return value != nullptr ? *value : Json(nullptr); };
   Json current = Json::object();
-  for (const char* key :
-       {"generation", "source", "primary", "failover", "received_from", "received_at"}) {
+  for (const char* key : {"epoch", "generation", "source", "primary", "failover", "received_from",
+                          "received_at", "signed_by"}) {
     current[key] = copy(member(topology, key));
   }
   Json out = Json::object();

@@ -122,10 +122,11 @@ asio::awaitable<void> AgentSession::run() {
     spdlog::debug("event=keepalive-not-set agent={} error={}", escaped(agent_name_),
                   escaped(ec.message()));
   }
-  spdlog::info("event=agent-connected agent={} peer={} generation={} interval_ms={} misses={}",
-               escaped(agent_name_), peer_, greeting->topology_generation, liveness_.interval.count(),
-               liveness_.misses);
-  known_generation_ = greeting->topology_generation;
+  known_version_ = {greeting->topology_epoch, greeting->topology_generation};
+  spdlog::info(
+      "event=agent-connected agent={} peer={} epoch={} generation={} interval_ms={} misses={}",
+      escaped(agent_name_), peer_, known_version_.epoch, known_version_.generation,
+      liveness_.interval.count(), liveness_.misses);
   greeted();
 
   while (phase_ == Phase::up) {

@@ -20,6 +20,8 @@
 
 namespace gatelink::gateway {
 
+struct RegistryEntry;
+
 namespace asio = boost::asio;
 using Millis = std::chrono::milliseconds;
 
@@ -54,9 +56,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   /// Says goodbye with this reason (and retry-after, 0 = none) and closes. Idempotent.
   void say_goodbye(std::string reason, std::uint32_t retry_after_ms);
 
-  /// Pushes `topology` unless the agent holds that generation or a newer one (hello, applied
-  /// acks) or this session was already offered it; `reason` goes in the log. Posts to the strand.
-  void offer_topology(std::shared_ptr<const Topology> topology, std::string reason);
+  /// Pushes the entry's issued document, byte for byte with its signature, unless the agent
+  /// holds that (epoch, generation) or a greater one (hello, applied acks) or this session
+  /// already pushed it or a greater one; `reason` goes in the log. Posts to the strand.
+  void offer_topology(std::shared_ptr<const RegistryEntry> entry, std::string reason);
 
   const std::string& agent_name() const { return agent_name_; }
   const std::string& peer() const { return peer_; }
@@ -74,7 +77,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void watch(Millis after, Reason reason);
   bool accept_hello(const codec::Hello& hello);
   void handle(const codec::Message& message);
-  void push_topology(const Topology& topology, const std::string& reason);
+  void push_topology(const RegistryEntry& entry, const std::string& reason);
   void topology_acknowledged(const codec::TopologyAck& ack);
   void greeted();
   void end(const std::string& reason);
@@ -91,8 +94,8 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   link::Liveness liveness_;  ///< agreed in the welcome: the idle cut is its silence limit
   std::string agent_name_ = "-";
   std::string peer_;
-  std::uint64_t known_generation_ = 0;   ///< the agent's topology: its hello, raised by "applied"
-  std::uint64_t pushed_generation_ = 0;  ///< newest pushed on this session (maybe pending there)
+  TopologyVersion known_version_;   ///< the agent's topology: its hello, raised by "applied"
+  TopologyVersion pushed_version_;  ///< newest pushed on this session (maybe pending there)
 };
 
 }  // namespace gatelink::gateway

@@ -1,10 +1,11 @@
 // gatelink-mg: the management group's side of topology, the counterpart of SCOM's
 // Set-SCOMParentManagementServer. Writes an agent's primary and failover gateways to the store
 // that gateways deliver from (gateway/topology_registry.hpp), and shows what is stored.
-//   gatelink-mg --store DIR init --management-group MG
+//   gatelink-mg --store DIR init --management-group MG [--signing-key FILE] [--epoch N]
 //   gatelink-mg --store DIR set-parent --agent NAME --primary ADDR [--failover ADDR[,ADDR...]]
 //               [--management-group MG]
 //   gatelink-mg --store DIR get-parent --agent NAME [--json]
+//   gatelink-mg --store DIR new-epoch [--signing-key FILE] [--epoch N]
 //   gatelink-mg keygen --out FILE [--force]
 // Exit status: 0 done (or found), 1 refused, not found or failed; the store is then unchanged.
 
@@ -26,7 +27,7 @@
 
 namespace {
 
-using gatelink::PersistedTopology;
+using gatelink::gateway::RegistryEntry;
 using gatelink::gateway::TopologyRegistry;
 using Json = nlohmann::ordered_json;
 
@@ -70,34 +71,45 @@ gatelink::Result<std::vector<gatelink::GatewayAddress>> parse_failover_list(
   }
 }
 
+/// Who signed the entry, as people read it.
+std::string signed_by_text(const RegistryEntry& entry) {
+  if (entry.legacy()) return "none: written by an older gatelink-mg, not delivered (new-epoch)";
+  return entry.stored.key.empty() ? "unsigned" : entry.stored.key;
+}
+
 /// One stored entry as people read it: the same block for set-parent and get-parent.
-void print_text(const std::string& agent, const PersistedTopology& stored,
-                const std::string& file) {
-  const auto& topology = stored.topology;
-  std::cout << "agent             " << agent << '\n'
+void print_text(const RegistryEntry& entry, const std::string& file) {
+  const auto& topology = entry.issued.topology;
+  std::cout << "agent             " << entry.issued.agent << '\n'
             << "management-group  " << topology.management_group << '\n'
+            << "epoch             " << topology.epoch << '\n'
             << "generation        " << topology.generation << '\n'
             << "primary           " << topology.primary.to_string() << '\n';
   for (std::size_t i = 0; i < topology.failover.size(); ++i) {
     std::cout << "failover " << i + 1 << std::string(i + 1 < 10 ? 8 : 7, ' ')
               << topology.failover[i].to_string() << '\n';
   }
-  std::cout << "written-at        " << gatelink::format_utc_time(stored.received_at) << '\n'
+  std::cout << "issued-at         " << gatelink::format_utc_time(entry.issued.issued_at) << '\n'
+            << "signed-by         " << signed_by_text(entry) << '\n'
             << "file              " << file << '\n';
 }
 
-void print_json(const std::string& agent, const PersistedTopology& stored,
-                const std::string& file) {
-  const auto& topology = stored.topology;
+void print_json(const RegistryEntry& entry, const std::string& file) {
+  const auto& topology = entry.issued.topology;
   Json failover = Json::array();
   for (const auto& address : topology.failover) failover.push_back(address.to_string());
-  const Json document = {{"agent", agent},
-                         {"management_group", topology.management_group},
-                         {"generation", topology.generation},
-                         {"primary", topology.primary.to_string()},
-                         {"failover", failover},
-                         {"written_at", gatelink::format_utc_time(stored.received_at)},
-                         {"file", file}};
+  const Json document = {
+      {"agent", entry.issued.agent},
+      {"management_group", topology.management_group},
+      {"epoch", topology.epoch},
+      {"generation", topology.generation},
+      {"primary", topology.primary.to_string()},
+      {"failover", failover},
+      {"issued_at", gatelink::format_utc_time(entry.issued.issued_at)},
+      // null: unsigned (or legacy, which holds no document to sign)
+      {"signed_by", entry.stored.key.empty() ? Json(nullptr) : Json(entry.stored.key)},
+      {"legacy", entry.legacy()},
+      {"file", file}};
   std::cout << document.dump(2) << '\n';
 }
 
@@ -114,17 +126,54 @@ int set_parent(TopologyRegistry& registry, const SetParentOptions& options) {
   }
   auto written = registry.set_parent(request, std::chrono::system_clock::now());
   if (!written) return fail(written.error().message);
-  std::cout << "wrote generation " << written->topology.generation << " for agent " << options.agent
-            << "; gateways deliver it to the agent\n";
-  print_text(options.agent, *written, registry.path_of(options.agent));
+  const auto& topology = written->issued.topology;
+  std::cout << "wrote epoch " << topology.epoch << " generation " << topology.generation
+            << " for agent " << options.agent << "; gateways deliver it to the agent\n";
+  print_text(*written, registry.path_of(options.agent));
   return kExitOk;
 }
 
-int init(TopologyRegistry& registry, const std::string& management_group) {
-  auto written = registry.init({.management_group = management_group});
+/// --signing-key and --epoch of init and new-epoch.
+struct EpochOptions {
+  std::optional<std::string> signing_key;
+  std::optional<std::uint64_t> epoch;
+
+  /// The key's path as store.xml keeps it: absolute, so every later command finds it.
+  std::optional<std::string> signing_key_path() const {
+    if (!signing_key) return std::nullopt;
+    return std::filesystem::absolute(*signing_key).lexically_normal().string();
+  }
+};
+
+std::string key_text(const std::optional<std::string>& path) {
+  return path ? *path : std::string("none (documents are issued unsigned)");
+}
+
+int init(TopologyRegistry& registry, const std::string& management_group,
+         const EpochOptions& options) {
+  auto written = registry.init({.management_group = management_group,
+                                .epoch = options.epoch.value_or(
+                                    gatelink::gateway::epoch_at(std::chrono::system_clock::now())),
+                                .signing_key = options.signing_key_path()});
   if (!written) return fail(written.error().message);
   std::cout << "store " << registry.dir() << " is management group " << written->management_group
-            << "'s; set-parent takes the group from it\n";
+            << "'s; set-parent takes the group from it\n"
+            << "epoch        " << written->epoch << '\n'
+            << "signing-key  " << key_text(written->signing_key) << '\n';
+  return kExitOk;
+}
+
+int new_epoch(TopologyRegistry& registry, const EpochOptions& options) {
+  auto done =
+      registry.new_epoch({.epoch = options.epoch, .signing_key = options.signing_key_path()},
+                         std::chrono::system_clock::now());
+  if (!done) return fail(done.error().message);
+  std::cout << "store " << registry.dir() << " began epoch " << done->settings.epoch
+            << "; every agent's entry is issued again in it, and gateways deliver them\n"
+            << "epoch        " << done->settings.epoch << '\n'
+            << "signing-key  " << key_text(done->settings.signing_key) << '\n'
+            << "signed-by    " << (done->signed_by.empty() ? "unsigned" : done->signed_by) << '\n'
+            << "re-issued    " << done->agents.size() << " agent(s)\n";
   return kExitOk;
 }
 
@@ -134,9 +183,9 @@ int get_parent(const TopologyRegistry& registry, const std::string& agent, bool 
   if (!stored) return fail(stored.error().message);
   if (!*stored) return fail("no topology stored for agent " + agent + " (none)");
   if (as_json) {
-    print_json(agent, **stored, registry.path_of(agent));
+    print_json(**stored, registry.path_of(agent));
   } else {
-    print_text(agent, **stored, registry.path_of(agent));
+    print_text(**stored, registry.path_of(agent));
   }
   return kExitOk;
 }
@@ -180,7 +229,11 @@ int keygen(const KeygenOptions& options) {
             << "fingerprint   " << key->public_key().fingerprint() << '\n'
             << "Pin it in each agent's configuration:\n"
             << "  <management-group-keys><key file=\"/etc/gatelink/"
-            << public_path.filename().string() << "\"/></management-group-keys>\n";
+            << public_path.filename().string() << "\"/></management-group-keys>\n"
+            << "Then sign with it: gatelink-mg --store DIR init --management-group MG "
+            << "--signing-key " << private_path.string() << "\n"
+            << "  (a store that has store.xml: gatelink-mg --store DIR new-epoch --signing-key "
+            << private_path.string() << ")\n";
   return kExitOk;
 }
 
@@ -217,9 +270,28 @@ int main(int argc, char** argv) {
                             "initialised (init), else needed for the agent's first topology");
 
     std::string init_group;
+    EpochOptions init_options;
     auto* init_command = app.add_subcommand(
-        "init", "name the store's management group once, for every set-parent after it");
+        "init", "name the store's management group, epoch and signing key, for every set-parent");
     init_command->add_option("--management-group", init_group, "the management group")->required();
+    const auto add_epoch_options = [](CLI::App* command, EpochOptions& options,
+                                      const std::string& epoch_help) {
+      command->add_option("--signing-key", options.signing_key,
+                          "the management group's private key (gatelink-mg keygen), 0600: every "
+                          "document is signed with it; kept in store.xml as an absolute path");
+      command->add_option("--epoch", options.epoch, epoch_help);
+    };
+    add_epoch_options(init_command, init_options,
+                      "the store's first epoch (default: the Unix time now, in seconds)");
+
+    EpochOptions epoch_options;
+    auto* epoch_command = app.add_subcommand(
+        "new-epoch",
+        "begin a new epoch and issue every agent's entry again in it (key rotation, a store "
+        "restored from backup)");
+    add_epoch_options(epoch_command, epoch_options,
+                      "the new epoch, greater than the store's (default: the Unix time now in "
+                      "seconds, or the store's + 1 when that is greater)");
 
     std::string get_agent;
     bool as_json = false;
@@ -247,7 +319,8 @@ int main(int argc, char** argv) {
     if (keygen_command->parsed()) return keygen(key_options);
     if (store.empty()) return fail("--store DIR is required for this command (see --help)");
     TopologyRegistry registry(store);
-    if (init_command->parsed()) return init(registry, init_group);
+    if (init_command->parsed()) return init(registry, init_group, init_options);
+    if (epoch_command->parsed()) return new_epoch(registry, epoch_options);
     if (set_command->parsed()) return set_parent(registry, set);
     return get_parent(registry, get_agent, as_json);
   } catch (const std::exception& e) {

@@ -39,7 +39,7 @@ void TopologyDelivery::attach(AgentSession* session) {
   auto& watched = it->second;
   watched.sessions.push_back(session);
   if (added) refresh(agent, watched, registry_.signature(agent));
-  if (watched.topology) session->offer_topology(watched.topology, "hello");
+  if (watched.entry) session->offer_topology(watched.entry, "hello");
 }
 
 void TopologyDelivery::detach(AgentSession* session) {
@@ -56,14 +56,14 @@ void TopologyDelivery::poll() {
     const auto signature = registry_.signature(agent);
     if (signature == watched.signature) continue;
     refresh(agent, watched, signature);
-    if (watched.topology) offer(watched, "store-changed");
+    if (watched.entry) offer(watched, "store-changed");
   }
 }
 
 void TopologyDelivery::refresh(const std::string& agent, Watched& watched,
                                const FileSignature& signature) {
   watched.signature = signature;
-  watched.topology.reset();
+  watched.entry.reset();
   if (signature.stat_error == ENOENT) return;  // nothing stored for this agent (any more)
   auto stored = registry_.get(agent);
   if (!stored) {
@@ -72,13 +72,21 @@ void TopologyDelivery::refresh(const std::string& agent, Watched& watched,
     return;
   }
   if (!*stored) return;
-  watched.topology = std::make_shared<const Topology>(std::move((*stored)->topology));
-  spdlog::debug("event=store-read agent={} generation={} sessions={}", escaped(agent),
-                watched.topology->generation, watched.sessions.size());
+  if ((*stored)->legacy()) {
+    spdlog::error("event=store-error agent={} error={}", escaped(agent),
+                  escaped(registry_.path_of(agent) +
+                          " has no issued document (written by an older gatelink-mg): run "
+                          "gatelink-mg new-epoch to re-issue it"));
+    return;
+  }
+  watched.entry = std::make_shared<const RegistryEntry>(std::move(**stored));
+  const auto& topology = watched.entry->issued.topology;
+  spdlog::debug("event=store-read agent={} epoch={} generation={} sessions={}", escaped(agent),
+                topology.epoch, topology.generation, watched.sessions.size());
 }
 
 void TopologyDelivery::offer(const Watched& watched, const std::string& reason) {
-  for (auto* session : watched.sessions) session->offer_topology(watched.topology, reason);
+  for (auto* session : watched.sessions) session->offer_topology(watched.entry, reason);
 }
 
 }  // namespace gatelink::gateway

@@ -35,16 +35,17 @@ class TopologyDelivery {
  private:
   /// One connected agent's file, as last seen.
   struct Watched {
-    FileSignature signature;                   ///< taken before the read that gave `topology`
-    std::shared_ptr<const Topology> topology;  ///< null: none stored, or the file is unusable
-    std::vector<AgentSession*> sessions;       ///< this agent's sessions on this gateway
+    FileSignature signature;  ///< taken before the read that gave `entry`
+    /// null: none stored, or nothing to push from the file (unusable, or legacy)
+    std::shared_ptr<const RegistryEntry> entry;
+    std::vector<AgentSession*> sessions;  ///< this agent's sessions on this gateway
   };
 
   void schedule();
   void poll();
   /// Reads and parses the agent's file, whose signature was taken just before (so a write in
   /// between shows as one more change at the next poll, never as a missed one); logs a store
-  /// error once per change.
+  /// error once per change, a legacy entry (no issued document to push) included.
   void refresh(const std::string& agent, Watched& watched, const FileSignature& signature);
   static void offer(const Watched& watched, const std::string& reason);
 

@@ -61,7 +61,10 @@ start_gateway() {
   eval "gw${i}_pid=$!"
 }
 mkdir -p "$work/store"   # the management group's store, which every gateway delivers from
-"$bin/gatelink-mg" --store "$work/store" init --management-group DEMO
+# The management group's signing key: every topology it issues is signed, and the agent below
+# pins the public key, so no gateway can change the agent's topology on its own.
+"$bin/gatelink-mg" keygen --out "$work/mg.key" > /dev/null
+"$bin/gatelink-mg" --store "$work/store" init --management-group DEMO --signing-key "$work/mg.key"
 for i in 1 2 3; do start_gateway "$i"; done
 for i in 1 2 3; do wait_for "gateway gw$i" test -s "$work/gw$i.ready"; done
 echo "gw1, gw2, gw3 listening"
@@ -70,6 +73,7 @@ step "The agent, configured with gw1 as primary and gw2, gw3 as failovers"
 cat > "$work/agent.xml" <<XML
 <agent name="web01.example.test" management-group="DEMO">
   <tls ca="pki/ca.pem" cert="pki/agent.pem" key="pki/agent.key"/>
+  <management-group-keys><key file="mg.pub"/></management-group-keys>
   <gateways>
     <primary  address="127.0.0.1:15801" server-name="gw1.example.test"/>
     <failover address="127.0.0.1:15802" server-name="gw2.example.test"/>
@@ -116,4 +120,5 @@ grep -E "event=(connected|failover|failback|closed|goodbye|backoff|promoted|topo
   "$work/agent.log" || true
 echo
 echo "demo finished: the agent failed over from gw1 to gw2, back to gw1, and moved to its new"
-echo "primary gw3 once gw3 had stayed healthy for the stable window."
+echo "primary gw3 once gw3 had stayed healthy for the stable window, in a topology signed by the"
+echo "management group's key and checked by the agent."

@@ -14,12 +14,11 @@ namespace {
 using wire::TextRule;
 
 constexpr TextRule kName{kMaxNameLength};
-constexpr TextRule kHost{kMaxNameLength, /*non_empty=*/true};
 constexpr TextRule kText{kMaxTextLength};
 /// Reason keys travel into log lines and status: a short word of a safe alphabet.
 constexpr TextRule kKey{kMaxKeyLength, /*non_empty=*/true, /*key=*/true};
-/// The primary travels on its own, so the failover list holds the rest of kMaxGateways.
-constexpr std::size_t kMaxFailovers = kMaxGateways - 1;
+/// An Ed25519 signature (signature/public_key.hpp; the codec links no crypto).
+constexpr std::size_t kSignatureBytes = 64;
 
 constexpr std::uint8_t kMagic0 = 'G';
 constexpr std::uint8_t kMagic1 = 'L';
@@ -65,14 +64,6 @@ void enumeration(Io& io, std::string_view field, E& value, std::remove_const_t<E
   if constexpr (!std::is_const_v<E>) value = static_cast<E>(raw);
 }
 
-template <class Io, class A>
-void address(Io& io, A& a) {
-  io.text("host", a.host, kHost);
-  io.integer("port", a.port);
-  if (a.port == 0) io.reject("port", "must not be 0");
-  io.text("server_name", a.server_name, kName);
-}
-
 template <class T>
 struct dependent_false : std::false_type {};
 
@@ -83,6 +74,7 @@ void fields(Io& io, M& m) {
     io.integer("protocol_version", m.protocol_version);
     io.text("agent_name", m.agent_name, kName);
     io.text("management_group", m.management_group, kName);
+    io.integer("topology_epoch", m.topology_epoch);
     io.integer("topology_generation", m.topology_generation);
     io.integer("heartbeat_interval_ms", m.heartbeat_interval_ms);
     io.integer("heartbeat_misses", m.heartbeat_misses);
@@ -95,14 +87,16 @@ void fields(Io& io, M& m) {
     io.integer("sequence", m.sequence);
     io.integer("sent_at_us", m.sent_at_us);
   } else if constexpr (std::is_same_v<T, TopologyPush>) {
+    io.integer("epoch", m.epoch);
     io.integer("generation", m.generation);
-    io.text("management_group", m.management_group, kName);
-    io.nested("primary", std::nullopt, [&] { address(io, m.primary); });
-    io.count("failover", m.failover, kMaxFailovers);
-    for (std::size_t i = 0; i < m.failover.size() && !io.failed(); ++i) {
-      io.nested("failover", i, [&] { address(io, m.failover[i]); });
+    io.bytes("document", m.document, kMaxIssuedDocumentBytes);
+    if (m.document.empty()) io.reject("document", "must not be empty");
+    io.bytes("signature", m.signature, kSignatureBytes);
+    if (!m.signature.empty() && m.signature.size() != kSignatureBytes) {
+      io.reject("signature", "must be empty or " + std::to_string(kSignatureBytes) + " bytes");
     }
   } else if constexpr (std::is_same_v<T, TopologyAck>) {
+    io.integer("epoch", m.epoch);
     io.integer("generation", m.generation);
     enumeration(io, "outcome", m.outcome, TopologyOutcome::applied, TopologyOutcome::rejected);
     io.text("message", m.message, kText);

@@ -36,16 +36,4 @@ MessageType type_of(const Message& message) {
   return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kType; }, message);
 }
 
-Topology to_topology(const TopologyPush& push) {
-  return Topology{.generation = push.generation,
-                  .management_group = push.management_group,
-                  .primary = push.primary,
-                  .failover = push.failover};
-}
-
-TopologyPush make_push(const Topology& topology) {
-  return TopologyPush{topology.generation, topology.management_group, topology.primary,
-                      topology.failover};
-}
-
 }  // namespace gatelink::codec

@@ -17,7 +17,8 @@ namespace gatelink::codec {
 using Bytes = std::vector<std::uint8_t>;
 
 /// The version this build speaks, in the frame header and in hello/welcome.
-inline constexpr std::uint8_t kProtocolVersion = 1;
+/// Version 2 carries the management group's signed topology documents (docs/PROTOCOL.md).
+inline constexpr std::uint8_t kProtocolVersion = 2;
 
 /// The type byte of a frame header. The numbers are the wire format: never renumber.
 enum class MessageType : std::uint8_t {
@@ -56,7 +57,9 @@ struct Hello {
   std::uint16_t protocol_version = kProtocolVersion;
   std::string agent_name;  ///< must match the agent's client certificate
   std::string management_group;
-  std::uint64_t topology_generation = 0;  ///< what the agent holds, so the gateway pushes only news
+  /// What the agent holds, (epoch, generation), so the gateway pushes only news.
+  std::uint64_t topology_epoch = 0;
+  std::uint64_t topology_generation = 0;
   std::uint32_t heartbeat_interval_ms = 0;  ///< the agent's proposal; the welcome answers
   std::uint16_t heartbeat_misses = 0;       ///< the agent's proposal; the welcome answers
   friend bool operator==(const Hello&, const Hello&) = default;
@@ -89,19 +92,23 @@ struct HeartbeatAck {
   friend bool operator==(const HeartbeatAck&, const HeartbeatAck&) = default;
 };
 
-/// Gateway -> agent: a new topology. Convert with to_topology() / make_push().
+/// Gateway -> agent: a topology as the management group issued it, relayed byte for byte with
+/// its signature. The agent believes nothing of it before the signature (with a key pinned) and
+/// the document's own fields have been checked; epoch and generation repeat the document's so
+/// that both ends can name the push in logs and acknowledgements.
 struct TopologyPush {
   static constexpr MessageType kType = MessageType::topology_push;
+  std::uint64_t epoch = 0;
   std::uint64_t generation = 0;
-  std::string management_group;
-  GatewayAddress primary;
-  std::vector<GatewayAddress> failover;  ///< in failover order
+  std::string document;                 ///< the issued document's exact bytes
+  std::vector<std::uint8_t> signature;  ///< Ed25519 over `document`; empty: unsigned
   friend bool operator==(const TopologyPush&, const TopologyPush&) = default;
 };
 
-/// Agent -> gateway: what became of the push of `generation`.
+/// Agent -> gateway: what became of the push of (`epoch`, `generation`).
 struct TopologyAck {
   static constexpr MessageType kType = MessageType::topology_ack;
+  std::uint64_t epoch = 0;
   std::uint64_t generation = 0;
   TopologyOutcome outcome = TopologyOutcome::applied;
   std::string message;  ///< why, for pending/ignored/rejected
@@ -154,10 +161,5 @@ using Message = std::variant<Hello, Welcome, Heartbeat, HeartbeatAck, TopologyPu
 
 /// The type number of whichever message `message` holds.
 MessageType type_of(const Message& message);
-
-/// The topology a push carries. Not validated here: see validate_topology().
-Topology to_topology(const TopologyPush& push);
-/// The push that carries `topology`.
-TopologyPush make_push(const Topology& topology);
 
 }  // namespace gatelink::codec

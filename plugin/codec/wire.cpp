@@ -1,8 +1,8 @@
 #include "codec/wire.hpp"
 
-#include <cctype>
-
+#include <algorithm>
 #include <boost/locale/utf.hpp>
+#include <cctype>
 #include <limits>
 
 namespace gatelink::codec::wire {
@@ -40,7 +40,7 @@ void FieldWalker::fail(CodecErrc code, std::string_view field, const std::string
 
 void FieldWalker::check_length(std::string_view field, std::size_t length, std::size_t max) {
   if (length > max) {
-    reject(field, "string length " + std::to_string(length) + " exceeds " + std::to_string(max));
+    reject(field, "length " + std::to_string(length) + " exceeds " + std::to_string(max));
   }
 }
 
@@ -80,12 +80,15 @@ void WireWriter::text(std::string_view field, const std::string& value, TextRule
   put({reinterpret_cast<const std::uint8_t*>(value.data()), value.size()});
 }
 
-void WireWriter::bytes(std::string_view field, const Bytes& value) {
-  if (value.size() > std::numeric_limits<std::uint32_t>::max()) {
-    reject(field, "length " + std::to_string(value.size()) + " does not fit in 32 bits");
-  }
+void WireWriter::bytes(std::string_view field, std::span<const std::uint8_t> value,
+                       std::size_t max) {
+  check_length(field, value.size(), std::min(max, kUnbounded));
   integer(field, static_cast<std::uint32_t>(value.size()));
   put(value);
+}
+
+void WireWriter::bytes(std::string_view field, std::string_view value, std::size_t max) {
+  bytes(field, {reinterpret_cast<const std::uint8_t*>(value.data()), value.size()}, max);
 }
 
 void WireWriter::put(std::span<const std::uint8_t> data) {
@@ -103,11 +106,20 @@ void WireReader::text(std::string_view field, std::string& value, TextRule rule)
   check_text(field, value, rule);
 }
 
-void WireReader::bytes(std::string_view field, Bytes& value) {
+void WireReader::bytes(std::string_view field, Bytes& value, std::size_t max) {
   std::uint32_t length = 0;
   integer(field, length);
+  check_length(field, length, max);
   const auto in = take(field, length);
   if (!failed()) value.assign(in.begin(), in.end());
+}
+
+void WireReader::bytes(std::string_view field, std::string& value, std::size_t max) {
+  std::uint32_t length = 0;
+  integer(field, length);
+  check_length(field, length, max);
+  const auto in = take(field, length);
+  if (!failed()) value.assign(reinterpret_cast<const char*>(in.data()), in.size());
 }
 
 void WireReader::finish() {

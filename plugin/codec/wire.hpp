@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,6 +38,9 @@ T load_be(const std::uint8_t* in) {
 
 /// "1 byte", "8 bytes": for error messages.
 std::string byte_count(std::size_t n);
+
+/// No bound of a bytes field's own: the frame's limit bounds it.
+inline constexpr std::size_t kUnbounded = std::numeric_limits<std::uint32_t>::max();
 
 /// Bounds of a string field.
 struct TextRule {
@@ -98,7 +102,10 @@ class WireWriter : public FieldWalker {
     put(be);
   }
   void text(std::string_view field, const std::string& value, TextRule rule);
-  void bytes(std::string_view field, const Bytes& value);
+  /// u32 length + the bytes; longer than `max` is refused.
+  void bytes(std::string_view field, std::span<const std::uint8_t> value,
+             std::size_t max = kUnbounded);
+  void bytes(std::string_view field, std::string_view value, std::size_t max = kUnbounded);
   /// Writes the item count of a list; the items follow through the caller's walk.
   template <class T>
   void count(std::string_view field, const std::vector<T>& items, std::size_t max) {
@@ -123,7 +130,10 @@ class WireReader : public FieldWalker {
     if (auto in = take(field, sizeof(T)); !failed()) value = load_be<T>(in.data());
   }
   void text(std::string_view field, std::string& value, TextRule rule);
-  void bytes(std::string_view field, Bytes& value);
+  /// u32 length + the bytes; a length over `max` is refused before anything is taken (the
+  /// frame's own bound holds either way).
+  void bytes(std::string_view field, Bytes& value, std::size_t max = kUnbounded);
+  void bytes(std::string_view field, std::string& value, std::size_t max = kUnbounded);
   /// Reads and bounds the item count of a list and sizes `items` to it.
   template <class T>
   void count(std::string_view field, std::vector<T>& items, std::size_t max) {

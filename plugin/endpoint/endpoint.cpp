@@ -31,43 +31,49 @@ tls::Files tls_files(const TlsFiles& files) {
   return tls::Files{.ca = files.ca, .cert = files.cert, .key = files.key, .crl = files.crl};
 }
 
-/// The management group's pinned public keys, each file read once at start; says at start
-/// whether pushed topologies are checked.
-Result<std::vector<signature::PublicKey>> load_topology_keys(const AgentConfig& config) {
+/// Whom topologies are taken from: the management group's pinned public keys, each file read
+/// once at start. Says at start whether pushed topologies are checked.
+Result<TopologyTrust> load_topology_trust(const AgentConfig& config) {
   std::vector<signature::PublicKey> keys;
-  std::string fingerprints;
   for (const auto& file : config.management_group_keys) {
     auto key = signature::PublicKey::load(file);
     if (!key) return Error{"<management-group-keys>: " + key.error().message};
-    fingerprints += (fingerprints.empty() ? "" : ",") + key->fingerprint();
     keys.push_back(std::move(*key));
   }
-  if (keys.empty()) {
+  TopologyTrust trust{.agent = config.name,
+                      .management_group = config.management_group,
+                      .keys = signature::KeyRing(std::move(keys))};
+  if (trust.keys.empty()) {
     spdlog::warn(
         "event=topology-signatures required=false reason=no-management-group-keys "
         "effect=\"any gateway with a valid certificate may change this agent's "
         "topology\"");
   } else {
-    spdlog::info("event=topology-signatures required=true keys={}", fingerprints);
+    spdlog::info("event=topology-signatures required=true keys={}", trust.keys.fingerprints());
   }
-  return keys;
+  return trust;
 }
 
 /// Opens the state folder and picks the topology to start with, logging every fallback.
-Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfig& config) {
+Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfig& config,
+                                                                const TopologyTrust& trust) {
   auto store = TopologyStore::open(config.state_dir);
   if (!store) return Error{"state folder " + config.state_dir + ": " + store.error().message};
   for (const auto& removed : store->removed_temp_files()) {
     spdlog::warn("event=stale-temp-removed file={}", removed);
   }
   auto chosen =
-      choose_startup_topology(*store, config.bootstrap, !config.management_group_keys.empty());
+      choose_startup_topology(*store, config.bootstrap, trust, std::chrono::system_clock::now());
   for (const auto& problem : chosen.fallbacks) {
     spdlog::warn("event=topology-skipped reason={}", escaped(problem));
   }
-  spdlog::info("event=topology-loaded source={} generation={} primary={} gateways={}",
-               to_string(chosen.origin), chosen.topology.generation,
-               chosen.topology.primary.to_string(), chosen.topology.ordered().size());
+  spdlog::info(
+      "event=topology-loaded source={} epoch={} generation={} signed_by={} primary={} "
+      "gateways={}",
+      to_string(chosen.origin), chosen.topology.epoch, chosen.topology.generation,
+      chosen.file && !chosen.file->issued.signed_by.empty() ? chosen.file->issued.signed_by
+                                                            : std::string("-"),
+      chosen.topology.primary.to_string(), chosen.topology.ordered().size());
   return std::pair{std::move(*store), std::move(chosen)};
 }
 
@@ -76,13 +82,13 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
 Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
   auto context = tls::ReloadingContext::create(tls_files(config.tls), &tls::make_client_context);
   if (!context) return Error{context.error().message};
-  auto keys = load_topology_keys(config);
-  if (!keys) return keys.error();
-  auto topology = open_topology(config);
+  auto trust = load_topology_trust(config);
+  if (!trust) return trust.error();
+  auto topology = open_topology(config, *trust);
   if (!topology) return topology.error();
   auto impl =
       std::make_unique<Impl>(std::move(config), std::move(*context), std::move(topology->first),
-                             std::move(topology->second), std::move(*keys));
+                             std::move(topology->second), std::move(*trust));
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
 

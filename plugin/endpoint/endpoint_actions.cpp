@@ -39,7 +39,7 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
       .address = address,
       .agent_name = config.name,
       .management_group = config.management_group,
-      .topology_generation = machine.topology().generation,
+      .topology_version = version_of(machine.topology()),
       .timings = config.timings,
       // An unauthenticated busy answer may delay us no longer than our own backoff would.
       .max_unauthenticated_retry_after =
@@ -118,60 +118,80 @@ void Endpoint::Impl::execute(const failover::Schedule& s) {
 }
 
 void Endpoint::Impl::execute(const failover::Persist& p) {
-  const auto generation = p.topology.generation;
-  const auto previous = persisted_generation;
+  const auto version = version_of(p.topology);
+  const auto previous = persisted_version;
   PersistedTopology document{.topology = p.topology,
                              .received_from = p.received_from.to_string(),
-                             .received_at = wall_time(p.received_at)};
+                             .received_at = wall_time(p.received_at),
+                             .issued = p.document ? *p.document : IssuedDocument{}};
   auto saved = store.save(document);
   if (!saved) {
-    // The agent uses it all the same (it was validated); it is lost only to a restart.
-    spdlog::error("event=topology-persist-failed generation={} error={}", generation,
-                  escaped(saved.error().message));
-    unsaved.emplace(generation, saved.error().message);
+    // The agent uses it all the same (it was checked); it is lost only to a restart.
+    spdlog::error("event=topology-persist-failed epoch={} generation={} error={}", version.epoch,
+                  version.generation, escaped(saved.error().message));
+    unsaved.emplace(version, saved.error().message);
     return;
   }
-  persisted_generation = generation;
-  if (previous) last_known_good = previous;
+  persisted_version = version;
+  if (previous) last_known_good = previous->generation;
   if (persisted_file) last_known_good_file = std::move(persisted_file);
   persisted_file = std::move(document);
-  spdlog::info("event=topology-persisted generation={} file={}/{}", generation, store.dir(),
-               kTopologyFileName);
+  spdlog::info("event=topology-persisted epoch={} generation={} file={}/{}", version.epoch,
+               version.generation, store.dir(), kTopologyFileName);
 }
 
 void Endpoint::Impl::execute(const failover::Acknowledge& a) {
   auto it = sessions.find(a.session);
   if (it == sessions.end()) return;
   std::string message = a.message;
-  if (unsaved && unsaved->first == a.generation) {
+  if (unsaved && unsaved->first == a.version) {
     message = "in use but not persisted: " + unsaved->second;
   }
-  it->second.session->send(codec::TopologyAck{
-      .generation = a.generation, .outcome = a.outcome, .message = bounded_text(message)});
+  it->second.session->send(codec::TopologyAck{.epoch = a.version.epoch,
+                                              .generation = a.version.generation,
+                                              .outcome = a.outcome,
+                                              .message = bounded_text(message)});
+}
+
+void Endpoint::Impl::on_push(SessionId id, const codec::TopologyPush& push) {
+  const auto refuse = [&](TopologyRefusal reason, const std::string& message) {
+    // The message may quote the document (a peer's bytes): escaped in the log, bounded on the
+    // wire. Nothing of the push reaches the machine.
+    spdlog::warn(
+        "event=topology-rejected reason={} gateway={} epoch={} generation={} signed={} "
+        "message={}",
+        to_string(reason), session_address(id), push.epoch, push.generation,
+        !push.signature.empty(), escaped(message));
+    if (auto it = sessions.find(id); it != sessions.end()) {
+      it->second.session->send(codec::TopologyAck{
+          .epoch = push.epoch,
+          .generation = push.generation,
+          .outcome = TopologyOutcome::rejected,
+          .message = bounded_text(std::string(to_string(reason)) + ": " + message)});
+    }
+  };
+  auto trusted = check_issued(push.document, push.signature, trust,
+                              std::chrono::system_clock::now(), "the pushed document");
+  if (!trusted) return refuse(trusted.error().reason, trusted.error().message);
+  const Topology& topology = trusted->issued.topology;
+  if (version_of(topology) != TopologyVersion{push.epoch, push.generation}) {
+    return refuse(TopologyRefusal::header_mismatch,
+                  "the push names " + to_string(TopologyVersion{push.epoch, push.generation}) +
+                      ", its document " + to_string(version_of(topology)));
+  }
+  spdlog::info(
+      "event=topology-received gateway={} epoch={} generation={} signed_by={} primary={} "
+      "failovers={}",
+      session_address(id), topology.epoch, topology.generation,
+      trusted->signed_by.empty() ? std::string("-") : trusted->signed_by,
+      escaped(topology.primary.to_string()), topology.failover.size());
+  auto document = std::make_shared<const IssuedDocument>(IssuedDocument{
+      .bytes = push.document, .signature = push.signature, .signed_by = trusted->signed_by});
+  dispatch(failover::TopologyPushed{id, topology, std::move(document)});
 }
 
 void Endpoint::Impl::on_message(SessionId id, const codec::Message& message) {
-  if (const auto* push = std::get_if<codec::TopologyPush>(&message)) {
-    if (!topology_keys.empty()) {
-      // This protocol version carries no signature: with a key pinned, nothing a gateway pushes
-      // is believed, and nothing of it is parsed further (DESIGN "Topology", signed topology).
-      spdlog::warn("event=topology-rejected reason=unsigned gateway={} generation={}",
-                   session_address(id), push->generation);
-      if (auto it = sessions.find(id); it != sessions.end()) {
-        it->second.session->send(codec::TopologyAck{
-            .generation = push->generation,
-            .outcome = TopologyOutcome::rejected,
-            .message = "unsigned: this agent accepts only topologies signed by its management "
-                       "group's key"});
-      }
-      return;
-    }
-    spdlog::info("event=topology-received gateway={} generation={} primary={} failovers={}",
-                 session_address(id), push->generation, escaped(push->primary.to_string()),
-                 push->failover.size());
-    dispatch(failover::TopologyPushed{id, codec::to_topology(*push)});
-    return;
-  }
+  if (const auto* push = std::get_if<codec::TopologyPush>(&message)) return on_push(id, *push);
   spdlog::debug("event=message-ignored gateway={} type={}", session_address(id),
                 codec::to_string(codec::type_of(message)));
 }

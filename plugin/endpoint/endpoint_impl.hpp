@@ -23,9 +23,9 @@
 #include "endpoint/endpoint.hpp"
 #include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
-#include "signature/public_key.hpp"
 #include "store/startup_topology.hpp"
 #include "store/topology_store.hpp"
+#include "store/topology_trust.hpp"
 #include "tls/certificate_monitor.hpp"
 #include "tls/reloading_context.hpp"
 
@@ -41,16 +41,15 @@ inline WallTime wall_time(failover::Clock::time_point t,
 
 struct Endpoint::Impl {
   Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context,
-       TopologyStore topology_store, StartupTopology startup,
-       std::vector<signature::PublicKey> pinned_keys)
+       TopologyStore topology_store, StartupTopology startup, TopologyTrust topology_trust)
       : config(std::move(cfg)),
-        topology_keys(std::move(pinned_keys)),
+        trust(std::move(topology_trust)),
         certificates(io, std::move(context), config.expiry_warning_days),
         store(std::move(topology_store)),
         last_known_good(startup.last_known_good),
-        persisted_generation(startup.origin == StartupTopology::Origin::persisted
-                                 ? std::optional(startup.topology.generation)
-                                 : std::nullopt),
+        persisted_version(startup.origin == StartupTopology::Origin::persisted
+                              ? std::optional(version_of(startup.topology))
+                              : std::nullopt),
         loaded_file(startup.file),
         persisted_file(startup.origin == StartupTopology::Origin::persisted ? startup.file
                                                                             : std::nullopt),
@@ -63,21 +62,22 @@ struct Endpoint::Impl {
   // io first: destroyed last, after every object that holds its services.
   boost::asio::io_context io;
   AgentConfig config;
-  /// The management group's public keys (<management-group-keys>); empty: pushes unchecked.
-  std::vector<signature::PublicKey> topology_keys;
+  /// Whom topologies are taken from: this agent, its group, the group's pinned public keys
+  /// (<management-group-keys>; none: signatures unchecked).
+  TopologyTrust trust;
   /// Follows renewed certificate files and tells what is wrong with them.
   tls::CertificateMonitor certificates;
   TopologyStore store;  ///< topology.xml and its last-known-good in the state folder
   std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
-  /// Generation of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.
-  std::optional<std::uint64_t> persisted_generation;
+  /// Version of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.
+  std::optional<TopologyVersion> persisted_version;
   /// The topology files as this endpoint loaded and wrote them, for status: where and when the
   /// topology in use was received, and the last-known-good one whole.
   std::optional<PersistedTopology> loaded_file;     ///< the one it started with
   std::optional<PersistedTopology> persisted_file;  ///< topology.xml, as loaded or last saved
   std::optional<PersistedTopology> last_known_good_file;
-  /// A generation the machine applied but the store could not save: its ack says so.
-  std::optional<std::pair<std::uint64_t, std::string>> unsaved;
+  /// A version the machine applied but the store could not save: its ack says so.
+  std::optional<std::pair<TopologyVersion, std::string>> unsaved;
   std::mt19937_64 rng;
   failover::Machine machine;
   boost::asio::steady_timer tick;
@@ -119,6 +119,8 @@ struct Endpoint::Impl {
   void execute(const failover::Persist& p);
   void execute(const failover::Acknowledge& a);
   void on_message(failover::SessionId id, const codec::Message& message);
+  /// A pushed topology: believed only once check_issued() passes, then handed to the machine.
+  void on_push(failover::SessionId id, const codec::TopologyPush& push);
   /// The session's gateway address, escaped for a log line ("?" once it is gone).
   std::string session_address(failover::SessionId id) const;
 

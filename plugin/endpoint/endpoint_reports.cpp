@@ -43,6 +43,7 @@ void Endpoint::Impl::execute(const failover::Report& r) {
     const auto& gateways = machine.ordered();
     return i && *i < gateways.size() ? escaped(gateways[*i].to_string()) : std::string("none");
   };
+  const TopologyVersion version = r.version.value_or(TopologyVersion{});
   switch (r.kind) {
     case failover::Report::Kind::connected:
       spdlog::info("event=connected gateway={} role={} reason={}", name(r.to),
@@ -67,30 +68,30 @@ void Endpoint::Impl::execute(const failover::Report& r) {
       break;
     case failover::Report::Kind::applied:
     case failover::Report::Kind::committed:
-      spdlog::info("event=topology-{} generation={} primary={} gateways={} gateway={} reason={}",
-                   failover::to_string(r.kind), r.generation.value_or(0),
-                   machine.topology().primary.to_string(), machine.ordered().size(),
-                   name(r.to), reason);
+      spdlog::info(
+          "event=topology-{} epoch={} generation={} primary={} gateways={} gateway={} reason={}",
+          failover::to_string(r.kind), version.epoch, version.generation,
+          machine.topology().primary.to_string(), machine.ordered().size(), name(r.to), reason);
       break;
     case failover::Report::Kind::pending:
       // Expected on every primary change; what goes wrong while pending is handover-failed.
-      spdlog::info("event=topology-pending generation={} reason={} gateway={}",
-                   r.generation.value_or(0), reason, name(r.from));
+      spdlog::info("event=topology-pending epoch={} generation={} reason={} gateway={}",
+                   version.epoch, version.generation, reason, name(r.from));
       break;
     case failover::Report::Kind::handover_failed:
-      spdlog::warn("event=topology-handover-failed generation={} reason={} retry_at={}",
-                   r.generation.value_or(0), reason,
+      spdlog::warn("event=topology-handover-failed epoch={} generation={} reason={} retry_at={}",
+                   version.epoch, version.generation, reason,
                    machine.pending() && machine.pending()->retry_at
                        ? format_utc_time(wall_time(*machine.pending()->retry_at))
                        : std::string("-"));
       break;
     case failover::Report::Kind::ignored:
-      spdlog::info("event=topology-ignored generation={} reason={}",
-                   r.generation.value_or(0), reason);
+      spdlog::info("event=topology-ignored epoch={} generation={} reason={}", version.epoch,
+                   version.generation, reason);
       break;
     case failover::Report::Kind::rejected:
-      spdlog::warn("event=topology-rejected generation={} reason={}",
-                   r.generation.value_or(0), reason);
+      spdlog::warn("event=topology-rejected epoch={} generation={} reason={}", version.epoch,
+                   version.generation, reason);
       break;
     case failover::Report::Kind::damped:
       spdlog::warn("event=flap-damped gateway={} stable_window_ms={} reason={}", name(r.from),
@@ -115,7 +116,7 @@ void Endpoint::Impl::tell_host(const failover::Report& r) {
       .from = address(r.from),
       .position = r.to && *r.to < gateways.size() ? r.to : std::nullopt,
       .gateway_count = gateways.size(),
-      .generation = r.generation.value_or(machine.topology().generation),
+      .generation = r.version.value_or(version_of(machine.topology())).generation,
       // May carry a gateway's goodbye key or a pushed topology's problem: data.
       .reason = printable(r.reason),
   };

@@ -16,7 +16,8 @@ std::vector<std::string> addresses(const std::vector<GatewayAddress>& gateways) 
 }
 
 StoredTopologyStatus stored_status(const PersistedTopology& file) {
-  return {.generation = file.topology.generation,
+  return {.epoch = file.topology.epoch,
+          .generation = file.topology.generation,
           .primary = file.topology.primary.to_string(),
           .failover = addresses(file.topology.failover),
           .received_from = file.received_from,
@@ -81,23 +82,27 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
       static_cast<std::uint64_t>(config.timings.stable_window().count());
 
   const Topology& topology = machine.topology();
+  s.topology.epoch = topology.epoch;
   s.topology.generation = topology.generation;
-  s.topology.source = topology.generation == 0 ? "bootstrap" : "pushed";
+  s.topology.source = version_of(topology) == TopologyVersion{} ? "bootstrap" : "pushed";
   s.topology.primary = topology.primary.to_string();
   s.topology.failover = addresses(topology.failover);
   s.topology.last_known_good = last_known_good;
-  s.topology.pinned_keys = topology_keys.size();
-  // Where the topology in use came from: the file of its generation (none for bootstrap).
+  s.topology.pinned_keys = trust.keys.size();
+  // Where the topology in use came from, and who signed it: the file of its version (none for
+  // the bootstrap list).
   for (const auto* file : {&persisted_file, &loaded_file}) {
-    if (*file && topology.generation != 0 && (*file)->topology.generation == topology.generation) {
+    if (*file && s.topology.source == "pushed" && (*file)->topology == topology) {
       s.topology.received_from = (*file)->received_from;
       s.topology.received_at = (*file)->received_at;
+      s.topology.signed_by = (*file)->issued.signed_by;
       break;
     }
   }
   if (last_known_good_file) s.topology.last_known_good_topology = stored_status(*last_known_good_file);
   if (const auto& pending = machine.pending()) {
-    PendingTopologyStatus p{.generation = pending->topology.generation,
+    PendingTopologyStatus p{.epoch = pending->topology.epoch,
+                            .generation = pending->topology.generation,
                             .primary = pending->topology.primary.to_string(),
                             .failover = addresses(pending->topology.failover),
                             .since = wall(pending->received_at),

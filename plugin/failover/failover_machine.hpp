@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -79,6 +80,8 @@ struct GoodbyeReceived {
 struct TopologyPushed {
   SessionId session = 0;
   Topology topology;
+  /// The document it came in, which the machine only carries on to Persist (it never reads it).
+  std::shared_ptr<const IssuedDocument> document = nullptr;
 };
 /// Time has passed; the machine acts on whatever deadline is due.
 struct Tick {};
@@ -116,12 +119,13 @@ struct Persist {
   Topology topology;
   GatewayAddress received_from;  ///< the gateway that pushed it
   TimePoint received_at;
+  std::shared_ptr<const IssuedDocument> document;  ///< as TopologyPushed brought it
   bool operator==(const Persist&) const = default;
 };
-/// Tell the gateway of `session` what became of its push of `generation`.
+/// Tell the gateway of `session` what became of its push of `version`.
 struct Acknowledge {
   SessionId session = 0;
-  std::uint64_t generation = 0;
+  TopologyVersion version;
   TopologyOutcome outcome = TopologyOutcome::applied;
   std::string message;  ///< why, for the management group's log
   bool operator==(const Acknowledge&) const = default;
@@ -131,9 +135,10 @@ struct Acknowledge {
 /// leaving a connected gateway); `dead` is a failback probe that failed; `connected` is an active
 /// session welcomed. Gateway indexes are positions in the list in use once the actions are
 /// carried out, but `from` of `applied` and `committed`: the position in the list before. The
-/// topology kinds carry the pushed generation (and `damped` the gateway that flapped in `from`): `applied` at once, `pending`
-/// (waiting for the new primary), `committed` (the new primary answered), `handover_failed` (an
-/// attempt to reach the new primary failed), `ignored` (not newer), `rejected` (invalid).
+/// topology kinds carry the pushed version (and `damped` the gateway that flapped in `from`):
+/// `applied` at once, `pending` (waiting for the new primary), `committed` (the new primary
+/// answered), `handover_failed` (an attempt to reach the new primary failed), `ignored` (not
+/// newer), `rejected` (invalid).
 struct Report {
   enum class Kind {
     connected,
@@ -154,7 +159,7 @@ struct Report {
   std::optional<std::size_t> from;
   std::optional<std::size_t> to;
   std::string reason;
-  std::optional<std::uint64_t> generation;  ///< topology kinds only
+  std::optional<TopologyVersion> version;  ///< topology kinds only
   bool operator==(const Report&) const = default;
 };
 std::string_view to_string(Report::Kind kind);
@@ -188,6 +193,7 @@ struct SessionRecord {
 /// push, change, persistence"): until then the last topology that worked stays in use.
 struct PendingTopology {
   Topology topology;
+  std::shared_ptr<const IssuedDocument> document;  ///< as TopologyPushed brought it
   GatewayAddress received_from;
   TimePoint received_at;            ///< also when it became pending
   std::optional<std::string> last_error;  ///< why the last attempt to reach the new primary failed
@@ -300,7 +306,7 @@ class Machine {
   void decay_window(TimePoint now);
 
   // Pushed topologies: failover_topology.cpp.
-  void refuse(SessionId session, std::uint64_t generation, TopologyOutcome outcome,
+  void refuse(SessionId session, TopologyVersion version, TopologyOutcome outcome,
               std::string message, Step& step);
   void adopt(Topology topology, Step& step);
   void make_pending(PendingTopology pending, SessionId from, Step& step);

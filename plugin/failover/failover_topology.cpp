@@ -1,4 +1,4 @@
-// Pushed topologies (DESIGN "Topology: push, change, persistence"): validation and generation
+// Pushed topologies (DESIGN "Topology: push, change, persistence"): validation and version
 // order, then either applied at once (the primary and the gateway in use stay) or pending until
 // the new primary has answered a heartbeat on a session of its own (the handover), so that a
 // change never leaves the agent without a working gateway. Until the handover commits, the last
@@ -33,41 +33,40 @@ void Machine::on(const TopologyPushed& event, Step& step) {
   // Only a welcomed session speaks for a gateway; anything else is stale.
   if (from == nullptr || from->phase == Phase::connecting) return;
   const Topology& pushed = event.topology;
-  const std::uint64_t generation = pushed.generation;
+  const TopologyVersion version = version_of(pushed);
 
-  if (generation == 0) {
-    return refuse(event.session, generation, TopologyOutcome::rejected,
-                  "generation 0 is reserved for the bootstrap list", step);
+  if (auto problem = check_issuable(version)) {
+    return refuse(event.session, version, TopologyOutcome::rejected, problem->message, step);
   }
   if (auto problem = validate_topology(pushed)) {
-    return refuse(event.session, generation, TopologyOutcome::rejected, problem->message, step);
+    return refuse(event.session, version, TopologyOutcome::rejected, problem->message, step);
   }
   if (pushed.management_group != topology_.management_group) {
-    return refuse(event.session, generation, TopologyOutcome::rejected,
+    return refuse(event.session, version, TopologyOutcome::rejected,
                   "management group " + pushed.management_group + " is not this agent's (" +
                       topology_.management_group + ")",
                   step);
   }
-  if (generation == topology_.generation && pushed == topology_) {
+  if (pushed == topology_) {
     // The same push through a second session (a probe, the handover): the agent holds it.
     step.out.emplace_back(
-        Acknowledge{event.session, generation, TopologyOutcome::applied, "already in use"});
+        Acknowledge{event.session, version, TopologyOutcome::applied, "already in use"});
     return;
   }
   if (pending_ && pushed == pending_->topology) {
-    // Gateways push again after every hello while the agent holds the older generation.
-    step.out.emplace_back(Acknowledge{event.session, generation, TopologyOutcome::pending,
-                                      "already pending: waiting for the new primary " +
-                                          pushed.primary.to_string()});
+    // Gateways push again after every hello while the agent holds the older version.
+    step.out.emplace_back(
+        Acknowledge{event.session, version, TopologyOutcome::pending,
+                    "already pending: waiting for the new primary " + pushed.primary.to_string()});
     return;
   }
-  const std::uint64_t held =
-      std::max(topology_.generation, pending_ ? pending_->topology.generation : 0);
-  if (generation <= held) {
-    return refuse(event.session, generation, TopologyOutcome::ignored,
-                  "generation " + std::to_string(generation) + " is not newer than " +
-                      std::to_string(held),
-                  step);
+  // Strictly greater (epoch, generation) than anything held: a new epoch starts generations
+  // again, and nothing can go back.
+  const TopologyVersion held = std::max(
+      version_of(topology_), pending_ ? version_of(pending_->topology) : TopologyVersion{});
+  if (version <= held) {
+    return refuse(event.session, version, TopologyOutcome::ignored,
+                  to_string(version) + " is not newer than " + to_string(held), step);
   }
 
   const GatewayAddress received_from = *session_address(event.session);
@@ -82,33 +81,34 @@ void Machine::on(const TopologyPushed& event, Step& step) {
                               ordered_[in_use->gateway] == pushed.primary;
   if (!((pushed.primary == topology_.primary && keeps_in_use) || on_new_primary)) {
     return make_pending(PendingTopology{.topology = pushed,
+                                        .document = event.document,
                                         .received_from = received_from,
                                         .received_at = step.now},
                         event.session, step);
   }
 
   drop_pending(key(Reason::superseded), step);
-  step.out.emplace_back(Persist{pushed, received_from, step.now});
-  step.out.emplace_back(Acknowledge{event.session, generation, TopologyOutcome::applied, ""});
+  step.out.emplace_back(Persist{pushed, received_from, step.now, event.document});
+  step.out.emplace_back(Acknowledge{event.session, version, TopologyOutcome::applied, ""});
   const std::optional<std::size_t> to =
       in_use_from ? position_in(list, ordered_[*in_use_from]) : std::nullopt;
   step.out.emplace_back(Report{Report::Kind::applied, in_use_from, to,
                                pushed.primary == topology_.primary ? key(Reason::primary_unchanged)
                                                                    : key(Reason::on_new_primary),
-                               generation});
+                               version});
   adopt(pushed, step);
 }
 
-void Machine::refuse(SessionId session, std::uint64_t generation, TopologyOutcome outcome,
+void Machine::refuse(SessionId session, TopologyVersion version, TopologyOutcome outcome,
                      std::string message, Step& step) {
   const auto kind =
       outcome == TopologyOutcome::ignored ? Report::Kind::ignored : Report::Kind::rejected;
-  step.out.emplace_back(Acknowledge{session, generation, outcome, message});
-  step.out.emplace_back(Report{kind, std::nullopt, std::nullopt, std::move(message), generation});
+  step.out.emplace_back(Acknowledge{session, version, outcome, message});
+  step.out.emplace_back(Report{kind, std::nullopt, std::nullopt, std::move(message), version});
 }
 
 void Machine::make_pending(PendingTopology pending, SessionId from, Step& step) {
-  const std::uint64_t generation = pending.topology.generation;
+  const TopologyVersion version = version_of(pending.topology);
   const std::string primary = pending.topology.primary.to_string();
   // A newer pending topology with the same new primary keeps the attempt already under way.
   const bool same_target = pending_ && pending_->topology.primary == pending.topology.primary;
@@ -122,10 +122,10 @@ void Machine::make_pending(PendingTopology pending, SessionId from, Step& step) 
   }
   pending_ = std::move(pending);
   step.out.emplace_back(Acknowledge{
-      from, generation, TopologyOutcome::pending,
+      from, version, TopologyOutcome::pending,
       "waiting for the new primary " + primary + " to stay healthy for the stable window"});
   step.out.emplace_back(Report{Report::Kind::pending, current_gateway(), std::nullopt,
-                               "new-primary " + primary, generation});
+                               "new-primary " + primary, version});
   if (!handover() && !(same_target && pending_->retry_at)) open_handover(step);
 }
 
@@ -157,7 +157,7 @@ void Machine::handover_failed(SessionRecord& session, Failure why, bool close_it
   pending.last_error = why.key;
   pending.last_error_detail = why.kept_detail();
   step.out.emplace_back(Report{Report::Kind::handover_failed, std::nullopt, std::nullopt,
-                               std::move(why.key), pending.topology.generation});
+                               std::move(why.key), version_of(pending.topology)});
 }
 
 void Machine::commit(SessionRecord& session, Step& step) {
@@ -172,12 +172,13 @@ void Machine::commit(SessionRecord& session, Step& step) {
   for (std::size_t i = sessions_.size(); i-- > 0;) {
     if (sessions_[i].id != id) close(sessions_[i].id, key(Reason::topology_change), step);
   }
-  const std::uint64_t generation = done.topology.generation;
-  step.out.emplace_back(Persist{done.topology, done.received_from, done.received_at});
-  step.out.emplace_back(Acknowledge{id, generation, TopologyOutcome::applied,
+  const TopologyVersion version = version_of(done.topology);
+  step.out.emplace_back(
+      Persist{done.topology, done.received_from, done.received_at, std::move(done.document)});
+  step.out.emplace_back(Acknowledge{id, version, TopologyOutcome::applied,
                                     "the new primary stayed healthy for the stable window"});
   step.out.emplace_back(
-      Report{Report::Kind::committed, from, std::size_t{0}, key(Reason::stable_window), generation});
+      Report{Report::Kind::committed, from, std::size_t{0}, key(Reason::stable_window), version});
   adopt(std::move(done.topology), step);
   SessionRecord& promoted = *find(id);
   promoted.purpose = Purpose::active;

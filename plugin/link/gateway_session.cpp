@@ -180,7 +180,8 @@ asio::awaitable<void> GatewaySession::establish() {
       .protocol_version = codec::kProtocolVersion,
       .agent_name = options_.agent_name,
       .management_group = options_.management_group,
-      .topology_generation = options_.topology_generation,
+      .topology_epoch = options_.topology_version.epoch,
+      .topology_generation = options_.topology_version.generation,
       .heartbeat_interval_ms = static_cast<std::uint32_t>(timings.heartbeat_interval.count()),
       .heartbeat_misses = static_cast<std::uint16_t>(timings.heartbeat_misses)});
   asio::co_spawn(

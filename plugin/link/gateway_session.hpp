@@ -34,7 +34,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     GatewayAddress address;
     std::string agent_name;
     std::string management_group;
-    std::uint64_t topology_generation = 0;  ///< sent in the hello
+    TopologyVersion topology_version;  ///< what the agent holds, sent in the hello
     /// The step deadlines, and the heartbeat interval and misses proposed in the hello.
     Timings timings;
     /// Bound on the retry-after of a plaintext (unauthenticated) busy answer.

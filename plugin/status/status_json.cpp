@@ -33,6 +33,7 @@ Json rtt_or_null(const std::optional<double>& rtt_ms) {
 Json pending_json(const std::optional<PendingTopologyStatus>& pending) {
   if (!pending) return nullptr;
   Json out = Json::object();
+  out["epoch"] = pending->epoch;
   out["generation"] = pending->generation;
   out["primary"] = text_or_null(pending->primary);
   out["failover"] = pending->failover;
@@ -46,6 +47,7 @@ Json pending_json(const std::optional<PendingTopologyStatus>& pending) {
 Json stored_json(const std::optional<StoredTopologyStatus>& stored) {
   if (!stored) return nullptr;
   Json out = Json::object();
+  out["epoch"] = stored->epoch;
   out["generation"] = stored->generation;
   out["primary"] = text_or_null(stored->primary);
   out["failover"] = stored->failover;
@@ -154,6 +156,7 @@ std::string to_json(const StatusSnapshot& snapshot) {
 
   const StatusSnapshot::Topology& topology = snapshot.topology;
   Json topology_json = Json::object();
+  topology_json["epoch"] = topology.epoch;
   topology_json["generation"] = topology.generation;
   topology_json["source"] = topology.source;
   topology_json["primary"] = text_or_null(topology.primary);

@@ -28,6 +28,7 @@ struct GatewayStatus {
 };
 
 struct PendingTopologyStatus {
+  std::uint64_t epoch = 0;
   std::uint64_t generation = 0;
   std::string primary;
   std::vector<std::string> failover;
@@ -39,6 +40,7 @@ struct PendingTopologyStatus {
 
 /// A topology the agent holds on disk (topology.xml or topology.lkg.xml) and where it came from.
 struct StoredTopologyStatus {
+  std::uint64_t epoch = 0;
   std::uint64_t generation = 0;
   std::string primary;
   std::vector<std::string> failover;
@@ -79,6 +81,7 @@ struct StatusSnapshot {
   } failback;
 
   struct Topology {
+    std::uint64_t epoch = 0;  ///< with generation, the version: (0, 0) is the bootstrap list
     std::uint64_t generation = 0;
     std::string source = "bootstrap";  ///< `bootstrap` or `pushed`
     std::string primary;               ///< empty until a topology is known (JSON null)

@@ -4,17 +4,6 @@
 #include <utility>
 
 namespace gatelink {
-namespace {
-
-/// A stored topology of another management group (the configuration changed) is not ours.
-std::optional<std::string> foreign(const PersistedTopology& stored, const Topology& bootstrap,
-                                   std::string_view file) {
-  if (stored.topology.management_group == bootstrap.management_group) return std::nullopt;
-  return std::string(file) + ": management group " + stored.topology.management_group +
-         " is not the configured " + bootstrap.management_group;
-}
-
-}  // namespace
 
 std::string_view to_string(StartupTopology::Origin origin) {
   switch (origin) {
@@ -28,8 +17,30 @@ std::string_view to_string(StartupTopology::Origin origin) {
   return "unknown";
 }
 
+std::optional<Error> accept_persisted(PersistedTopology& file, const TopologyTrust& trust,
+                                      std::chrono::system_clock::time_point now) {
+  // A stored topology of another management group (the configuration changed) is not ours.
+  if (file.topology.management_group != trust.management_group) {
+    return Error{"management group " + file.topology.management_group + " is not the configured " +
+                 trust.management_group};
+  }
+  if (file.issued.bytes.empty()) {
+    if (trust.keys.empty()) return std::nullopt;
+    return Error{
+        "unsigned: written before signed topologies, and the management group's keys are "
+        "pinned (<management-group-keys>)"};
+  }
+  auto checked = check_issued(file.issued.bytes, file.issued.signature, trust, now, "<document>");
+  if (!checked) {
+    return Error{std::string(to_string(checked.error().reason)) + ": " + checked.error().message};
+  }
+  file.issued.signed_by = checked->signed_by;
+  return std::nullopt;
+}
+
 StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap,
-                                        bool signatures_required) {
+                                        const TopologyTrust& trust,
+                                        std::chrono::system_clock::time_point now) {
   StartupTopology chosen{.topology = bootstrap};
   const auto current_path = std::filesystem::path(store.dir()) / kTopologyFileName;
   const auto lkg_path = std::filesystem::path(store.dir()) / kLastKnownGoodFileName;
@@ -40,44 +51,24 @@ StartupTopology choose_startup_topology(const TopologyStore& store, const Topolo
       !std::filesystem::exists(std::filesystem::symlink_status(lkg_path, ec));
   if (first_start) return chosen;
 
-  auto loaded = store.load();
+  // Every file is checked as a push would be: a file an agent would not take from a gateway
+  // is not taken from the disk either.
+  auto loaded =
+      store.load([&](PersistedTopology& file) { return accept_persisted(file, trust, now); });
   if (!loaded) {
     chosen.fallbacks.push_back(loaded.error().message);
     return chosen;
   }
-  if (signatures_required) {
-    // The files this version writes carry no signature: none of them is believed.
-    for (const std::string_view file : {kTopologyFileName, kLastKnownGoodFileName}) {
-      if (std::filesystem::exists(std::filesystem::path(store.dir()) / file, ec)) {
-        chosen.fallbacks.push_back(std::string(file) +
-                                   ": not signed by the management group, and its keys are "
-                                   "pinned (<management-group-keys>)");
-      }
-    }
-    return chosen;
-  }
-  const auto& lkg = loaded->last_known_good;
-  if (lkg && !foreign(*lkg, bootstrap, kLastKnownGoodFileName)) {
+  if (const auto& lkg = loaded->last_known_good) {
     chosen.last_known_good = lkg->topology.generation;
     chosen.last_known_good_file = lkg;
   }
   chosen.fallbacks = loaded->problems;
-  const bool from_current = loaded->source == TopologyStore::Loaded::Source::current;
-  const auto file = from_current ? kTopologyFileName : kLastKnownGoodFileName;
-  if (auto problem = foreign(loaded->value, bootstrap, file)) {
-    chosen.fallbacks.push_back(std::move(*problem));
-    // The current file of another group may hide a usable last-known-good of ours.
-    if (from_current && chosen.last_known_good) {
-      chosen.topology = lkg->topology;
-      chosen.origin = StartupTopology::Origin::last_known_good;
-      chosen.file = lkg;
-    }
-    return chosen;
-  }
-  chosen.file = loaded->value;
-  chosen.topology = std::move(loaded->value.topology);
-  chosen.origin = from_current ? StartupTopology::Origin::persisted
-                               : StartupTopology::Origin::last_known_good;
+  chosen.origin = loaded->source == TopologyStore::Loaded::Source::current
+                      ? StartupTopology::Origin::persisted
+                      : StartupTopology::Origin::last_known_good;
+  chosen.topology = loaded->value.topology;
+  chosen.file = std::move(loaded->value);
   return chosen;
 }
 

@@ -4,12 +4,14 @@
 // reason for every fallback so that the caller can log it (DESIGN "Topology: push, change,
 // persistence").
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "store/topology_store.hpp"
+#include "store/topology_trust.hpp"
 
 namespace gatelink {
 
@@ -31,9 +33,16 @@ struct StartupTopology {
 /// `persisted`, `last-known-good`, `bootstrap`.
 std::string_view to_string(StartupTopology::Origin origin);
 
-/// Chooses from `store` and `bootstrap` (whose management group is the agent's). With
-/// `signatures_required` (management-group keys pinned) an unsigned file is never used.
+/// Empty when a file the store read may be used by the agent `trust` describes: of its
+/// management group and, when it carries an issued document, one check_issued() accepts (the
+/// verifying key then becomes its signed_by); a version-1 file only while no key is pinned.
+std::optional<Error> accept_persisted(PersistedTopology& file, const TopologyTrust& trust,
+                                      std::chrono::system_clock::time_point now);
+
+/// Chooses from `store` and `bootstrap` (whose management group is the agent's), every file
+/// checked by accept_persisted() at `now`, the agent's wall clock.
 StartupTopology choose_startup_topology(const TopologyStore& store, const Topology& bootstrap,
-                                        bool signatures_required = false);
+                                        const TopologyTrust& trust,
+                                        std::chrono::system_clock::time_point now);
 
 }  // namespace gatelink

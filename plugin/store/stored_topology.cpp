@@ -25,7 +25,9 @@ constexpr std::string_view kSignature = "signature";
 constexpr std::string_view kDocument = "document";
 constexpr AttributeRule kStoredAttributes[] = {
     {"version", true}, {"received-at", false}, {"received-from", false}};
-constexpr AttributeRule kSignatureAttributes[] = {{"key", true}};
+/// `key`: the fingerprint of the key that verified the signature; absent when none did (an
+/// agent with no key pinned keeps the signature, to be checked once one is).
+constexpr AttributeRule kSignatureAttributes[] = {{"key", false}};
 constexpr std::string_view kStoredComment =
     " An agent's topology as its management group issued it, with the group's signature.\n"
     "     Written by gatelink; the document is checked again whenever it is read. Do not edit. ";
@@ -73,7 +75,7 @@ class StoredReader {
         continue;
       }
       const std::string_view name = element->Name();
-      if (name == kSignature && !has_document && stored.key.empty()) {
+      if (name == kSignature && !has_document && stored.signature.empty()) {
         if (auto error = signature(*element, stored)) return *error;
       } else if (name == kDocument && !has_document) {
         if (auto error = document(*element, stored)) return *error;
@@ -99,7 +101,7 @@ class StoredReader {
   std::optional<Error> signature(const tinyxml2::XMLElement& element, StoredTopology& stored) {
     if (auto error = in_.check_attributes(element, kSignatureAttributes)) return error;
     const auto* key = element.FindAttribute("key");
-    if (!is_fingerprint(key->Value())) {
+    if (key != nullptr && !is_fingerprint(key->Value())) {
       return in_.attribute_error(
           element, *key, Error{"is not a key fingerprint (SHA256: and 43 base64 characters)"});
     }
@@ -113,7 +115,7 @@ class StoredReader {
                                                 std::to_string(kSignatureBytes) +
                                                 " bytes in base64 as its only content");
     }
-    stored.key = key->Value();
+    if (key != nullptr) stored.key = key->Value();
     stored.signature = std::move(*bytes);
     return std::nullopt;
   }
@@ -142,10 +144,9 @@ Result<std::string> render_stored_topology(const StoredTopology& stored) {
         "the document holds a carriage return, \"]]>\" or a NUL: it cannot be kept "
         "byte for byte"};
   }
-  if (stored.signature.empty() != stored.key.empty() ||
-      (!stored.signature.empty() &&
-       (stored.signature.size() != kSignatureBytes || !is_fingerprint(stored.key)))) {
-    return Error{"a signature needs its key's fingerprint, and 64 bytes"};
+  if ((!stored.signature.empty() && stored.signature.size() != kSignatureBytes) ||
+      (!stored.key.empty() && (stored.signature.empty() || !is_fingerprint(stored.key)))) {
+    return Error{"a signature is 64 bytes, and a key's fingerprint comes only with one"};
   }
   xml::DocumentPrinter printer;
   printer.comment(kStoredComment);
@@ -155,7 +156,7 @@ Result<std::string> render_stored_topology(const StoredTopology& stored) {
   if (!stored.received_from.empty()) printer.attribute("received-from", stored.received_from);
   if (!stored.signature.empty()) {
     printer.open(kSignature);
-    printer.attribute("key", stored.key);
+    if (!stored.key.empty()) printer.attribute("key", stored.key);
     printer.content(signature::base64_encode(stored.signature));
     printer.close();
   }
@@ -170,6 +171,33 @@ Result<StoredTopology> parse_stored_topology(std::string_view text, std::string_
   auto doc = xml::parse_strict_document(text, source, {kStoredRoot, kMaxTopologyDocumentBytes});
   if (!doc) return doc.error();
   return StoredReader(source).read(doc->root());
+}
+
+Result<PersistedTopology> parse_persisted_topology(std::string_view text, std::string_view source) {
+  // One look at the root tells the formats apart; each reader then parses the text its way.
+  auto doc = xml::parse_strict_document(
+      text, source, {kStoredRoot, kMaxTopologyDocumentBytes, /*older_root=*/"topology"});
+  if (!doc) return doc.error();
+  if (std::string_view(doc->root().Name()) != kStoredRoot) return parse_topology_xml(text, source);
+  auto stored = StoredReader(source).read(doc->root());
+  if (!stored) return stored.error();
+  auto issued = parse_issued_topology(stored->document, std::string(source) + " <document>");
+  if (!issued) return issued.error();
+  return PersistedTopology{.topology = std::move(issued->topology),
+                           .received_from = std::move(stored->received_from),
+                           .received_at = stored->received_at.value_or(issued->issued_at),
+                           .issued = {.bytes = std::move(stored->document),
+                                      .signature = std::move(stored->signature),
+                                      .signed_by = std::move(stored->key)}};
+}
+
+Result<std::string> render_persisted_topology(const PersistedTopology& persisted) {
+  if (persisted.issued.bytes.empty()) return render_topology_xml(persisted);
+  return render_stored_topology(StoredTopology{.document = persisted.issued.bytes,
+                                               .signature = persisted.issued.signature,
+                                               .key = persisted.issued.signed_by,
+                                               .received_at = persisted.received_at,
+                                               .received_from = persisted.received_from});
 }
 
 }  // namespace gatelink

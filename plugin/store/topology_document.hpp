@@ -23,6 +23,9 @@ struct PersistedTopology {
   Topology topology;
   std::string received_from;  ///< gateway it came from (GatewayAddress form); empty: bootstrap
   std::chrono::system_clock::time_point received_at;  ///< stored to the millisecond
+  /// The document the topology was read from, with its signature; empty bytes: a version-1
+  /// file (written before signed topologies), which carries none.
+  IssuedDocument issued;
 
   friend bool operator==(const PersistedTopology&, const PersistedTopology&) = default;
 };
@@ -39,8 +42,8 @@ struct IssuedTopology {
 
 /// The version of the issued document: `<topology version="2" agent=... epoch=...>`.
 inline constexpr unsigned kIssuedTopologyVersion = 2;
-/// Issued documents larger than this are refused before parsing (one is about 2 KiB at most).
-inline constexpr std::size_t kMaxIssuedTopologyBytes = std::size_t{16} * 1024;
+/// Issued documents larger than this are refused before parsing (topology.hpp).
+inline constexpr std::size_t kMaxIssuedTopologyBytes = kMaxIssuedDocumentBytes;
 /// Agent names in documents: as the gateway's store and certificates bound them.
 inline constexpr std::size_t kMaxAgentNameLength = 255;
 

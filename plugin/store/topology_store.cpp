@@ -32,6 +32,7 @@
 
 #include "common/path_join.hpp"
 #include "store/folder_safety.hpp"
+#include "store/stored_topology.hpp"
 #include "xml/strict_xml.hpp"
 
 namespace gatelink {
@@ -76,11 +77,18 @@ Result<std::vector<std::string>> stale_temp_files(const std::string& dir) {
   return stale;
 }
 
-StoredFile read_stored(const std::string& dir, std::string_view name) {
+/// One file of the store; with `accept`, a file that parses but is not accepted counts as
+/// unusable, with the reason.
+StoredFile read_stored(const std::string& dir, std::string_view name,
+                       const TopologyStore::Acceptance& accept = {}) {
   const auto path = join_path(dir, name);
   auto bytes = read_bounded(path);
   if (!bytes) return {{}, bytes.error()};
-  auto parsed = parse_topology_xml(*bytes, path);
+  auto parsed = parse_persisted_topology(*bytes, path);
+  if (parsed && accept) {
+    if (auto refused = accept(*parsed))
+      return {std::move(*bytes), Error{path + ": " + refused->message}};
+  }
   return {std::move(*bytes), std::move(parsed)};
 }
 
@@ -136,9 +144,9 @@ TopologyStore::Inspection TopologyStore::inspect(std::string dir) {
   return found;
 }
 
-Result<TopologyStore::Loaded> TopologyStore::load() const {
-  auto current = read_stored(dir_, kTopologyFileName);
-  auto lkg = read_stored(dir_, kLastKnownGoodFileName);
+Result<TopologyStore::Loaded> TopologyStore::load(const Acceptance& accept) const {
+  auto current = read_stored(dir_, kTopologyFileName, accept);
+  auto lkg = read_stored(dir_, kLastKnownGoodFileName, accept);
   std::optional<PersistedTopology> last_known_good;
   if (lkg.parsed) last_known_good = lkg.parsed.value();
   if (current.parsed) {
@@ -154,24 +162,31 @@ Result<TopologyStore::Loaded> TopologyStore::load() const {
 }
 
 Status TopologyStore::save(const PersistedTopology& persisted) {
-  const auto generation = std::to_string(persisted.topology.generation);
+  const auto generation = to_string(version_of(persisted.topology));
   if (!lock_) {
-    return Error{"refusing to save topology generation " + generation + ": the store of " + dir_ +
+    return Error{"refusing to save topology " + generation + ": the store of " + dir_ +
                  " was only inspected, not opened"};
   }
   for (const auto name : {kTopologyFileName, kLastKnownGoodFileName}) {
     if (auto problem = irregular_file(join_path(dir_, name))) {
-      return Error{"refusing to save topology generation " + generation + ": " + *problem +
+      return Error{"refusing to save topology " + generation + ": " + *problem +
                    "; not replacing it (move it away)"};
     }
   }
   if (auto problem = validate_topology(persisted.topology)) {
-    return Error{"refusing to save topology generation " + generation + ": " + problem->message};
+    return Error{"refusing to save topology " + generation + ": " + problem->message};
   }
-  const auto text = render_topology_xml(persisted);
+  auto rendered = render_persisted_topology(persisted);
+  if (!rendered) {
+    return Error{"refusing to save topology " + generation + ": " + rendered.error().message};
+  }
+  const std::string& text = *rendered;
   // A file this agent cannot read back would be skipped at the next start: check it first.
-  if (auto reread = parse_topology_xml(text, "generation " + generation); !reread) {
+  if (auto reread = parse_persisted_topology(text, generation); !reread) {
     return Error{"refusing to save a topology that would not read back: " + reread.error().message};
+  } else if (!(reread->topology == persisted.topology)) {
+    return Error{"refusing to save topology " + generation +
+                 ": its document does not hold that topology"};
   }
 
   // The newest topology on disk, as load() would return it.
@@ -184,8 +199,8 @@ Status TopologyStore::save(const PersistedTopology& persisted) {
     lkg = read_stored(dir_, kLastKnownGoodFileName);
     if (lkg->parsed) newest = &lkg->parsed.value();
   }
-  // Generations count within one management group: an agent moved to another group starts
-  // over at that group's numbers, and the old group's file is no longer its topology.
+  // Versions count within one management group: an agent moved to another group starts over
+  // at that group's numbers, and the old group's file is no longer its topology.
   if (newest && newest->topology.management_group != persisted.topology.management_group) {
     newest = nullptr;
   }
@@ -194,10 +209,10 @@ Status TopologyStore::save(const PersistedTopology& persisted) {
     if (stored == persisted.topology) {
       if (current.parsed) return Ok{};  // already the current one: nothing to write
       // Only in lkg: rewrite topology.xml below, lkg stays as it is.
-    } else if (persisted.topology.generation <= stored.generation) {
-      return Error{"refusing to save topology generation " + generation + ": generation " +
-                   std::to_string(stored.generation) +
-                   (persisted.topology.generation == stored.generation
+    } else if (version_of(persisted.topology) <= version_of(stored)) {
+      return Error{"refusing to save topology " + generation + ": " +
+                   to_string(version_of(stored)) +
+                   (version_of(persisted.topology) == version_of(stored)
                         ? " is already persisted with other gateways"
                         : " is already persisted and the store never goes back")};
     }
@@ -212,7 +227,7 @@ Status TopologyStore::save(const PersistedTopology& persisted) {
   }
   if (auto written = files_->write_file_atomically(dir_, std::string(kTopologyFileName), text);
       !written) {
-    return Error{"cannot save topology generation " + generation + ": " + written.error().message};
+    return Error{"cannot save topology " + generation + ": " + written.error().message};
   }
   return Ok{};
 }

@@ -4,6 +4,7 @@
 // leaves a complete, valid file and never loses the newest saved one (DESIGN "Topology: push,
 // change, persistence"). Files only: the caller passes times in and does the logging.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,14 +50,21 @@ class TopologyStore {
   /// inspection's store loads like an opened one; its save() refuses.
   static Inspection inspect(std::string dir);
 
-  /// topology.xml if it is valid, else topology.lkg.xml; when neither is, an Error that says
-  /// why each was skipped (missing, unreadable, invalid) and the caller uses its bootstrap list.
-  Result<Loaded> load() const;
+  /// Whether a file that parsed may be used: empty when it may, else why not (its signature,
+  /// its agent, its management group: startup_topology.hpp). May amend what it accepts (the
+  /// key that verified it).
+  using Acceptance = std::function<std::optional<Error>(PersistedTopology&)>;
+
+  /// topology.xml if it is valid (and accepted), else topology.lkg.xml; when neither is, an
+  /// Error that says why each was skipped (missing, unreadable, invalid, not accepted) and the
+  /// caller uses its bootstrap list.
+  Result<Loaded> load(const Acceptance& accept = {}) const;
 
   /// Makes `persisted` the current topology and the previous current one last-known-good.
-  /// Refuses an invalid topology, and a generation lower than or equal to the one load() returns
-  /// (the store never goes back) when that one is of the same management group; saving that
-  /// same topology again is Ok and writes nothing.
+  /// Refuses an invalid topology, and a version (epoch, generation) lower than or equal to the
+  /// one load() returns (the store never goes back) when that one is of the same management
+  /// group; saving that same topology again is Ok and writes nothing. With an issued document
+  /// the file is a <stored-topology> that keeps its bytes and signature (stored_topology.hpp).
   /// On error the files hold what they held before, or `persisted` already. A name of the store
   /// that holds something other than a regular file (a FIFO, a link, a folder) is never replaced.
   Status save(const PersistedTopology& persisted);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <string>
 
 namespace gatelink {
@@ -54,6 +55,25 @@ std::string_view to_string(TopologyOutcome outcome) {
       return "rejected";
   }
   return "unknown";
+}
+
+std::string to_string(TopologyVersion version) {
+  return "epoch " + std::to_string(version.epoch) + " generation " +
+         std::to_string(version.generation);
+}
+
+std::optional<Error> check_issuable(TopologyVersion version) {
+  constexpr auto kReserved = std::numeric_limits<std::uint64_t>::max();
+  if (version.generation == 0) return Error{"generation 0 is reserved for the bootstrap list"};
+  if (version.generation == kReserved) {
+    return Error{"generation " + std::to_string(kReserved) +
+                 " is reserved: nothing could ever follow it (start a new epoch)"};
+  }
+  if (version.epoch == kReserved) {
+    return Error{"epoch " + std::to_string(kReserved) +
+                 " is reserved: nothing could ever follow it"};
+  }
+  return std::nullopt;
 }
 
 std::vector<GatewayAddress> Topology::ordered() const {

@@ -93,10 +93,12 @@ std::string syntax_problem(const tinyxml2::XMLDocument& doc, std::string_view te
   }
 }
 
-/// The document's single root element, which must be `<root_name>`, with nothing around it but
+/// The document's single root element, which must be `<rules.root>` (or `<rules.older_root>`),
+/// with nothing around it but
 /// an XML declaration first, comments and blank text.
 Result<const tinyxml2::XMLElement*> find_root(const tinyxml2::XMLDocument& doc,
-                                              std::string_view source, std::string_view root_name) {
+                                              std::string_view source, const DocumentRules& rules) {
+  const std::string_view root_name = rules.root;
   const auto fail = [&](int line, const std::string& what) { return located(source, line, what); };
   const tinyxml2::XMLElement* root = nullptr;
   for (const auto* node = doc.FirstChild(); node; node = node->NextSibling()) {
@@ -114,7 +116,8 @@ Result<const tinyxml2::XMLElement*> find_root(const tinyxml2::XMLDocument& doc,
         return fail(element->GetLineNum(), "second root element " + tag(echo(element->Name())) +
                                                "; the file holds one " + tag(root_name));
       }
-      if (std::string_view(element->Name()) != root_name) {
+      const std::string_view name = element->Name();
+      if (name != root_name && (rules.older_root.empty() || name != rules.older_root)) {
         return fail(element->GetLineNum(), "root element is " + tag(echo(element->Name())) +
                                                "; expected " + tag(root_name));
       }
@@ -150,7 +153,7 @@ Result<ParsedDocument> parse_strict_document(std::string_view text, std::string_
     return located(source, doc->ErrorLineNum(),
                    "XML syntax error: " + syntax_problem(*doc, text, rules.root));
   }
-  auto root = find_root(*doc, source, rules.root);
+  auto root = find_root(*doc, source, rules);
   if (!root) return root.error();
   return ParsedDocument(std::move(doc), **root);
 }

@@ -22,6 +22,9 @@ namespace gatelink::xml {
 struct DocumentRules {
   std::string_view root;      ///< name of the one root element
   std::size_t max_bytes = 0;  ///< larger texts are refused before parsing
+  /// A second name the root may have: the format an older build wrote and this one still
+  /// reads. The caller looks at root().Name() to tell them apart.
+  std::string_view older_root = {};
 };
 
 /// A document that passed the prologue: the parsed tree (white space kept, entities decoded)

@@ -438,13 +438,12 @@ class Rig {
         gt::run_mg(store_dir(), {"set-parent", "--agent", kAgentName, "--management-group", kGroup,
                                  "--primary", token(target), "--failover", token(other)});
     if (mg.exit_status != 0) throw std::runtime_error("gatelink-mg set-parent failed: " + mg.out);
-    const std::string want =
-        " event=topology-committed generation=" + std::to_string(generation) + " ";
+    const std::string want = " generation=" + std::to_string(generation) + " ";
     const std::string on = " gateway=" + token(target) + " ";
     const auto committed = watcher_->wait_for(
         [&](std::string_view line) {
           if (has(line, " event=topology-handover-failed ")) series.notes.emplace_back(line);
-          return has(line, want) && has(line, on);
+          return has(line, " event=topology-committed ") && has(line, want) && has(line, on);
         },
         t0 + handover_deadline());
     record(series, committed, t0, epoch_ms(wall0));

@@ -101,13 +101,24 @@ gatelink_fuzz_target(codec
   FUZZ_LIBS gatelink_common gatelink_topology Boost::headers
   MAX_LEN 16384 RUNS 30000)
 
-# A pushed topology: decoded, validated and handed to the failover machine. The topology's
-# rules (validate_topology, the address parser) are compiled in with the machine.
+# The management group's keys (signature module) and the time format (status module), which
+# the topology targets compile in: signing_key.cpp needs the private-key permission check.
+get_target_property(_fuzz_status_dir gatelink_status SOURCE_DIR)
+get_target_property(_fuzz_tls_dir gatelink_tls SOURCE_DIR)
+set(_fuzz_topology_extra ${_fuzz_status_dir}/status_time.cpp
+                         ${_fuzz_tls_dir}/key_permissions_posix.cpp)
+
+# A pushed topology: decoded, checked as the endpoint checks it (check_issued, the test key's
+# signature) and handed to the failover machine. The topology's rules, the issued document, its
+# stored form and the signatures are compiled in with the machine. MAX_LEN: the scenario byte and
+# the longest push (a 16 KiB document and its signature).
 gatelink_fuzz_target(topology_push
-  LIBS gatelink_codec gatelink_failover
-  COMPILE_IN gatelink_codec gatelink_failover gatelink_topology
-  FUZZ_LIBS gatelink_common Boost::headers
-  MAX_LEN 8192 RUNS 100000)
+  LIBS gatelink_codec gatelink_failover gatelink_store
+  COMPILE_IN gatelink_codec gatelink_failover gatelink_topology gatelink_xml gatelink_signature
+             "gatelink_store=/(topology_document|stored_topology|topology_trust)\\.cpp$"
+  EXTRA ${_fuzz_topology_extra}
+  FUZZ_LIBS gatelink_common tinyxml2::tinyxml2 OpenSSL::Crypto Boost::headers
+  MAX_LEN 16512 RUNS 30000)
 
 # The agent configuration (config/agent.xml), with the xml and topology modules' rules.
 gatelink_fuzz_target(config
@@ -116,16 +127,16 @@ gatelink_fuzz_target(config
   FUZZ_LIBS gatelink_common tinyxml2::tinyxml2 Boost::headers
   MAX_LEN 16384 RUNS 30000)
 
-# The persisted topology document (topology.xml, the management group's store files): all of
-# the xml module (the strict prologue, and the printer the round trip goes through); of the
-# store, the document; the topology's rules; the time format from the status module.
-get_target_property(_fuzz_status_dir gatelink_status SOURCE_DIR)
+# The persisted topology file (topology.xml: a <stored-topology> or the version-1 document):
+# all of the xml module (the strict prologue, and the printer the round trip goes through), of
+# the store and of the signature module (accept_persisted against the test key); the topology's
+# rules; the time format from the status module.
 gatelink_fuzz_target(topology_xml
   LIBS gatelink_store
-  COMPILE_IN gatelink_xml gatelink_topology "gatelink_store=/topology_document\\.cpp$"
-  EXTRA ${_fuzz_status_dir}/status_time.cpp
-  FUZZ_LIBS gatelink_common tinyxml2::tinyxml2
-  MAX_LEN 8192 RUNS 40000)
+  COMPILE_IN gatelink_xml gatelink_topology gatelink_store gatelink_signature
+  EXTRA ${_fuzz_topology_extra}
+  FUZZ_LIBS gatelink_common tinyxml2::tinyxml2 OpenSSL::Crypto
+  MAX_LEN 8192 RUNS 15000)
 
 # The local status endpoint's request line (agent/status_request.hpp, status_protocol.cpp).
 get_target_property(_fuzz_agent_dir gatelink_status_endpoint SOURCE_DIR)

@@ -3,11 +3,13 @@
 // the top of each *_fuzz.cpp). The seeds come from the product's own samples: the codec's
 // sample of every message (tests/unit/codec_samples.cpp), the sample configuration
 // config/agent.xml and variants of it, configurations as the installer writes them
-// (render_bootstrap_config), rendered topology documents (render_topology_xml) and status
-// requests.
+// (render_bootstrap_config), issued topology documents (render_issued_topology), unsigned and
+// signed with the topology targets' test key (fuzz_trust.hpp), as pushes and as persisted files
+// (render_persisted_topology, and version-1 documents), and status requests.
 //
 //   make_seeds OUT SOURCE_DIR
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -25,7 +27,11 @@
 #include "bootstrap_config.hpp"
 #include "codec/codec.hpp"
 #include "config/agent_config.hpp"
+#include "fuzz/fuzz_trust.hpp"
+#include "signature/signing_key.hpp"
+#include "store/stored_topology.hpp"
 #include "store/topology_document.hpp"
+#include "store/topology_trust.hpp"
 #include "unit/codec_samples.hpp"
 
 namespace {
@@ -86,11 +92,12 @@ Bytes concat(std::initializer_list<Bytes> parts) {
 Bytes text_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
 
 /// The topology of the sample configuration (config/agent.xml), which the push target's
-/// machine starts from.
-Topology sample_topology(std::uint64_t generation) {
+/// machine starts from in fuzz::kEpoch, generation 2.
+Topology sample_topology(std::uint64_t generation, std::uint64_t epoch = fuzz::kEpoch) {
   return Topology{
+      .epoch = epoch,
       .generation = generation,
-      .management_group = "EXAMPLE",
+      .management_group = std::string(fuzz::kManagementGroup),
       .primary = {"gw1.example.test", 5723, ""},
       .failover = {{"gw2.example.test", 5723, ""}, {"127.0.0.1", 15803, "gw3.example.test"}}};
 }
@@ -109,76 +116,204 @@ void codec_seeds(const fs::path& out) {
   corpus.add("every-sample-in-one-stream", {30}, stream);
 }
 
-void topology_push_seeds(const fs::path& out) {
-  Corpus corpus(out, "topology_push");
-  const auto samples = codec::testing::sample_messages();
-  std::size_t n = 0;
-  for (const auto& sample : samples) {
-    if (std::holds_alternative<codec::TopologyPush>(sample)) {
-      corpus.add(numbered(n++, "sample"), {0}, body_of(sample));
+/// kMaxGateways gateways with long names: the longest document a seed has.
+Topology longest_topology(std::uint64_t generation) {
+  Topology t = sample_topology(generation);
+  t.failover.clear();
+  const std::string label(56, 'l');  // the names' first labels at most 63
+  for (std::size_t i = 0; i < kMaxGateways; ++i) {
+    const std::string n = std::to_string(i);
+    GatewayAddress g{"gw" + n + "-" + label + "." + label + ".example.test",
+                     static_cast<std::uint16_t>(5723 + i),
+                     "name" + n + "-" + label + ".example.test"};
+    if (i == 0) {
+      t.primary = {"gw1.example.test", 5723, ""};  // the primary stays: applied at once
+    } else {
+      t.failover.push_back(std::move(g));
     }
   }
-  // Scenario byte: bits 0-1 the gateway in use, bit 2 handovers fail, bit 3 probes fail
-  // (topology_push_fuzz).
-  const auto push = [&](const std::string& name, std::uint8_t scenario, const Topology& t) {
-    corpus.add(name, {scenario}, body_of(codec::make_push(t)));
+  return t;
+}
+
+/// The document the management group issues for `t` (for fuzz::kAgent unless `agent`).
+std::string issued_document(const Topology& t, std::string agent = std::string(fuzz::kAgent)) {
+  auto document = render_issued_topology(IssuedTopology{
+      .agent = std::move(agent),
+      .topology = t,
+      .issued_at = std::chrono::system_clock::time_point(std::chrono::seconds(t.epoch + 3600))});
+  if (!document) {
+    throw std::runtime_error("cannot issue a seed's document: " + document.error().message);
+  }
+  return *document;
+}
+
+/// A key that is not the target's, for signatures that must not verify.
+const signature::SigningKey& other_key() {
+  static const signature::SigningKey key = [] {
+    std::array<std::uint8_t, signature::kPublicKeySize> seed{};
+    seed.fill(0x77);
+    return signature::SigningKey::from_seed(seed).value();
+  }();
+  return key;
+}
+
+void topology_push_seeds(const fs::path& out) {
+  Corpus corpus(out, "topology_push");
+  // Scenario byte: bits 0-1 the gateway in use, bit 2 handovers fail, bit 3 probes fail, bit 4
+  // fuzz::test_key() pinned (topology_push_fuzz).
+  constexpr std::uint8_t kPinned = 16;
+  std::size_t n = 0;
+  for (const auto& sample : codec::testing::sample_messages()) {
+    if (std::holds_alternative<codec::TopologyPush>(sample)) {
+      corpus.add(numbered(n, "sample"), {0}, body_of(sample));
+      corpus.add(numbered(n++, "sample-pinned"), {kPinned}, body_of(sample));
+    }
+  }
+  // A push of `document` for `t`, signed with `key` (none: unsigned), its header `t`'s version.
+  // Meant to pass (`passes`): check_issued accepts it with the scenario's trust.
+  const auto push = [&](const std::string& name, std::uint8_t scenario, const Topology& t,
+                        const signature::SigningKey* key, bool passes = true,
+                        std::optional<std::string> document = std::nullopt) {
+    const std::string bytes = document ? *document : issued_document(t);
+    const codec::TopologyPush message{.epoch = t.epoch,
+                                      .generation = t.generation,
+                                      .document = bytes,
+                                      .signature = key ? key->sign(bytes) : Bytes{}};
+    const auto checked =
+        check_issued(bytes, message.signature, fuzz::trust(scenario & kPinned), fuzz::now(), name);
+    if (static_cast<bool>(checked) != passes) {
+      throw std::runtime_error(
+          "seed " + name +
+          (passes ? " is refused: " + checked.error().message : " is not refused"));
+    }
+    corpus.add(name, {scenario}, body_of(message));
+  };
+  const signature::SigningKey* key = &fuzz::test_key();
+  // Each one unsigned with no key pinned, and signed with the key pinned.
+  const auto both = [&](const std::string& name, std::uint8_t scenario, const Topology& t) {
+    push(name, scenario, t, nullptr);
+    push(name + "-signed", scenario | kPinned, t, key);
   };
   Topology same = sample_topology(4);
   std::swap(same.failover[0], same.failover[1]);
-  push("reordered-failovers", 0, same);
+  both("reordered-failovers", 0, same);
   Topology moved = sample_topology(5);
   std::swap(moved.primary, moved.failover[0]);
-  push("new-primary", 0, moved);
-  push("new-primary-that-fails", 4, moved);
-  push("new-primary-while-on-failover-2", 2, moved);
-  push("new-primary-while-probes-fail", 2 | 8, moved);
+  both("new-primary", 0, moved);
+  both("new-primary-that-fails", 4, moved);
+  both("new-primary-while-on-failover-2", 2, moved);
+  both("new-primary-while-probes-fail", 2 | 8, moved);
   Topology dropped = sample_topology(6);
   dropped.failover.erase(dropped.failover.begin());
-  push("drops-the-gateway-in-use", 1, dropped);
+  both("drops-the-gateway-in-use", 1, dropped);
   Topology fresh = sample_topology(7);
   fresh.primary = {"gw9.example.test", 5723, ""};
-  push("all-new-primary-on-failover-1", 1, fresh);
-  Topology duplicate = sample_topology(8);
-  duplicate.failover.push_back(duplicate.primary);
-  push("duplicate-gateway", 0, duplicate);
+  both("all-new-primary-on-failover-1", 1, fresh);
+  both("longest", 0, longest_topology(8));
+  both("longest-on-failover-2", 2, longest_topology(9));
+  // A new epoch starts generations again; an older one is not followed.
+  both("new-epoch", 0, sample_topology(1, fuzz::kNewEpoch));
+  Topology moved_epoch = moved;
+  moved_epoch.epoch = fuzz::kNewEpoch;
+  moved_epoch.generation = 1;
+  both("new-epoch-new-primary", 0, moved_epoch);
+  both("new-epoch-new-primary-on-failover-1", 1 | 8, moved_epoch);
+  both("older-epoch", 0, sample_topology(99, fuzz::kEpoch - 1));
+  // Not newer than the topology in use (generation 2): the same one, another, an older one.
+  both("same-as-in-use", 0, sample_topology(2));
+  Topology same_version = same;
+  same_version.generation = 2;
+  both("same-version-as-in-use", 0, same_version);
+  both("older-generation", 0, sample_topology(1));
+  // Refused before the machine hears of it.
+  push("signed-not-pinned", 0, moved, key);
+  push("unsigned-pinned", kPinned, moved, nullptr, false);
+  push("other-key", kPinned, moved, &other_key(), false);
+  // Two days ahead of the target's clock: believed only when signed.
+  const auto now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(fuzz::now().time_since_epoch()).count();
+  const Topology future = sample_topology(1, static_cast<std::uint64_t>(now_s) + 2 * 86'400);
+  push("future-epoch-unsigned", 0, future, nullptr, false);
+  push("future-epoch-signed", kPinned, future, key);
   Topology other_group = sample_topology(9);
   other_group.management_group = "OTHER";
-  push("other-management-group", 0, other_group);
-  push("generation-0", 0, sample_topology(0));
-  push("same-as-in-use", 0, sample_topology(0));
+  push("other-management-group", kPinned, other_group, key, false);
+  push("other-agent", kPinned, moved, key, false, issued_document(moved, "web02.example.test"));
+  const std::string doc = issued_document(moved);
+  // The header names another version than the document: check_issued takes it, on_push not.
+  Topology header = moved;
+  header.generation = 6;
+  push("header-mismatch", kPinned, header, key, true, doc);
 }
 
-std::string accepted_document(const std::string& seed, std::string text) {
-  const auto parsed = parse_topology_xml(text, seed);
+/// `file` as the agent writes it, which parse_persisted_topology must read.
+std::string persisted_file(const std::string& seed, const PersistedTopology& file) {
+  auto text = render_persisted_topology(file);
+  if (!text) throw std::runtime_error("seed " + seed + ": " + text.error().message);
+  const auto parsed = parse_persisted_topology(*text, seed);
   must_accept(seed, parsed ? std::nullopt : std::optional(parsed.error()));
-  return text;
+  return *text;
+}
+
+/// The stored file of `t`'s document, signed with `key` (none: unsigned).
+PersistedTopology stored(const Topology& t, const signature::SigningKey* key,
+                         std::string agent = std::string(fuzz::kAgent)) {
+  PersistedTopology file{.topology = t,
+                         .received_from = "gw1.example.test:5723",
+                         .received_at = fuzz::now() - std::chrono::milliseconds(1234)};
+  file.issued.bytes = issued_document(t, std::move(agent));
+  if (key) {
+    file.issued.signature = key->sign(file.issued.bytes);
+    file.issued.signed_by = key->public_key().fingerprint();
+  }
+  return file;
 }
 
 void topology_xml_seeds(const fs::path& out) {
   Corpus corpus(out, "topology_xml");
   const auto received_at =
       std::chrono::system_clock::time_point(std::chrono::milliseconds(1714564800123));
-  std::size_t n = 0;
-  for (const auto& sample : codec::testing::sample_messages()) {
-    if (const auto* push = std::get_if<codec::TopologyPush>(&sample)) {
-      const PersistedTopology persisted{codec::to_topology(*push), "gw1.example.test:5723",
-                                        received_at};
-      // The codec's samples include topologies that validate_topology refuses: seeds too.
-      if (validate_topology(persisted.topology)) {
-        corpus.add(numbered(n++, "refused"), render_topology_xml(persisted));
-      } else {
-        const std::string name = numbered(n++, "pushed");
-        corpus.add(name, accepted_document(name, render_topology_xml(persisted)));
-      }
-    }
-  }
-  corpus.add("bootstrap",
-             accepted_document("bootstrap", render_topology_xml({sample_topology(0), "", {}})));
-  PersistedTopology ipv6{sample_topology(12), "gw3.example.test@127.0.0.1:15803", received_at};
+  // <stored-topology> files, as the agent writes them from a push (received-at and -from)...
+  const auto add = [&](const std::string& name, const PersistedTopology& file) {
+    corpus.add(name, persisted_file(name, file));
+  };
+  const signature::SigningKey* key = &fuzz::test_key();
+  add("stored-signed", stored(sample_topology(3), key));
+  add("stored-unsigned", stored(sample_topology(3), nullptr));
+  Topology moved = sample_topology(5, fuzz::kNewEpoch);
+  std::swap(moved.primary, moved.failover[0]);
+  add("stored-signed-new-epoch", stored(moved, key));
+  add("stored-signed-longest", stored(longest_topology(8), key));
+  add("stored-other-key", stored(sample_topology(4), &other_key()));
+  add("stored-other-agent", stored(sample_topology(4), key, "web02.example.test"));
+  Topology other_group = sample_topology(4);
+  other_group.management_group = "OTHER";
+  add("stored-other-management-group", stored(other_group, key));
+  // ... and as the management group's store keeps them (no received-at nor -from).
+  PersistedTopology bare = stored(sample_topology(6), key);
+  bare.received_from.clear();
+  const std::string bare_name = "stored-as-the-management-group-keeps-it";
+  StoredTopology group_file{.document = bare.issued.bytes,
+                            .signature = bare.issued.signature,
+                            .key = bare.issued.signed_by};
+  auto group_text = render_stored_topology(group_file);
+  if (!group_text) throw std::runtime_error(group_text.error().message);
+  corpus.add(bare_name,
+             persisted_file(bare_name, parse_persisted_topology(*group_text, bare_name).value()));
+  corpus.add(bare_name + "-as-written", *group_text);
+
+  // Version-1 <topology> documents, written before signed topologies.
+  corpus.add("v1-bootstrap", persisted_file("v1-bootstrap", {sample_topology(0, 0), "", {}}));
+  corpus.add("v1-pushed", persisted_file("v1-pushed", {sample_topology(7, 0),
+                                                       "gw1.example.test:5723", received_at}));
+  PersistedTopology ipv6{sample_topology(12, 0), "gw3.example.test@127.0.0.1:15803", received_at};
   ipv6.topology.failover.push_back({"::1", 15804, "gw4.example.test"});
   ipv6.topology.management_group = "A&B<'\">";
-  corpus.add("ipv6-and-xml-specials",
-             accepted_document("ipv6-and-xml-specials", render_topology_xml(ipv6)));
+  corpus.add("v1-ipv6-and-xml-specials", persisted_file("v1-ipv6-and-xml-specials", ipv6));
+  Topology longest = longest_topology(13);
+  longest.epoch = 0;
+  corpus.add("v1-longest",
+             persisted_file("v1-longest", {longest, "gw1.example.test:5723", received_at}));
 }
 
 /// Writes a configuration seed that the parser accepts.

@@ -213,7 +213,7 @@ TEST_F(GatelinkctlTest, every_state_reads_at_a_glance_and_exits_by_connected) {
   backoff.gateways[2].last_error = "connect-timeout";
   StatusSnapshot pending = connected_snapshot(now);
   pending.topology.pending = PendingTopologyStatus{
-      9, "gw9.example.test@127.0.0.1:15809", {}, now - seconds{5}, "connect-refused", ""};
+      0, 9, "gw9.example.test@127.0.0.1:15809", {}, now - seconds{5}, "connect-refused", ""};
   StatusSnapshot damped = connected_snapshot(now);
   damped.failback = {120000, 30000};
   const std::vector<Case> cases = {
@@ -266,11 +266,11 @@ TEST_F(GatelinkctlTest, topology_shows_in_use_pending_and_last_known_good) {
   snapshot.topology.received_from = "gw1.example.test@127.0.0.1:15801";
   snapshot.topology.received_at = system_clock::now() - minutes{5};
   snapshot.topology.pending = PendingTopologyStatus{
-      8, "gw9.example.test@127.0.0.1:15809", {"gw1.example.test@127.0.0.1:15801"},
+      0, 8, "gw9.example.test@127.0.0.1:15809", {"gw1.example.test@127.0.0.1:15801"},
       system_clock::now(), "connect-refused", "gw1.example.test@127.0.0.1:15801"};
   snapshot.topology.last_known_good = 6;
   snapshot.topology.last_known_good_topology = StoredTopologyStatus{
-      6, "gw2.example.test@127.0.0.1:15802", {}, "gw2.example.test@127.0.0.1:15802", std::nullopt};
+      0, 6, "gw2.example.test@127.0.0.1:15802", {}, "gw2.example.test@127.0.0.1:15802", std::nullopt};
   set_snapshot(snapshot);
   ASSERT_TRUE(open_endpoint().ok());
   const ProcessResult text = ctl({"--socket", socket_path(), "topology"});

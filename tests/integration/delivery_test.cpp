@@ -1,7 +1,8 @@
 // Topology delivery end to end: gatelink-mg writes the store, a real gatelink-gateway --store
 // pushes to a real agent over real TLS on 127.0.0.1, after its hello and, without a restart,
-// when the store changes while it is connected. What the agent does with a push is its side's
-// business: these tests look at what the gateway pushed and that the agent answered.
+// when the store changes while it is connected: signed entries, new epochs and key rotation
+// included, and entries of older builds never pushed. What the agent does with a push is its
+// side's business: these tests look at what the gateway pushed and that the agent answered.
 
 #include <gtest/gtest.h>
 
@@ -26,14 +27,20 @@ class TopologyDelivery : public ::testing::Test {
   }
   /// gatelink-mg set-parent for the test's agent; must succeed.
   void set_parent(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {(bin_dir() / "gatelink-mg").string(),
-                                     "--store",
-                                     store_.string(),
-                                     "set-parent",
-                                     "--agent",
-                                     kAgent};
+    std::vector<std::string> argv = {"set-parent", "--agent", kAgent};
     argv.insert(argv.end(), args.begin(), args.end());
-    const auto r = run_program(argv);
+    mg(argv);
+  }
+  /// gatelink-mg --store STORE ARGS...; must succeed.
+  void mg(const std::vector<std::string>& args) const {
+    const auto r = run_mg(store_, args);
+    ASSERT_EQ(r.exit_status, 0) << r.out;
+  }
+  /// gatelink-mg keygen: the private key `name`.key and its public half `name`.pub in the
+  /// test's folder.
+  void keygen(const std::string& name) const {
+    const auto r = run_program({(bin_dir() / "gatelink-mg").string(), "keygen", "--out",
+                                (dir_ / (name + ".key")).string()});
     ASSERT_EQ(r.exit_status, 0) << r.out;
   }
   std::unique_ptr<Process> start_agent_on(const GatewayProcess& gateway) const {
@@ -62,18 +69,81 @@ TEST_F(TopologyDelivery, pushed_after_hello_and_again_when_the_store_changes) {
   auto agent = start_agent_on(gw1);
 
   const std::string pushed = std::string("event=topology-pushed agent=") + kAgent;
-  ASSERT_TRUE(logged(gw1, pushed + " generation=1 reason=hello"))
+  // No store.xml: epoch 0, unsigned.
+  ASSERT_TRUE(logged(gw1, pushed + " epoch=0 generation=1 signed=false reason=hello"))
       << gw1.process->log() << agent->log();
-  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent + " generation=1"))
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent +
+                              " epoch=0 generation=1 outcome=applied"))
       << gw1.process->log() << agent->log();
 
   // While the agent is connected: delivered by the gateway's poll, no restart.
   set_parent({"--primary", primary, "--failover", "gw2.example.test@127.0.0.1:1"});
-  ASSERT_TRUE(logged(gw1, pushed + " generation=2 reason=store-changed"))
+  ASSERT_TRUE(logged(gw1, pushed + " epoch=0 generation=2 signed=false reason=store-changed"))
       << gw1.process->log() << agent->log();
-  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent + " generation=2"))
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent +
+                              " epoch=0 generation=2 outcome=applied"))
       << gw1.process->log() << agent->log();
-  EXPECT_EQ(count(gw1.process->log(), pushed + " generation=1 "), 1u) << gw1.process->log();
+  EXPECT_EQ(count(gw1.process->log(), pushed + " epoch=0 generation=1 "), 1u) << gw1.process->log();
+}
+
+TEST_F(TopologyDelivery, signed_entries_new_epochs_and_a_key_rotation_reach_the_agent) {
+  keygen("old");
+  keygen("new");
+  mg({"init", "--management-group", "TEST", "--signing-key", (dir_ / "old.key").string(), "--epoch",
+      "1000"});
+  auto gw1 = start_gateway_with_store();
+  const auto primary = "gw1.example.test@" + gw1.address;
+  set_parent({"--primary", primary});
+  AgentSetup setup;
+  setup.name = kAgent;
+  setup.gateways = {{gw1.address, gw1.name}};
+  // Both keys pinned, as for a rotation: the old one signs until new-epoch switches.
+  setup.management_group_keys = {(dir_ / "old.pub").string(), (dir_ / "new.pub").string()};
+  auto agent = start_agent(dir_, write_agent_config(dir_, setup));
+
+  const std::string pushed = std::string("event=topology-pushed agent=") + kAgent;
+  const std::string acked = std::string("event=topology-ack agent=") + kAgent;
+  ASSERT_TRUE(logged(gw1, pushed + " epoch=1000 generation=1 signed=true reason=hello"))
+      << gw1.process->log() << agent->log();
+  ASSERT_TRUE(logged(gw1, acked + " epoch=1000 generation=1 outcome=applied"))
+      << gw1.process->log() << agent->log();
+
+  // A new epoch, signed with the new key, restarts generations: the agent takes (2000, 1) over
+  // (1000, 2).
+  set_parent({"--primary", primary, "--failover", "gw2.example.test@127.0.0.1:1"});
+  ASSERT_TRUE(logged(gw1, acked + " epoch=1000 generation=2 outcome=applied"))
+      << gw1.process->log() << agent->log();
+  mg({"new-epoch", "--signing-key", (dir_ / "new.key").string(), "--epoch", "2000"});
+  ASSERT_TRUE(logged(gw1, pushed + " epoch=2000 generation=1 signed=true reason=store-changed"))
+      << gw1.process->log() << agent->log();
+  ASSERT_TRUE(logged(gw1, acked + " epoch=2000 generation=1 outcome=applied"))
+      << gw1.process->log() << agent->log();
+}
+
+TEST_F(TopologyDelivery, a_legacy_entry_is_logged_once_and_never_pushed) {
+  // As a gatelink-mg before signed topologies wrote it: no issued document to relay.
+  const auto file = store_ / "agents" / (std::string(kAgent) + ".xml");
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<topology version=\"1\" management-group=\"TEST\" generation=\"7\" "
+                         "received-at=\"2026-11-25T16:15:16.123Z\">\n"
+                         "  <primary address=\"127.0.0.1:1\"/>\n"
+                         "</topology>\n";
+  auto gw1 = start_gateway_with_store();
+  auto agent = start_agent_on(gw1);
+  ASSERT_TRUE(logged(gw1, std::string("event=store-error agent=") + kAgent + " error=\"" +
+                              file.string() + " has no issued document (written by an older " +
+                              "gatelink-mg): run gatelink-mg new-epoch to re-issue it\""))
+      << gw1.process->log() << agent->log();
+
+  // Issued again (no store.xml: epoch 0, its generations go on), it is delivered.
+  set_parent({"--primary", "gw1.example.test@" + gw1.address});
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent +
+                              " epoch=0 generation=8 outcome=applied"))
+      << gw1.process->log() << agent->log();
+  const auto log = gw1.process->log();
+  EXPECT_EQ(count(log, "event=store-error"), 1u) << log;
+  EXPECT_EQ(count(log, "event=topology-pushed"), 1u) << log;
 }
 
 TEST_F(TopologyDelivery, with_a_key_pinned_an_unsigned_push_is_refused_and_nothing_changes) {
@@ -92,7 +162,7 @@ TEST_F(TopologyDelivery, with_a_key_pinned_an_unsigned_push_is_refused_and_nothi
   auto agent = start_agent(dir_, write_agent_config(dir_, setup));
 
   ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent +
-                              " generation=1 outcome=rejected message=\"unsigned: "))
+                              " epoch=0 generation=1 outcome=rejected message=\"unsigned: "))
       << gw1.process->log() << agent->log();
   EXPECT_TRUE(wait_until(
       [&] {
@@ -128,7 +198,7 @@ TEST_F(TopologyDelivery, corrupt_store_file_is_logged_once_and_nothing_is_pushed
   fs::remove(file);
   set_parent({"--management-group", "TEST", "--primary", primary});
   ASSERT_TRUE(logged(gw1, std::string("event=topology-pushed agent=") + kAgent +
-                              " generation=1 reason=store-changed"))
+                              " epoch=0 generation=1 signed=false reason=store-changed"))
       << gw1.process->log();
   const auto log = gw1.process->log();
   EXPECT_EQ(count(log, "event=store-error"), 1u) << log;
@@ -146,16 +216,18 @@ TEST_F(TopologyDelivery, pending_push_is_not_repeated_but_follows_a_reconnect) {
   set_parent({"--management-group", "TEST", "--primary", "gw2.example.test@127.0.0.1:1",
               "--failover", "gw1.example.test@" + gw1.address});
   const std::string pushed =
-      std::string("event=topology-pushed agent=") + kAgent + " generation=1 ";
+      std::string("event=topology-pushed agent=") + kAgent + " epoch=0 generation=1 signed=false ";
   ASSERT_TRUE(logged(gw1, pushed + "reason=store-changed")) << gw1.process->log();
-  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent + " generation=1"))
+  ASSERT_TRUE(logged(gw1, std::string("event=topology-ack agent=") + kAgent +
+                              " epoch=0 generation=1 outcome=pending"))
       << gw1.process->log() << agent->log();
 
   // The same generation written again (a new inode): read again, not pushed again.
   const auto file = store_ / "agents" / (std::string(kAgent) + ".xml");
   fs::copy_file(file, dir_ / "again.xml");
   fs::rename(dir_ / "again.xml", file);
-  const std::string read = std::string("event=store-read agent=") + kAgent + " generation=1";
+  const std::string read =
+      std::string("event=store-read agent=") + kAgent + " epoch=0 generation=1";
   ASSERT_TRUE(wait_until([&] { return count(gw1.process->log(), read) >= 2; }, 10s))
       << gw1.process->log();
   EXPECT_EQ(count(gw1.process->log(), pushed), 1u) << gw1.process->log();

@@ -25,6 +25,7 @@
 #include "fixtures/fake_gateway.hpp"
 #include "fixtures/fault_proxy.hpp"
 #include "integration/harness.hpp"
+#include "integration/issued_push.hpp"
 
 namespace gatelink::test {
 namespace {
@@ -496,11 +497,11 @@ TEST(FakeGateway, scripted_answers_and_messages_reach_the_real_agent) {
   EXPECT_TRUE(any_line_has(agent.log(), {"event=goodbye", "reason=maintenance"})) << agent.log();
 
   // A pushed topology (same primary: it applies at once) is acknowledged on that connection.
-  codec::TopologyPush push{
+  const Topology topology{
       .generation = 1,
       .management_group = "TEST",
       .primary = {.host = "127.0.0.1", .port = gateway.port(), .server_name = "gw1.example.test"}};
-  ASSERT_TRUE(gateway.send(1, push));
+  ASSERT_TRUE(gateway.send(1, issued_push("agent1.example.test", topology)));
   ASSERT_TRUE(gateway.wait(
       [](const auto& records) {
         for (const auto& r : records[1].received) {

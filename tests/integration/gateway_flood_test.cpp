@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec/message.hpp"
 #include "fixtures/tcp_flood.hpp"
 #include "integration/harness.hpp"
 
@@ -55,7 +56,7 @@ constexpr std::uint8_t kHelloType = 1;
 std::vector<std::uint8_t> frame_header(std::uint8_t type, std::uint32_t body_size) {
   return {'G',
           'L',
-          1,
+          codec::kProtocolVersion,
           type,
           static_cast<std::uint8_t>(body_size >> 24),
           static_cast<std::uint8_t>(body_size >> 16),

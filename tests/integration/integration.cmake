@@ -5,6 +5,14 @@ gatelink_test_build_defaults(gatelink_test_harness)
 target_include_directories(gatelink_test_harness PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(gatelink_test_harness PUBLIC nlohmann_json::nlohmann_json)
 
+# Topology pushes as a management group issues them, for tests that play the gateway.
+add_library(gatelink_test_issued STATIC integration/issued_push.cpp)
+gatelink_target_defaults(gatelink_test_issued)
+gatelink_test_build_defaults(gatelink_test_issued)
+target_include_directories(gatelink_test_issued PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(gatelink_test_issued PUBLIC gatelink_codec gatelink_signature
+                                           PRIVATE gatelink_store)
+
 gatelink_test(integration_tests PKI TIMEOUT 300
   SOURCES integration/agent_connect_test.cpp integration/trust_test.cpp
   LIBS gatelink_test_harness

@@ -1,15 +1,19 @@
-// gatelink-mg as an admin runs it: set-parent and get-parent, their output and exit codes, and
-// the store left byte for byte as it was by every command it refuses.
+// gatelink-mg as an admin runs it: init, set-parent, get-parent, new-epoch and keygen, their
+// output and exit codes, signed entries, and the store left byte for byte as it was by every
+// command it refuses.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "integration/harness.hpp"
 #include "signature/public_key.hpp"
 #include "signature/signing_key.hpp"
+#include "store/stored_topology.hpp"
 #include "unit/registry_tree_snapshot.hpp"
 
 namespace gatelink::test {
@@ -43,6 +47,31 @@ class MgCli : public ::testing::Test {
     EXPECT_EQ(tree_snapshot(store_), before);
   }
 
+  /// gatelink-mg keygen --out `key`, which must succeed; the public key it wrote beside it.
+  signature::PublicKey keygen(const fs::path& key) const {
+    const auto r =
+        run_program({(bin_dir() / "gatelink-mg").string(), "keygen", "--out", key.string()});
+    EXPECT_EQ(r.exit_status, 0) << r.out;
+    auto pub = signature::PublicKey::load(fs::path(key).replace_extension(".pub").string());
+    EXPECT_TRUE(pub.ok()) << pub.error().message;
+    return *pub;
+  }
+  /// get-parent --json of the agent, which must succeed.
+  nlohmann::json get_json(const std::string& agent = "web01.example.test") const {
+    const auto r = mg({"get-parent", "--agent", agent, "--json"});
+    EXPECT_EQ(r.exit_status, 0) << r.out;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  /// The agent's entry file, parsed.
+  StoredTopology entry_file(const std::string& agent = "web01.example.test") const {
+    const auto path = store_ / "agents" / (agent + ".xml");
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = parse_stored_topology(text, path.string());
+    EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+    return parsed.ok() ? *parsed : StoredTopology{};
+  }
+
   TempDir dir_;
   fs::path store_ = dir_ / "store";
 };
@@ -52,7 +81,7 @@ TEST_F(MgCli, set_parent_writes_generation_one_and_prints_it) {
       set_parent({"--management-group", "EXAMPLE", "--primary", "gw1.example.test@127.0.0.1:15801",
                   "--failover", "127.0.0.1:15803,gw2.example.test", "--failover", "gw4:6000"});
   ASSERT_EQ(r.exit_status, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("wrote generation 1 for agent web01.example.test"));
+  EXPECT_THAT(r.out, HasSubstr("wrote epoch 0 generation 1 for agent web01.example.test"));
   EXPECT_THAT(r.out, HasSubstr("primary           gw1.example.test@127.0.0.1:15801\n"
                                "failover 1        127.0.0.1:15803\n"
                                "failover 2        gw2.example.test:5723\n"
@@ -82,13 +111,17 @@ TEST_F(MgCli, get_parent_json_holds_the_stored_topology) {
   EXPECT_EQ(json["generation"], 1);
   EXPECT_EQ(json["primary"], "gw1.example.test@127.0.0.1:15801");
   EXPECT_EQ(json["failover"], nlohmann::json::array({"gw2:5723", "gw3:7"}));
-  EXPECT_TRUE(json["written_at"].is_string());
+  EXPECT_EQ(json["epoch"], 0);
+  EXPECT_TRUE(json["issued_at"].is_string());
+  EXPECT_TRUE(json["signed_by"].is_null());
+  EXPECT_EQ(json["legacy"], false);
   EXPECT_EQ(json["file"], (store_ / "agents" / "web01.example.test.xml").string());
 
   const auto text = mg({"get-parent", "--agent", "web01.example.test"});
   ASSERT_EQ(text.exit_status, 0) << text.out;
   EXPECT_THAT(text.out, HasSubstr("failover 2        gw3:7\n"));
-  EXPECT_THAT(text.out, HasSubstr("written-at        "));
+  EXPECT_THAT(text.out, HasSubstr("issued-at         "));
+  EXPECT_THAT(text.out, HasSubstr("signed-by         unsigned\n"));
 }
 
 TEST_F(MgCli, get_parent_of_an_unknown_agent_exits_1) {
@@ -182,6 +215,8 @@ TEST_F(MgCli, keygen_writes_a_private_key_only_its_owner_reads_and_its_public_ha
   EXPECT_THAT(r.out, HasSubstr("fingerprint   " + pinned->fingerprint() + "\n"));
   EXPECT_THAT(r.out, HasSubstr("<management-group-keys><key file=\"/etc/gatelink/mg.pub\"/>"
                                "</management-group-keys>"));
+  EXPECT_THAT(r.out, HasSubstr("gatelink-mg --store DIR init --management-group MG --signing-key " +
+                               key.string()));
 
   // A second keygen never replaces a key silently.
   const auto again =
@@ -197,6 +232,138 @@ TEST_F(MgCli, keygen_writes_a_private_key_only_its_owner_reads_and_its_public_ha
   auto replaced = signature::PublicKey::load(pub.string());
   ASSERT_TRUE(replaced.ok());
   EXPECT_NE(*replaced, *pinned);
+}
+
+TEST_F(MgCli, init_with_a_signing_key_signs_every_entry) {
+  const auto key = dir_ / "mg.key";
+  const auto pub = keygen(key);
+  // A relative --signing-key is kept as an absolute path: later commands run from anywhere.
+  const auto relative = fs::relative(key, fs::current_path()).string();
+  const auto r =
+      mg({"init", "--management-group", "EXAMPLE", "--signing-key", relative, "--epoch", "4000"});
+  ASSERT_EQ(r.exit_status, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("epoch        4000\n"));
+  EXPECT_THAT(r.out, HasSubstr("signing-key  " + key.string() + "\n"));
+
+  const auto set = set_parent({"--primary", "gw1", "--failover", "gw2"});
+  ASSERT_EQ(set.exit_status, 0) << set.out;
+  EXPECT_THAT(set.out, HasSubstr("wrote epoch 4000 generation 1 for agent web01.example.test"));
+  EXPECT_THAT(set.out, HasSubstr("signed-by         " + pub.fingerprint() + "\n"));
+  const auto stored = entry_file();
+  EXPECT_EQ(stored.key, pub.fingerprint());
+  EXPECT_TRUE(pub.verifies(stored.document, stored.signature));
+
+  const auto json = get_json();
+  EXPECT_EQ(json["epoch"], 4000);
+  EXPECT_EQ(json["generation"], 1);
+  EXPECT_EQ(json["signed_by"], pub.fingerprint());
+  EXPECT_EQ(json["legacy"], false);
+}
+
+TEST_F(MgCli, init_takes_the_unix_time_as_its_first_epoch) {
+  const auto seconds = [] {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  };
+  const auto before = seconds();
+  ASSERT_EQ(mg({"init", "--management-group", "EXAMPLE"}).exit_status, 0);
+  const auto after = seconds();
+  ASSERT_EQ(set_parent({"--primary", "gw1"}).exit_status, 0);
+  const auto epoch = get_json()["epoch"].get<std::uint64_t>();
+  EXPECT_GE(epoch, before);
+  EXPECT_LE(epoch, after);
+  EXPECT_TRUE(get_json()["signed_by"].is_null());
+}
+
+TEST_F(MgCli, init_refusals_leave_the_store_unchanged) {
+  const auto key = dir_ / "mg.key";
+  keygen(key);
+  expect_refused({"init", "--management-group", "EXAMPLE", "--epoch", "0"}, "epoch 0");
+  expect_refused({"init", "--management-group", "EXAMPLE", "--epoch", "18446744073709551615"},
+                 "is reserved");
+  expect_refused({"init", "--management-group", "EXAMPLE", "--epoch", "x"}, "--epoch");
+  expect_refused(
+      {"init", "--management-group", "EXAMPLE", "--signing-key", (dir_ / "none.key").string()},
+      "none.key");
+  fs::permissions(key, fs::perms::others_read, fs::perm_options::add);
+  expect_refused({"init", "--management-group", "EXAMPLE", "--signing-key", key.string()},
+                 key.string());
+  EXPECT_TRUE(fs::is_empty(store_));
+}
+
+TEST_F(MgCli, new_epoch_rotates_the_key_and_issues_every_agent_again) {
+  const auto old_key = dir_ / "old.key";
+  const auto new_key = dir_ / "new.key";
+  const auto old_pub = keygen(old_key);
+  const auto new_pub = keygen(new_key);
+  ASSERT_EQ(mg({"init", "--management-group", "EXAMPLE", "--signing-key", old_key.string(),
+                "--epoch", "4000"})
+                .exit_status,
+            0);
+  ASSERT_EQ(set_parent({"--primary", "gw1"}).exit_status, 0);
+  ASSERT_EQ(set_parent({"--primary", "gw2", "--failover", "gw1"}).exit_status, 0);
+  ASSERT_EQ(mg({"set-parent", "--agent", "web02", "--primary", "gw3"}).exit_status, 0);
+
+  expect_refused({"new-epoch", "--epoch", "4000"}, "epoch 4000 is not greater than");
+  expect_refused({"new-epoch", "--epoch", "3999"}, "is not greater than the store's epoch 4000");
+  expect_refused({"new-epoch", "--signing-key", (dir_ / "none.key").string()}, "none.key");
+
+  const auto r = mg({"new-epoch", "--signing-key", new_key.string(), "--epoch", "5000"});
+  ASSERT_EQ(r.exit_status, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("began epoch 5000"));
+  EXPECT_THAT(r.out, HasSubstr("signing-key  " + new_key.string() + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("signed-by    " + new_pub.fingerprint() + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("re-issued    2 agent(s)\n"));
+  for (const std::string agent : {"web01.example.test", "web02"}) {
+    const auto json = get_json(agent);
+    EXPECT_EQ(json["epoch"], 5000) << agent;
+    EXPECT_EQ(json["generation"], 1) << agent;
+    EXPECT_EQ(json["signed_by"], new_pub.fingerprint()) << agent;
+    const auto stored = entry_file(agent);
+    EXPECT_TRUE(new_pub.verifies(stored.document, stored.signature)) << agent;
+    EXPECT_FALSE(old_pub.verifies(stored.document, stored.signature)) << agent;
+  }
+  EXPECT_EQ(get_json()["primary"], "gw2:5723");
+  EXPECT_EQ(get_json()["failover"], nlohmann::json::array({"gw1:5723"}));
+  const auto next = set_parent({"--primary", "gw1"});
+  ASSERT_EQ(next.exit_status, 0) << next.out;
+  EXPECT_THAT(next.out, HasSubstr("wrote epoch 5000 generation 2"));
+}
+
+TEST_F(MgCli, new_epoch_needs_store_xml) {
+  ASSERT_EQ(set_parent({"--management-group", "EXAMPLE", "--primary", "gw1"}).exit_status, 0);
+  expect_refused({"new-epoch"}, "has no store.xml");
+}
+
+TEST_F(MgCli, a_legacy_entry_is_shown_and_issued_again_by_new_epoch) {
+  fs::create_directories(store_ / "agents");
+  std::ofstream(store_ / "agents" / "web01.example.test.xml")
+      << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<topology version=\"1\" management-group=\"EXAMPLE\" generation=\"7\" "
+         "received-at=\"2026-11-25T16:15:16.123Z\">\n"
+         "  <primary address=\"gw1:5723\"/>\n"
+         "</topology>\n";
+  const auto text = mg({"get-parent", "--agent", "web01.example.test"});
+  ASSERT_EQ(text.exit_status, 0) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("epoch             0\n"
+                                  "generation        7\n"));
+  EXPECT_THAT(text.out, HasSubstr("issued-at         2026-11-25T16:15:16.123Z\n"));
+  EXPECT_THAT(text.out, HasSubstr("signed-by         none: written by an older gatelink-mg"));
+  auto json = get_json();
+  EXPECT_EQ(json["legacy"], true);
+  EXPECT_TRUE(json["signed_by"].is_null());
+
+  ASSERT_EQ(mg({"init", "--management-group", "EXAMPLE", "--epoch", "4000"}).exit_status, 0);
+  const auto r = mg({"new-epoch"});
+  ASSERT_EQ(r.exit_status, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("signed-by    unsigned\n"));
+  EXPECT_THAT(r.out, HasSubstr("re-issued    1 agent(s)\n"));
+  json = get_json();
+  EXPECT_EQ(json["legacy"], false);
+  EXPECT_EQ(json["generation"], 1);
+  EXPECT_GT(json["epoch"].get<std::uint64_t>(), 4000u);
+  EXPECT_EQ(json["primary"], "gw1:5723");
 }
 
 TEST_F(MgCli, help_and_version_exit_0) {

@@ -10,6 +10,7 @@
 
 #include "fixtures/fake_gateway.hpp"
 #include "integration/harness.hpp"
+#include "integration/issued_push.hpp"
 
 namespace gatelink::test {
 namespace {
@@ -93,15 +94,23 @@ TEST(PeerStrings, a_pushed_host_with_control_characters_is_rejected_and_logged_e
   FakeGateway gateway;
   Agent agent(gateway.address());
   ASSERT_TRUE(gateway.wait_heartbeats(0, 1, kWait)) << agent.log();
-  codec::TopologyPush push{.generation = 1,
-                           .management_group = "TEST",
-                           .primary = GatewayAddress{.host = kForged, .port = 5723},
-                           .failover = {}};
-  ASSERT_TRUE(gateway.send(0, push));
+  // By hand: no management group would issue this. Character references put the control
+  // characters into the attribute's value as the parser reads it.
+  std::string host;
+  for (const unsigned char c : kForged) {
+    host += (c < 0x20 || c == '&' || c == '<' || c == '"') ? "&#" + std::to_string(c) + ";"
+                                                           : std::string(1, static_cast<char>(c));
+  }
+  const std::string document =
+      "<topology version=\"2\" agent=\"agent1.example.test\" management-group=\"TEST\" "
+      "epoch=\"1\" generation=\"1\" issued-at=\"2026-12-01T00:00:00.000Z\"><primary address=\"" +
+      host + ":5723\"/></topology>";
+  ASSERT_TRUE(gateway.send(0, raw_push(document, 1, 1)));
   ASSERT_TRUE(wait_until([&] { return any_line_has(agent.log(), {"event=topology-rejected"}); },
                          kWait))
       << agent.log();
-  EXPECT_TRUE(any_line_has(agent.log(), {"event=topology-received", "primary=\"[evil\\n"}))
+  EXPECT_TRUE(any_line_has(agent.log(),
+                           {"event=topology-rejected", "reason=malformed", "\\\"evil\\\\x0a2026"}))
       << agent.log();
   EXPECT_TRUE(only_own_lines(agent.log()));
 }

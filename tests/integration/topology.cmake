@@ -20,3 +20,11 @@ gatelink_test(topology_torture_tests PKI TIMEOUT 600
   LIBS gatelink_test_harness tinyxml2::tinyxml2
   LABELS integration)
 add_dependencies(topology_torture_tests ${gatelink_topology_test_programs})
+
+# Signed topologies (DESIGN "Topology", signed topology): the fake gateway relays, forges,
+# tampers with and replays pushes to the real agent, which pins the management group's key.
+gatelink_test(signed_push_tests PKI TIMEOUT 120
+  SOURCES integration/signed_push_test.cpp
+  LIBS gatelink_test_harness gatelink_test_fixtures gatelink_test_issued
+  LABELS integration)
+add_dependencies(signed_push_tests gatelink-agent gatelinkctl)

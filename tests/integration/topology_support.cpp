@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -41,6 +42,53 @@ std::optional<fs::path> find_xmllint() {
   return std::nullopt;
 }
 
+namespace {
+
+/// xmllint --schema config/topology.xsd on `path`; empty when it passes or xmllint is missing.
+std::string schema_problem(const fs::path& path, const std::string& text) {
+  auto xmllint = find_xmllint();
+  if (!xmllint) return {};
+  const char* source = std::getenv("GATELINK_SOURCE_DIR");
+  if (source == nullptr || *source == '\0') {
+    return "GATELINK_SOURCE_DIR is not set: cannot find config/topology.xsd";
+  }
+  const fs::path schema = fs::path(source) / "config" / "topology.xsd";
+  auto r = run_program({xmllint->string(), "--noout", "--schema", schema.string(), path.string()});
+  if (r.exit_status == 0) return {};
+  return "xmllint --schema " + schema.string() + " refuses it (exit " +
+         std::to_string(r.exit_status) + "): " + r.out + "\n" + quoted_file(path, text);
+}
+
+/// Reads a <topology> element (version 1, or the issued version 2) into `file`.
+std::string read_topology(const tinyxml2::XMLElement& root, const std::string& shown,
+                          TopologyFile& file) {
+  if (std::strcmp(root.Name(), "topology") != 0) return "root element is not <topology>: " + shown;
+  const char* version = root.Attribute("version");
+  const char* group = root.Attribute("management-group");
+  const bool issued = version != nullptr && std::string(version) == "2";
+  if (version == nullptr || (std::string(version) != "1" && !issued) || group == nullptr ||
+      root.QueryUnsigned64Attribute("generation", &file.generation) != tinyxml2::XML_SUCCESS ||
+      (issued && root.QueryUnsigned64Attribute("epoch", &file.epoch) != tinyxml2::XML_SUCCESS)) {
+    return "version, management-group, epoch or generation missing or wrong: " + shown;
+  }
+  file.management_group = group;
+  const tinyxml2::XMLElement* entry = root.FirstChildElement();
+  if (entry == nullptr || std::strcmp(entry->Name(), "primary") != 0 ||
+      (file.primary = entry_address(*entry)).empty()) {
+    return "no <primary address=...> first: " + shown;
+  }
+  for (entry = entry->NextSiblingElement(); entry != nullptr; entry = entry->NextSiblingElement()) {
+    std::string address = entry_address(*entry);
+    if (std::strcmp(entry->Name(), "failover") != 0 || address.empty()) {
+      return std::string("unexpected <") + entry->Name() + ">: " + shown;
+    }
+    file.failover.push_back(std::move(address));
+  }
+  return {};
+}
+
+}  // namespace
+
 TopologyFileCheck check_topology_file(const fs::path& path) {
   TopologyFileCheck check;
   std::error_code ec;
@@ -56,52 +104,37 @@ TopologyFileCheck check_topology_file(const fs::path& path) {
     return check;
   }
   const tinyxml2::XMLElement* root = doc.RootElement();
-  if (root == nullptr || std::strcmp(root->Name(), "topology") != 0) {
-    check.problem = "root element is not <topology>: " + quoted_file(path, text);
+  if (root == nullptr) {
+    check.problem = "no root element: " + quoted_file(path, text);
     return check;
   }
   TopologyFile file;
-  const char* version = root->Attribute("version");
-  const char* group = root->Attribute("management-group");
-  if (version == nullptr || std::string(version) != "1" || group == nullptr ||
-      root->QueryUnsigned64Attribute("generation", &file.generation) != tinyxml2::XML_SUCCESS) {
-    check.problem = "version, management-group or generation missing or wrong: " +
-                    quoted_file(path, text);
-    return check;
-  }
-  file.management_group = group;
-  const tinyxml2::XMLElement* entry = root->FirstChildElement();
-  if (entry == nullptr || std::strcmp(entry->Name(), "primary") != 0 ||
-      (file.primary = entry_address(*entry)).empty()) {
-    check.problem = "no <primary address=...> first: " + quoted_file(path, text);
-    return check;
-  }
-  for (entry = entry->NextSiblingElement(); entry != nullptr; entry = entry->NextSiblingElement()) {
-    std::string address = entry_address(*entry);
-    if (std::strcmp(entry->Name(), "failover") != 0 || address.empty()) {
-      check.problem = std::string("unexpected <") + entry->Name() + ">: " + quoted_file(path, text);
+  if (std::strcmp(root->Name(), "stored-topology") == 0) {
+    // The issued document, kept byte for byte in <document>: read and checked on its own.
+    const tinyxml2::XMLElement* holder = root->FirstChildElement("document");
+    const char* inner = holder != nullptr ? holder->GetText() : nullptr;
+    tinyxml2::XMLDocument issued;
+    if (inner == nullptr || issued.Parse(inner) != tinyxml2::XML_SUCCESS ||
+        issued.RootElement() == nullptr) {
+      check.problem = "no well-formed issued document in <document>: " + quoted_file(path, text);
       return check;
     }
-    file.failover.push_back(std::move(address));
-  }
-
-  if (auto xmllint = find_xmllint()) {
-    const char* source = std::getenv("GATELINK_SOURCE_DIR");
-    if (source == nullptr || *source == '\0') {
-      check.problem = "GATELINK_SOURCE_DIR is not set: cannot find config/topology.xsd";
-      return check;
+    file.signed_by = root->FirstChildElement("signature") != nullptr &&
+                             root->FirstChildElement("signature")->Attribute("key") != nullptr
+                         ? root->FirstChildElement("signature")->Attribute("key")
+                         : "";
+    check.problem = read_topology(*issued.RootElement(), quoted_file(path, text), file);
+    if (check.problem.empty()) {
+      const fs::path copy = path.string() + ".document-check";
+      std::ofstream(copy) << inner;
+      check.problem = schema_problem(copy, inner);
+      fs::remove(copy, ec);
     }
-    const fs::path schema = fs::path(source) / "config" / "topology.xsd";
-    auto r = run_program({xmllint->string(), "--noout", "--schema", schema.string(),
-                          path.string()});
-    if (r.exit_status != 0) {
-      check.problem = "xmllint --schema " + schema.string() + " refuses it (exit " +
-                      std::to_string(r.exit_status) + "): " + r.out + "\n" +
-                      quoted_file(path, text);
-      return check;
-    }
+  } else {
+    check.problem = read_topology(*root, quoted_file(path, text), file);
   }
-  check.file = std::move(file);
+  if (check.problem.empty()) check.problem = schema_problem(path, text);
+  if (check.problem.empty()) check.file = std::move(file);
   return check;
 }
 

@@ -14,7 +14,9 @@ namespace gatelink::test {
 
 /// What a persisted topology file (topology.xml, topology.lkg.xml) holds, as tests compare it.
 struct TopologyFile {
+  std::uint64_t epoch = 0;  ///< 0 in a version-1 file
   std::uint64_t generation = 0;
+  std::string signed_by;  ///< the <signature key=...> of a <stored-topology>; empty: unsigned
   std::string management_group;
   std::string primary;                ///< `server-name@host:port`, or `host:port`
   std::vector<std::string> failover;  ///< in order, same form
@@ -27,9 +29,10 @@ struct TopologyFileCheck {
   std::string problem;
 };
 
-/// Reads `path` strictly: well-formed XML, root <topology version="1" generation=...
-/// management-group=...>, one <primary> then <failover>s; and valid against config/topology.xsd
-/// when xmllint is on PATH (env GATELINK_SOURCE_DIR names the source tree).
+/// Reads `path` strictly: well-formed XML, root <stored-topology> holding the issued
+/// <topology version="2" epoch=... generation=... management-group=...> (or a version-1
+/// <topology> of older builds), one <primary> then <failover>s; both valid against
+/// config/topology.xsd when xmllint is on PATH (env GATELINK_SOURCE_DIR names the source tree).
 TopologyFileCheck check_topology_file(const fs::path& path);
 
 /// xmllint from PATH; nullopt when it is not installed (the schema check is then skipped).

@@ -86,7 +86,9 @@ std::uint64_t seed_from_env() {
 /// Highest generation the gateway logged as acknowledged `applied` by the agent.
 std::uint64_t highest_applied_ack(const std::string& gateway_log) {
   // Plain string search: <regex> trips GCC 12's -Wmaybe-uninitialized in sanitizer builds.
-  const std::string prefix = std::string("event=topology-ack agent=") + kAgentName + " generation=";
+  // The store has no store.xml: every generation is of epoch 0.
+  const std::string prefix =
+      std::string("event=topology-ack agent=") + kAgentName + " epoch=0 generation=";
   std::uint64_t highest = 0;
   std::istringstream in(gateway_log);
   for (std::string line; std::getline(in, line);) {

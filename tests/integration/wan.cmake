@@ -9,7 +9,7 @@ add_dependencies(wan_integration_tests gatelink-agent gatelink-gateway gatelink-
 # log and gatelinkctl only escaped.
 gatelink_test(peer_strings_tests PKI TIMEOUT 120
   SOURCES integration/peer_strings_test.cpp
-  LIBS gatelink_test_harness gatelink_test_fixtures
+  LIBS gatelink_test_harness gatelink_test_fixtures gatelink_test_issued
   LABELS integration)
 add_dependencies(peer_strings_tests gatelink-agent gatelinkctl)
 

@@ -83,7 +83,7 @@ TEST(FrameDecoder, stays_failed_after_an_error) {
   FrameDecoder decoder;
   const auto good = encode(DataAck{1});
   decoder.feed(good);
-  decoder.feed(std::vector<std::uint8_t>{'G', 'L', 1, 42, 0, 0, 0, 0});
+  decoder.feed(std::vector<std::uint8_t>{'G', 'L', 2, 42, 0, 0, 0, 0});
   decoder.feed(good);
 
   const auto first = decoder.next();
@@ -105,7 +105,7 @@ TEST(FrameDecoder, stays_failed_after_an_error) {
 TEST(FrameDecoder, bad_body_fails_the_stream) {
   FrameDecoder decoder;
   // topology_ack with outcome 9.
-  decoder.feed(testing::make_frame(6, testing::WireBuilder{}.u64(1).u8(9).str("").bytes()));
+  decoder.feed(testing::make_frame(6, testing::WireBuilder{}.u64(1).u64(1).u8(9).str("").bytes()));
   const auto next = decoder.next();
   ASSERT_FALSE(next.ok());
   EXPECT_EQ(next.error().code, CodecErrc::bad_field);

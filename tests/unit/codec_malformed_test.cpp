@@ -34,11 +34,11 @@ void expect_body_error(MessageType type, const WireBuilder& body, CodecErrc code
   EXPECT_EQ(result.error().message, message);
 }
 
-/// A topology_push body up to its failover list, for the address rules.
-WireBuilder push_prefix() { return WireBuilder{}.u64(1).str("MG").address("gw1", 5723, ""); }
+/// A topology_push body up to its document: epoch and generation.
+WireBuilder push_prefix() { return WireBuilder{}.u64(1).u64(2); }
 
 TEST(CodecMalformed, bad_magic_is_refused) {
-  expect_header_error(WireBuilder{}.raw("HL").u8(1).u8(1).u32(0).bytes(), CodecErrc::bad_magic,
+  expect_header_error(WireBuilder{}.raw("HL").u8(2).u8(1).u32(0).bytes(), CodecErrc::bad_magic,
                       "header: bad magic 0x48 0x4c, expected 'GL'");
   // A TLS ClientHello sent to a plain-text port, the usual way to get here.
   expect_header_error({0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01}, CodecErrc::bad_magic,
@@ -46,10 +46,13 @@ TEST(CodecMalformed, bad_magic_is_refused) {
 }
 
 TEST(CodecMalformed, other_protocol_version_is_unsupported) {
-  expect_header_error(make_frame(kHello, {}, 2), CodecErrc::unsupported_version,
-                      "header: protocol version 2, this side speaks 1");
+  // Version 1 carried no signature: its pushes could not be believed, so it is refused whole.
+  expect_header_error(make_frame(kHello, {}, 1), CodecErrc::unsupported_version,
+                      "header: protocol version 1, this side speaks 2");
+  expect_header_error(make_frame(kHello, {}, 3), CodecErrc::unsupported_version,
+                      "header: protocol version 3, this side speaks 2");
   expect_header_error(make_frame(kHello, {}, 0), CodecErrc::unsupported_version,
-                      "header: protocol version 0, this side speaks 1");
+                      "header: protocol version 0, this side speaks 2");
 }
 
 TEST(CodecMalformed, unknown_type_is_refused_from_header) {
@@ -72,7 +75,7 @@ TEST(CodecMalformed, short_header_is_truncated) {
 
 TEST(CodecMalformed, oversized_frame_is_refused_from_header) {
   // Header alone, announcing 2 MiB: refused before any body byte exists.
-  const auto header = WireBuilder{}.raw("GL").u8(1).u8(8).u32(2u << 20).bytes();
+  const auto header = WireBuilder{}.raw("GL").u8(2).u8(8).u32(2u << 20).bytes();
   expect_header_error(header, CodecErrc::frame_too_large,
                       "header: data body of 2097152 bytes exceeds the limit of 1048576");
 
@@ -84,7 +87,7 @@ TEST(CodecMalformed, oversized_frame_is_refused_from_header) {
 }
 
 TEST(CodecMalformed, frame_limit_is_set_per_call) {
-  const auto header = WireBuilder{}.raw("GL").u8(1).u8(8).u32(100).bytes();
+  const auto header = WireBuilder{}.raw("GL").u8(2).u8(8).u32(100).bytes();
   expect_header_error(header, CodecErrc::frame_too_large,
                       "header: data body of 100 bytes exceeds the limit of 99", 99);
   EXPECT_TRUE(decode_header(header, 100).ok());
@@ -92,13 +95,13 @@ TEST(CodecMalformed, frame_limit_is_set_per_call) {
 
 TEST(CodecMalformed, string_over_its_bound_is_refused) {
   expect_body_error(MessageType::hello, WireBuilder{}.u16(1).str(std::string(256, 'a')),
-                    CodecErrc::bad_field, "hello.agent_name: string length 256 exceeds 255");
+                    CodecErrc::bad_field, "hello.agent_name: length 256 exceeds 255");
   expect_body_error(MessageType::topology_ack,
-                    WireBuilder{}.u64(1).u8(0).str(std::string(1025, 'm')), CodecErrc::bad_field,
-                    "topology_ack.message: string length 1025 exceeds 1024");
+                    WireBuilder{}.u64(1).u64(1).u8(0).str(std::string(1025, 'm')),
+                    CodecErrc::bad_field, "topology_ack.message: length 1025 exceeds 1024");
   // Refused from the length prefix: the string need not even be there.
   expect_body_error(MessageType::goodbye, WireBuilder{}.u16(300), CodecErrc::bad_field,
-                    "goodbye.reason: string length 300 exceeds 64");
+                    "goodbye.reason: length 300 exceeds 64");
 }
 
 TEST(CodecMalformed, string_running_past_the_body_is_truncated) {
@@ -126,34 +129,42 @@ TEST(CodecMalformed, invalid_utf8_is_refused) {
   }
 }
 
-TEST(CodecMalformed, empty_host_is_refused) {
-  expect_body_error(MessageType::topology_push,
-                    WireBuilder{}.u64(1).str("MG").address("", 5723, "gw1").u16(0),
-                    CodecErrc::bad_field, "topology_push.primary.host: must not be empty");
+TEST(CodecMalformed, push_without_a_document_is_refused) {
+  expect_body_error(MessageType::topology_push, push_prefix().u32(0).u32(0), CodecErrc::bad_field,
+                    "topology_push.document: must not be empty");
 }
 
-TEST(CodecMalformed, zero_port_is_refused) {
+TEST(CodecMalformed, push_document_over_its_bound_is_refused_from_the_length) {
+  // Refused from the length prefix: memory follows the bytes received, never a length announced.
   expect_body_error(MessageType::topology_push,
-                    push_prefix().u16(2).address("gw2", 5723, "").address("gw3", 0, ""),
-                    CodecErrc::bad_field, "topology_push.failover[1].port: must not be 0");
-}
-
-TEST(CodecMalformed, failover_count_over_bound_is_refused) {
-  // The primary counts towards kMaxGateways, so a push holds at most kMaxGateways - 1 failovers.
-  auto at_bound = push_prefix().u16(kMaxGateways - 1);
-  for (std::size_t i = 0; i + 1 < kMaxGateways; ++i) {
-    at_bound.address("gw" + std::to_string(i + 2), 5723, "");
-  }
+                    push_prefix().u32(static_cast<std::uint32_t>(kMaxIssuedDocumentBytes + 1)),
+                    CodecErrc::bad_field, "topology_push.document: length 16385 exceeds 16384");
+  expect_body_error(MessageType::topology_push, push_prefix().u32(0xffffffff), CodecErrc::bad_field,
+                    "topology_push.document: length 4294967295 exceeds 16384");
+  auto at_bound = push_prefix().u32(static_cast<std::uint32_t>(kMaxIssuedDocumentBytes));
+  at_bound.raw(std::string(kMaxIssuedDocumentBytes, 'd')).u32(0);
   EXPECT_TRUE(decode_body(MessageType::topology_push, at_bound.bytes()).ok());
+}
 
-  expect_body_error(MessageType::topology_push, push_prefix().u16(kMaxGateways),
-                    CodecErrc::bad_field, "topology_push.failover: count 16 exceeds 15");
-  expect_body_error(MessageType::topology_push, push_prefix().u16(0xffff), CodecErrc::bad_field,
-                    "topology_push.failover: count 65535 exceeds 15");
+TEST(CodecMalformed, push_signature_is_empty_or_64_bytes) {
+  for (const std::size_t size : {1U, 32U, 63U}) {
+    expect_body_error(MessageType::topology_push,
+                      push_prefix()
+                          .u32(1)
+                          .raw("x")
+                          .u32(static_cast<std::uint32_t>(size))
+                          .raw(std::string(size, 's')),
+                      CodecErrc::bad_field, "topology_push.signature: must be empty or 64 bytes");
+  }
+  expect_body_error(MessageType::topology_push, push_prefix().u32(1).raw("x").u32(65),
+                    CodecErrc::bad_field, "topology_push.signature: length 65 exceeds 64");
+  EXPECT_TRUE(decode_body(MessageType::topology_push,
+                          push_prefix().u32(1).raw("x").u32(64).raw(std::string(64, 's')).bytes())
+                  .ok());
 }
 
 TEST(CodecMalformed, outcome_out_of_range_is_refused) {
-  expect_body_error(MessageType::topology_ack, WireBuilder{}.u64(1).u8(4).str(""),
+  expect_body_error(MessageType::topology_ack, WireBuilder{}.u64(1).u64(1).u8(4).str(""),
                     CodecErrc::bad_field, "topology_ack.outcome: value 4 out of range 0..3");
 }
 
@@ -209,7 +220,7 @@ TEST(CodecMalformed, goodbye_reason_is_a_key_of_a_safe_alphabet) {
   expect_body_error(goodbye, WireBuilder{}.str("").u32(0), CodecErrc::bad_field,
                     "goodbye.reason: must not be empty");
   expect_body_error(goodbye, WireBuilder{}.str(std::string(65, 'a')).u32(0), CodecErrc::bad_field,
-                    "goodbye.reason: string length 65 exceeds 64");
+                    "goodbye.reason: length 65 exceeds 64");
   EXPECT_TRUE(decode_body(goodbye, WireBuilder{}.str("drain:v2_1.a-b").u32(0).bytes()).ok());
 }
 

@@ -12,6 +12,10 @@
 
 namespace gatelink::codec::testing {
 
+/// An issued topology document as gatelink-mg writes one (store/topology_document.hpp): what a
+/// push carries. The codec does not look inside it.
+std::string sample_issued_document();
+
 /// Valid messages of every type: typical values and edges (empty, longest, largest).
 std::vector<Message> sample_messages();
 

@@ -32,15 +32,15 @@ inline void PrintTo(const Schedule& a, std::ostream* os) {
 inline void PrintTo(const Report& a, std::ostream* os) {
   *os << "Report{" << to_string(a.kind) << ", from " << (a.from ? std::to_string(*a.from) : "-")
       << ", to " << (a.to ? std::to_string(*a.to) : "-") << ", " << a.reason;
-  if (a.generation) *os << ", generation " << *a.generation;
+  if (a.version) *os << ", " << gatelink::to_string(*a.version);
   *os << "}";
 }
 inline void PrintTo(const Persist& a, std::ostream* os) {
-  *os << "Persist{generation " << a.topology.generation << ", primary "
+  *os << "Persist{" << gatelink::to_string(version_of(a.topology)) << ", primary "
       << a.topology.primary.to_string() << ", from " << a.received_from.to_string() << "}";
 }
 inline void PrintTo(const Acknowledge& a, std::ostream* os) {
-  *os << "Acknowledge{" << a.session << ", generation " << a.generation << ", "
+  *os << "Acknowledge{" << a.session << ", " << gatelink::to_string(a.version) << ", "
       << to_string(a.outcome) << ", \"" << a.message << "\"}";
 }
 

@@ -2,6 +2,7 @@
 // nothing that works is at stake, otherwise pending until the new primary answers a heartbeat
 // (make-before-break), with the last topology that worked still failing over meanwhile.
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -64,9 +65,9 @@ TEST(FailoverTopology, same_primary_applies_at_once_persisted_before_acknowledge
   const Actions out = rig.at(1s, TopologyPushed{s0, pushed});
 
   EXPECT_EQ(only<Persist>(out), (std::vector<Persist>{{pushed, gateway("gw0"), t0 + 1s}}));
-  EXPECT_EQ(ack_in(out), (Acknowledge{s0, 5, TopologyOutcome::applied, ""}));
-  EXPECT_EQ(only<Report>(out), (std::vector<Report>{
-                                   Report{Kind::applied, 0, 0, "primary-unchanged", 5}}));
+  EXPECT_EQ(ack_in(out), (Acknowledge{s0, {0, 5}, TopologyOutcome::applied, ""}));
+  EXPECT_EQ(only<Report>(out), (std::vector<Report>{Report{Kind::applied, 0, 0, "primary-unchanged",
+                                                           TopologyVersion{0, 5}}}));
   EXPECT_LT(first_index<Persist>(out), first_index<Acknowledge>(out));
   EXPECT_TRUE(only<Connect>(out).empty()) << "the working session stays";
   EXPECT_TRUE(only<Close>(out).empty());
@@ -85,7 +86,7 @@ TEST(FailoverTopology, the_same_push_through_another_session_is_acknowledged_as_
   const Topology pushed = topology_of(5, {"gw0", "gw1"});
   rig.at(1s, TopologyPushed{s0, pushed});
   const Actions again = rig.at(2s, TopologyPushed{s0, pushed});
-  EXPECT_EQ(again, (Actions{Acknowledge{s0, 5, TopologyOutcome::applied, "already in use"}}));
+  EXPECT_EQ(again, (Actions{Acknowledge{s0, {0, 5}, TopologyOutcome::applied, "already in use"}}));
 }
 
 TEST(FailoverTopology, older_or_equal_generation_is_ignored) {
@@ -129,6 +130,45 @@ TEST(FailoverTopology, invalid_push_is_rejected_and_the_current_one_kept) {
     EXPECT_EQ(rig.machine.topology(), numbered_topology(3)) << why;
     EXPECT_FALSE(rig.machine.pending()) << why;
   }
+}
+
+TEST(FailoverTopology, a_new_epoch_restarts_generations_and_an_older_one_is_ignored) {
+  Rig rig(3);
+  const SessionId s0 = rig.connected_on_primary();
+  Topology seventh = topology_of(7, {"gw0", "gw5"});
+  rig.at(1s, TopologyPushed{s0, seventh});
+  // A store restored from backup, a key rotation: generation 1 of a later epoch is newer.
+  Topology restored = topology_of(1, {"gw0", "gw6"});
+  restored.epoch = 1764590400;
+  EXPECT_EQ(ack_in(rig.at(2s, TopologyPushed{s0, restored})),
+            (Acknowledge{s0, {1764590400, 1}, TopologyOutcome::applied, ""}));
+  EXPECT_EQ(rig.machine.topology(), restored);
+  // A larger generation of the epoch before is not: nothing goes back.
+  Topology stale = topology_of(9, {"gw0", "gw7"});
+  const Acknowledge ignored = ack_in(rig.at(3s, TopologyPushed{s0, stale}));
+  EXPECT_EQ(ignored.outcome, TopologyOutcome::ignored);
+  EXPECT_EQ(ignored.message,
+            "epoch 0 generation 9 is not newer than epoch 1764590400 generation 1");
+  EXPECT_EQ(rig.machine.topology(), restored);
+}
+
+TEST(FailoverTopology, a_version_nothing_could_follow_is_rejected_and_later_pushes_still_apply) {
+  constexpr auto kLast = std::numeric_limits<std::uint64_t>::max();
+  Rig rig(3);
+  const SessionId s0 = rig.connected_on_primary();
+  Topology last_generation = topology_of(kLast, {"gw0", "gw5"});
+  Topology last_epoch = topology_of(1, {"gw0", "gw5"});
+  last_epoch.epoch = kLast;
+  for (const Topology& pushed : {last_generation, last_epoch}) {
+    const Acknowledge ack = ack_in(rig.at(1s, TopologyPushed{s0, pushed}));
+    EXPECT_EQ(ack.outcome, TopologyOutcome::rejected);
+    EXPECT_THAT(ack.message, ::testing::HasSubstr("reserved"));
+    EXPECT_EQ(rig.machine.topology(), numbered_topology(3));
+  }
+  // The management group's next ordinary push is taken: nothing was frozen.
+  const Topology next = topology_of(4, {"gw0", "gw6"});
+  EXPECT_EQ(ack_in(rig.at(2s, TopologyPushed{s0, next})).outcome, TopologyOutcome::applied);
+  EXPECT_EQ(rig.machine.topology(), next);
 }
 
 TEST(FailoverTopology, push_from_a_session_that_is_gone_is_ignored) {
@@ -180,7 +220,9 @@ TEST(FailoverTopology, primary_change_is_pending_until_the_new_primary_answers) 
   EXPECT_EQ(only<Persist>(committed),
             (std::vector<Persist>{{pushed, gateway("gw0"), t0 + 1s}}));
   EXPECT_EQ(ack_in(committed),
-            (Acknowledge{h, 4, TopologyOutcome::applied,
+            (Acknowledge{h,
+                         {0, 4},
+                         TopologyOutcome::applied,
                          "the new primary stayed healthy for the stable window"}));
   EXPECT_LT(first_index<Persist>(committed), first_index<Acknowledge>(committed));
   EXPECT_EQ(rig.machine.topology(), pushed);
@@ -317,7 +359,7 @@ TEST(FailoverTopology, already_on_the_new_primary_applies_at_once) {
   EXPECT_EQ(rig.machine.current_gateway(), 0U);
   EXPECT_EQ(rig.machine.next_probe(), std::nullopt) << "on the primary: nothing to probe";
   const auto reports = only<Report>(out);
-  EXPECT_EQ(reports.back(), (Report{Kind::applied, 1, 0, "on-new-primary", 2}));
+  EXPECT_EQ(reports.back(), (Report{Kind::applied, 1, 0, "on-new-primary", TopologyVersion{0, 2}}));
 }
 
 TEST(FailoverTopology, records_follow_their_gateway_into_the_new_list) {

@@ -24,34 +24,42 @@ TEST_F(RegistrySetParent, set_then_get_round_trips_in_order) {
   const auto written =
       set(parent_request("web01.example.test", "EXAMPLE", "gw1.example.test@127.0.0.1:15801",
                          {"127.0.0.1:15803", "gw2.example.test"}));
-  EXPECT_EQ(written.topology.generation, 1u);
-  EXPECT_EQ(written.topology.management_group, "EXAMPLE");
-  EXPECT_EQ(written.topology.primary, gateway("127.0.0.1", 15801, "gw1.example.test"));
-  EXPECT_THAT(written.topology.failover,
+  const auto& topology = written.issued.topology;
+  EXPECT_EQ(written.issued.agent, "web01.example.test");
+  EXPECT_EQ(topology.epoch, 0u);  // no store.xml: epoch 0, unsigned
+  EXPECT_EQ(topology.generation, 1u);
+  EXPECT_EQ(topology.management_group, "EXAMPLE");
+  EXPECT_EQ(topology.primary, gateway("127.0.0.1", 15801, "gw1.example.test"));
+  EXPECT_THAT(topology.failover,
               ElementsAre(gateway("127.0.0.1", 15803), gateway("gw2.example.test", 5723)));
-  EXPECT_TRUE(written.received_from.empty());
-  EXPECT_EQ(written.received_at, test::sample_time());
+  EXPECT_EQ(written.issued.issued_at, test::sample_time());
+  EXPECT_FALSE(written.legacy());
+  EXPECT_TRUE(written.stored.signature.empty());
+  EXPECT_TRUE(written.stored.key.empty());
 
-  // Written to the millisecond, as the document keeps it.
+  // Issued to the millisecond, as the document keeps it.
   auto precise = registry_.set_parent(parent_request("web02", "EXAMPLE", "gw1"),
                                       test::sample_time() + std::chrono::microseconds(456));
   ASSERT_TRUE(precise) << precise.error().message;
-  EXPECT_EQ(precise->received_at, test::sample_time());
-  EXPECT_EQ(registry_.get("web02")->value(), *precise);
-
-  auto stored = registry_.get("web01.example.test");
-  ASSERT_TRUE(stored) << stored.error().message;
-  ASSERT_TRUE(stored->has_value());
-  EXPECT_EQ(**stored, written);
+  EXPECT_EQ(precise->issued.issued_at, test::sample_time());
+  EXPECT_EQ(stored("web02"), *precise);
+  EXPECT_EQ(stored("web01.example.test"), written);
 }
 
-TEST_F(RegistrySetParent, file_is_the_agents_topology_document) {
+TEST_F(RegistrySetParent, file_is_a_stored_topology_of_the_issued_document) {
   const auto written = set(parent_request("web01", "EXAMPLE", "gw1:5723", {"gw2:5723"}));
   const auto text = test::read_file(agent_file("web01"));
-  EXPECT_EQ(text, render_topology_xml(written));
-  auto parsed = parse_topology_xml(text, "web01.xml");
+  auto file = render_stored_topology(written.stored);
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(text, *file);
+  auto parsed = parse_stored_topology(text, "web01.xml");
   ASSERT_TRUE(parsed) << parsed.error().message;
-  EXPECT_EQ(*parsed, written);
+  EXPECT_EQ(parsed->document, written.stored.document);
+  EXPECT_FALSE(parsed->received_at);  // the store keeps when it issued, in the document
+  EXPECT_TRUE(parsed->received_from.empty());
+  auto issued = parse_issued_topology(parsed->document, "document");
+  ASSERT_TRUE(issued) << issued.error().message;
+  EXPECT_EQ(*issued, written.issued);
   EXPECT_EQ(test::mode_of(agent_file("web01")), 0600u);
   EXPECT_EQ(test::mode_of(store() / "agents"), 0700u);
 }
@@ -59,19 +67,19 @@ TEST_F(RegistrySetParent, file_is_the_agents_topology_document) {
 TEST_F(RegistrySetParent, generation_counts_up_and_management_group_is_kept) {
   set(parent_request("web01", "EXAMPLE", "gw1"));
   const auto second = set(parent_request("web01", std::nullopt, "gw2", {"gw1"}), 1);
-  EXPECT_EQ(second.topology.generation, 2u);
-  EXPECT_EQ(second.topology.management_group, "EXAMPLE");
+  EXPECT_EQ(second.issued.topology.generation, 2u);
+  EXPECT_EQ(second.issued.topology.management_group, "EXAMPLE");
   const auto third = set(parent_request("web01", "EXAMPLE", "gw3"), 2);
-  EXPECT_EQ(third.topology.generation, 3u);
-  EXPECT_EQ(third.received_at, test::sample_time(2));
-  EXPECT_EQ(registry_.get("web01")->value().topology.generation, 3u);
+  EXPECT_EQ(third.issued.topology.generation, 3u);
+  EXPECT_EQ(third.issued.issued_at, test::sample_time(2));
+  EXPECT_EQ(stored("web01").issued.topology.generation, 3u);
 }
 
 TEST_F(RegistrySetParent, agents_are_independent) {
   set(parent_request("web01", "EXAMPLE", "gw1"));
   set(parent_request("web01", "EXAMPLE", "gw2"));
-  EXPECT_EQ(set(parent_request("web02", "OTHER", "gw1")).topology.generation, 1u);
-  EXPECT_EQ(registry_.get("web01")->value().topology.generation, 2u);
+  EXPECT_EQ(generation_of(parent_request("web02", "OTHER", "gw1")), 1u);
+  EXPECT_EQ(stored("web01").issued.topology.generation, 2u);
 }
 
 TEST_F(RegistrySetParent, get_says_none_when_nothing_is_stored) {
@@ -117,7 +125,8 @@ TEST_F(RegistrySetParent, concurrent_writers_never_write_the_same_generation) {
       for (int i = 0; i < kEach; ++i) {
         auto written =
             registry.set_parent(parent_request("web01", std::nullopt, "gw1"), test::sample_time(i));
-        if (written) seen[static_cast<std::size_t>(w)].push_back(written->topology.generation);
+        if (written)
+          seen[static_cast<std::size_t>(w)].push_back(written->issued.topology.generation);
       }
     });
   }
@@ -128,7 +137,7 @@ TEST_F(RegistrySetParent, concurrent_writers_never_write_the_same_generation) {
     generations.insert(list.begin(), list.end());
   }
   EXPECT_EQ(generations.size(), static_cast<std::size_t>(kWriters * kEach));
-  EXPECT_EQ(registry_.get("web01")->value().topology.generation, 1u + kWriters * kEach);
+  EXPECT_EQ(stored("web01").issued.topology.generation, 1u + kWriters * kEach);
 }
 
 }  // namespace

@@ -24,14 +24,19 @@ StatusSnapshot full_snapshot() {
   s.topology.generation = 7;
   s.topology.source = "pushed";
   s.topology.failover.push_back("127.0.0.1:15803");
-  s.topology.pending = PendingTopologyStatus{
-      8, "gw9.example.test:5723", {"gw1.example.test:5723"}, kNow - seconds{30}, "connect-refused",
-      "gw1.example.test@127.0.0.1:15801", "Connection refused"};
+  s.topology.pending = PendingTopologyStatus{0,
+                                             8,
+                                             "gw9.example.test:5723",
+                                             {"gw1.example.test:5723"},
+                                             kNow - seconds{30},
+                                             "connect-refused",
+                                             "gw1.example.test@127.0.0.1:15801",
+                                             "Connection refused"};
   s.topology.last_known_good = 6;
   s.topology.received_from = "gw2.example.test@127.0.0.1:15802";
   s.topology.received_at = kNow - hours{1};
   s.topology.last_known_good_topology = StoredTopologyStatus{
-      6, "gw1.example.test:5723", {"gw2.example.test:5723"}, "", std::nullopt};
+      0, 6, "gw1.example.test:5723", {"gw2.example.test:5723"}, "", std::nullopt};
   s.attempt = StatusSnapshot::Attempt{"127.0.0.1:15803", 2};
   s.counters = {2, 1, 3, 4};
   s.next_retry = kNow + seconds{4};
@@ -60,7 +65,7 @@ TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
               (std::set<std::string>{"stable_window_ms", "configured_window_ms", "damped"}));
     EXPECT_EQ(
         keys(doc["topology"]),
-        (std::set<std::string>{"generation", "source", "primary", "failover", "pending",
+        (std::set<std::string>{"epoch", "generation", "source", "primary", "failover", "pending",
                                "last_known_good", "received_from", "received_at",
                                "last_known_good_topology", "signed", "signed_by", "pinned_keys"}));
     EXPECT_EQ(keys(doc["counters"]),
@@ -100,18 +105,18 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   const Json& pending = topology["pending"];
   ASSERT_TRUE(pending.is_object());
   EXPECT_EQ(keys(pending),
-            (std::set<std::string>{"generation", "primary", "failover", "since", "last_error",
-                                   "last_error_detail", "received_from"}));
+            (std::set<std::string>{"epoch", "generation", "primary", "failover", "since",
+                                   "last_error", "last_error_detail", "received_from"}));
   EXPECT_EQ(pending["received_from"], "gw1.example.test@127.0.0.1:15801");
   EXPECT_EQ(topology["received_from"], "gw2.example.test@127.0.0.1:15802");
   EXPECT_EQ(topology["received_at"], "2026-11-25T15:18:28.000Z");
   // The whole last-known-good topology; the bootstrap list has no sender (null, not "").
-  EXPECT_EQ(topology["last_known_good_topology"],
-            (Json{{"generation", 6},
-                  {"primary", "gw1.example.test:5723"},
-                  {"failover", {"gw2.example.test:5723"}},
-                  {"received_from", nullptr},
-                  {"received_at", nullptr}}));
+  EXPECT_EQ(topology["last_known_good_topology"], (Json{{"epoch", 0},
+                                                        {"generation", 6},
+                                                        {"primary", "gw1.example.test:5723"},
+                                                        {"failover", {"gw2.example.test:5723"}},
+                                                        {"received_from", nullptr},
+                                                        {"received_at", nullptr}}));
   EXPECT_EQ(doc["attempt"], (Json{{"gateway", "127.0.0.1:15803"}, {"position", 2}}));
   EXPECT_EQ(pending["generation"], 8);
   EXPECT_EQ(pending["primary"], "gw9.example.test:5723");

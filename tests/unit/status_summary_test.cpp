@@ -107,7 +107,7 @@ TEST(StatusSummary, backoff_says_all_failed_when_it_tries_again_and_the_reasons)
 TEST(StatusSummary, a_pending_topology_says_what_it_waits_for) {
   StatusSnapshot snapshot = test::connected_snapshot(kNow);
   snapshot.topology.pending = PendingTopologyStatus{
-      8, "gw9.example.test@127.0.0.1:15809", {}, kNow - seconds{30}, "handshake-timeout", ""};
+      0, 8, "gw9.example.test@127.0.0.1:15809", {}, kNow - seconds{30}, "handshake-timeout", ""};
   const StatusSummary s = summary_of(snapshot);
   EXPECT_TRUE(s.connected);
   EXPECT_EQ(s.why,

@@ -85,7 +85,8 @@ TEST(StatusText, pending_topology_and_backoff_show_what_waits_and_until_when) {
   StatusSnapshot snapshot = test::not_connected_snapshot(kNow, ConnectionState::backoff);
   snapshot.next_retry = kNow + seconds{4};
   snapshot.topology.pending =
-      PendingTopologyStatus{8,
+      PendingTopologyStatus{0,
+                            8,
                             "gw9.example.test:5723",
                             {"gw1.example.test:5723", "gw2.example.test:5723"},
                             kNow - seconds{30},
@@ -181,12 +182,16 @@ TEST(StatusText, topology_shows_in_use_pending_and_last_known_good_with_their_or
   snapshot.topology.source = "pushed";
   snapshot.topology.received_from = "gw1.example.test@127.0.0.1:15801";
   snapshot.topology.received_at = kNow - minutes{10};
-  snapshot.topology.pending = PendingTopologyStatus{
-      8, "gw9.example.test:5723", {"gw1.example.test:5723"}, kNow - seconds{30}, "connect-timeout",
-      "gw1.example.test@127.0.0.1:15801"};
+  snapshot.topology.pending = PendingTopologyStatus{0,
+                                                    8,
+                                                    "gw9.example.test:5723",
+                                                    {"gw1.example.test:5723"},
+                                                    kNow - seconds{30},
+                                                    "connect-timeout",
+                                                    "gw1.example.test@127.0.0.1:15801"};
   snapshot.topology.last_known_good = 6;
   snapshot.topology.last_known_good_topology = StoredTopologyStatus{
-      6, "gw1.example.test:5723", {}, "gw2.example.test:5723", kNow - hours{48}};
+      0, 6, "gw1.example.test:5723", {}, "gw2.example.test:5723", kNow - hours{48}};
   const std::string text =
       render_topology_text(Json::parse(to_json(snapshot)), kNow);
   EXPECT_EQ(text,

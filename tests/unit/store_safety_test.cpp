@@ -185,7 +185,7 @@ TEST_F(StoreSafety, a_dangling_link_is_not_a_first_start) {
   make_state();
   fs::create_symlink(scratch_.path() / "missing.xml", file("topology.xml"));
   const auto store = open();
-  const auto chosen = choose_startup_topology(store, test::sample_topology(1).topology);
+  const auto chosen = test::choose(store, test::sample_topology(1).topology);
   EXPECT_EQ(chosen.origin, StartupTopology::Origin::bootstrap);
   ASSERT_EQ(chosen.fallbacks.size(), 1u);
   EXPECT_THAT(chosen.fallbacks[0], HasSubstr("a symbolic link, not a regular file"));
@@ -206,7 +206,7 @@ TEST_F(StoreSafety, inspect_of_a_missing_folder_creates_nothing_and_says_it_woul
   EXPECT_FALSE(found.folder_exists);
   EXPECT_FALSE(found.refused) << *found.refused;
   EXPECT_FALSE(fs::exists(state()));
-  const auto chosen = choose_startup_topology(found.store, test::sample_topology(1).topology);
+  const auto chosen = test::choose(found.store, test::sample_topology(1).topology);
   EXPECT_EQ(chosen.origin, StartupTopology::Origin::bootstrap);
   EXPECT_FALSE(fs::exists(state()));
 }

@@ -80,10 +80,35 @@ TEST_F(StoreSave, older_generation_is_refused_and_nothing_changes) {
     const auto saved = store_.save(test::sample_topology(older));
     ASSERT_FALSE(saved) << older;
     EXPECT_THAT(saved.error().message,
-                HasSubstr("refusing to save topology generation " + std::to_string(older) +
-                          ": generation 8 is already persisted and the store never goes back"));
+                HasSubstr("refusing to save topology epoch 0 generation " + std::to_string(older) +
+                          ": epoch 0 generation 8 is already persisted and the store never goes "
+                          "back"));
   }
   EXPECT_EQ(test::snapshot(state()), before);
+}
+
+TEST_F(StoreSave, an_issued_document_is_kept_byte_for_byte_with_its_signature) {
+  save(8);  // a version-1 file before it
+  const auto key = test::sample_key();
+  const auto issued = test::issued_sample(1, test::kSampleEpoch, &key);
+  ASSERT_TRUE(store_.save(issued));
+  EXPECT_THAT(read("topology.xml"), ::testing::StartsWith("<?xml"));
+  EXPECT_THAT(read("topology.xml"), HasSubstr("<stored-topology version=\"1\""));
+  const auto back = loaded();
+  EXPECT_EQ(back, issued);
+  EXPECT_TRUE(key.public_key().verifies(back.issued.bytes, back.issued.signature));
+  // Generation 9 of epoch 0 is older than generation 1 of the new epoch.
+  const auto older = store_.save(test::sample_topology(9));
+  ASSERT_FALSE(older);
+  EXPECT_THAT(older.error().message, HasSubstr("the store never goes back"));
+}
+
+TEST_F(StoreSave, a_document_that_does_not_hold_the_topology_is_refused) {
+  auto mismatched = test::issued_sample(9);
+  mismatched.topology.failover.pop_back();
+  const auto saved = store_.save(mismatched);
+  ASSERT_FALSE(saved);
+  EXPECT_THAT(saved.error().message, HasSubstr("its document does not hold that topology"));
 }
 
 TEST_F(StoreSave, same_generation_with_other_gateways_is_refused) {
@@ -120,9 +145,10 @@ TEST_F(StoreSave, invalid_topology_is_refused_and_nothing_is_written) {
   auto bad_source = test::sample_topology(9);
   bad_source.received_from = "gw 1";
   const std::pair<PersistedTopology, std::string> refused[] = {
-      {duplicate, "refusing to save topology generation 9: failover[2]: duplicate of primary"},
-      {no_primary, "refusing to save topology generation 9: no primary gateway"},
-      {bad_source, "would not read back: generation 9:4: <topology> received-from: "},
+      {duplicate,
+       "refusing to save topology epoch 0 generation 9: failover[2]: duplicate of primary"},
+      {no_primary, "refusing to save topology epoch 0 generation 9: no primary gateway"},
+      {bad_source, "would not read back: epoch 0 generation 9:4: <topology> received-from: "},
   };
   for (const auto& [persisted, message] : refused) {
     const auto saved = store_.save(persisted);

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "store/stored_topology.hpp"
 #include "store/topology_document.hpp"
 #include "store_test_support.hpp"
 
@@ -35,12 +36,38 @@ TEST(StoreSchema, rendered_documents_validate_against_the_xsd) {
   }
 }
 
+TEST(StoreSchema, stored_files_and_the_documents_in_them_validate_against_the_xsd) {
+  if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
+  test::ScratchDir dir;
+  const auto key = test::sample_key();
+  auto from_store = test::issued_sample(4, test::kSampleEpoch, &key);  // a store entry: no note
+  int index = 0;
+  for (const auto& persisted : {test::issued_sample(3), test::issued_sample(4, 9, &key)}) {
+    const auto stored = dir.path() / ("stored" + std::to_string(index) + ".xml");
+    const auto issued = dir.path() / ("issued" + std::to_string(index++) + ".xml");
+    test::write_file(stored, render_persisted_topology(persisted).value());
+    test::write_file(issued, persisted.issued.bytes);
+    EXPECT_EQ(test::xmllint(stored, "topology.xsd"), 0) << test::read_file(stored);
+    EXPECT_EQ(test::xmllint(issued, "topology.xsd"), 0) << test::read_file(issued);
+  }
+  const auto store_entry = dir.path() / "entry.xml";
+  test::write_file(store_entry, render_stored_topology({.document = from_store.issued.bytes,
+                                                        .signature = from_store.issued.signature,
+                                                        .key = from_store.issued.signed_by})
+                                    .value());
+  EXPECT_EQ(test::xmllint(store_entry, "topology.xsd"), 0) << test::read_file(store_entry);
+  const auto bad_signature = dir.path() / "bad.xml";
+  test::write_file(bad_signature,
+                   test::replaced(test::read_file(store_entry), "==</signature>", "=</signature>"));
+  EXPECT_NE(test::xmllint(bad_signature, "topology.xsd"), 0);
+}
+
 TEST(StoreSchema, xsd_refuses_what_the_store_refuses) {
   if (!test::have_xmllint()) GTEST_SKIP() << "xmllint is not on PATH";
   test::ScratchDir dir;
   const auto sample = render_topology_xml(test::sample_topology(7));
   const std::pair<std::string, std::string> breakages[] = {
-      {"version=\"1\"", "version=\"2\""},
+      {"version=\"1\"", "version=\"3\""},
       {"version=\"1\" ", ""},
       {"generation=\"7\"", "generation=\"07\""},
       {"generation=\"7\"", "generation=\"-7\""},

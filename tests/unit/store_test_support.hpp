@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -11,8 +12,11 @@
 #include <string_view>
 
 #include "config_test_support.hpp"
+#include "signature/signing_key.hpp"
+#include "store/startup_topology.hpp"
 #include "store/state_folder_lock.hpp"
 #include "store/topology_document.hpp"
+#include "store/topology_trust.hpp"
 
 namespace gatelink::test {
 
@@ -37,6 +41,47 @@ inline PersistedTopology sample_topology(std::uint64_t generation = 7) {
   persisted.received_from = "gw1.example.test@127.0.0.1:15801";
   persisted.received_at = sample_time(static_cast<std::int64_t>(generation));
   return persisted;
+}
+
+/// The agent the store tests' documents are issued for.
+inline constexpr std::string_view kSampleAgent = "web01.example.test";
+/// An epoch before sample_time(): 2025-12-01T12:00:00Z.
+inline constexpr std::uint64_t kSampleEpoch = 1'764'590'400;
+
+/// A management group's key from a fixed seed, so that runs are reproducible.
+inline signature::SigningKey sample_key(std::uint8_t seed = 1) {
+  std::array<std::uint8_t, signature::kPublicKeySize> raw{};
+  raw.fill(seed);
+  return signature::SigningKey::from_seed(raw).value();
+}
+
+/// sample_topology(generation) in `epoch` as its management group issued it for `agent`:
+/// the document's bytes, signed by `key` (unsigned when null), as a pushed one is persisted.
+inline PersistedTopology issued_sample(std::uint64_t generation, std::uint64_t epoch = kSampleEpoch,
+                                       const signature::SigningKey* key = nullptr,
+                                       std::string agent = std::string(kSampleAgent)) {
+  PersistedTopology persisted = sample_topology(generation);
+  persisted.topology.epoch = epoch;
+  auto document = render_issued_topology(IssuedTopology{
+      .agent = std::move(agent), .topology = persisted.topology, .issued_at = sample_time(-1000)});
+  EXPECT_TRUE(document) << document.error().message;
+  if (!document) return persisted;
+  persisted.issued.bytes = *document;
+  if (key != nullptr) {
+    persisted.issued.signature = key->sign(*document);
+    persisted.issued.signed_by = key->public_key().fingerprint();
+  }
+  return persisted;
+}
+
+/// The startup choice of kSampleAgent, of `bootstrap`'s management group, with `keys` pinned,
+/// at sample_time().
+inline StartupTopology choose(const TopologyStore& store, const Topology& bootstrap,
+                              std::vector<signature::PublicKey> keys = {}) {
+  const TopologyTrust trust{.agent = std::string(kSampleAgent),
+                            .management_group = bootstrap.management_group,
+                            .keys = signature::KeyRing(std::move(keys))};
+  return choose_startup_topology(store, bootstrap, trust, sample_time());
 }
 
 /// Every file in `dir` by name, with its content; the state folder's lock file aside (it is not
