@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the build needs, builds gatelink and runs the whole test suite with ctest.
-# Usage: scripts/test.sh [BUILD_DIR]   (GATELINK_SANITIZE=address|thread for a sanitizer build)
-# The suite includes sanitizer_address: the same suite in an ASan + UBSan build of its own
-# (scripts/sanitize.sh, in BUILD_DIR/sanitizer-address).
+# Installs what the build needs, builds gatelink and its tests with ASan + UBSan and runs the
+# whole suite there with ctest (scripts/sanitize.sh address BUILD_DIR --whole-suite).
+# Usage: scripts/test.sh [BUILD_DIR]   (default build-address)
+# One build for the suite: the sanitizers see every test, and CI stays within its time. The other
+# flavours are built by the suite's own tests, warnings as errors: packaging_install builds the
+# packages (Debian's dpkg-buildflags, hardening=+all), packaging_windows the Release build for
+# Windows (where the Windows tools are installed). scripts/demo.sh builds the Release flavour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-build=${1:-build}
-bash scripts/deps.sh
-# The test build is the Release flavour (-O3); the suite's packaging_install test builds the
-# packages, which is the dpkg-buildflags flavour (hardening=+all). Both with warnings as errors.
-bash scripts/configure.sh "$build" -DGATELINK_SANITIZER_SUITE=ON
-cmake --build "$build" -j "$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+exec bash scripts/sanitize.sh address "${1:-build-address}" --whole-suite

@@ -8,6 +8,7 @@
 #include "signature/base64.hpp"
 #include "status/status_time.hpp"
 #include "store/topology_document.hpp"
+#include "store/utc_attribute.hpp"
 #include "topology/gateway_address.hpp"
 #include "xml/document_printer.hpp"
 #include "xml/element_reader.hpp"
@@ -54,12 +55,9 @@ class StoredReader {
     if (auto error = in_.check_attributes(root, kStoredAttributes)) return *error;
     StoredTopology stored;
     if (const auto* at = root.FindAttribute("received-at")) {
-      const auto time = parse_utc_time(at->Value());
-      if (!time) {
-        return in_.attribute_error(root, *at,
-                                   Error{"is not a UTC time such as 2026-11-25T16:15:16.123Z"});
-      }
-      stored.received_at = std::chrono::floor<std::chrono::milliseconds>(*time);
+      auto time = read_utc_attribute(in_, root, *at);
+      if (!time) return time.error();
+      stored.received_at = *time;
     }
     if (const auto* from = root.FindAttribute("received-from")) {
       if (auto address = parse_gateway_address(from->Value()); !address) {

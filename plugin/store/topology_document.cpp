@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "status/status_time.hpp"
+#include "store/utc_attribute.hpp"
 #include "xml/document_printer.hpp"
 #include "xml/element_reader.hpp"
 #include "xml/parsed_document.hpp"
@@ -69,7 +70,7 @@ class DocumentReader {
     if (!generation) return generation.error();
     topology.generation = *generation;
 
-    auto received_at = utc_time(root, "received-at");
+    auto received_at = read_utc_attribute(in_, root, *root.FindAttribute("received-at"));
     if (!received_at) return received_at.error();
     persisted.received_at = *received_at;
 
@@ -106,7 +107,7 @@ class DocumentReader {
     auto generation = in_.decimal(root, "generation");
     if (!generation) return generation.error();
     topology.generation = *generation;
-    auto issued_at = utc_time(root, "issued-at");
+    auto issued_at = read_utc_attribute(in_, root, *root.FindAttribute("issued-at"));
     if (!issued_at) return issued_at.error();
     issued.issued_at = *issued_at;
     if (auto error = read_gateways(root, topology)) return *error;
@@ -116,20 +117,6 @@ class DocumentReader {
 
  private:
   Error fail(int line, const std::string& what) const { return in_.fail(line, what); }
-
-  /// A UTC time attribute, kept to the millisecond as rendered: a file must read back to the
-  /// value it came from.
-  Result<std::chrono::system_clock::time_point> utc_time(const tinyxml2::XMLElement& element,
-                                                         const char* name) const {
-    const auto* at = element.FindAttribute(name);
-    const auto time = parse_utc_time(at->Value());
-    if (!time) {
-      return attribute_error(element, *at,
-                             Error{"is not a UTC time such as 2026-11-25T16:15:16.123Z"});
-    }
-    return std::chrono::system_clock::time_point(
-        std::chrono::floor<std::chrono::milliseconds>(*time));
-  }
 
   /// An agent's name as certificates and stores carry it: printable ASCII, no space.
   static std::optional<Error> check_name(std::string_view name) {

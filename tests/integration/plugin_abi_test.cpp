@@ -12,13 +12,14 @@
 
 #include <atomic>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "codec/codec.hpp"
-#include "fixtures/fake_gateway.hpp"
 #include "endpoint/endpoint.hpp"
+#include "fixtures/fake_gateway.hpp"
 #include "gatelink/gatelink.h"
 #include "integration/harness.hpp"
 #include "plugin/plugin_test_support.hpp"
@@ -151,7 +152,11 @@ TEST(PluginAbi, status_from_another_thread_during_stop_is_safe) {
   setup.heartbeat_interval_ms = 5000;  // no heartbeat goes unanswered during the test
   const auto config = write_agent_config(dir, setup);
   char error[512] = "";
-  gatelink_endpoint* endpoint = gatelink_open(config.c_str(), error, sizeof error);
+  // Closed on every way out of the test, an early one too: an endpoint left open at exit logs
+  // after spdlog's registry is gone.
+  const std::unique_ptr<gatelink_endpoint, decltype(&gatelink_close)> owned{
+      gatelink_open(config.c_str(), error, sizeof error), &gatelink_close};
+  gatelink_endpoint* const endpoint = owned.get();
   ASSERT_NE(endpoint, nullptr) << error;
   ASSERT_EQ(gatelink_start(endpoint), 0);
   ASSERT_TRUE(wait_until([&] { return gatelink_connected(endpoint) == 1; }, 10s));
@@ -169,12 +174,19 @@ TEST(PluginAbi, status_from_another_thread_during_stop_is_safe) {
   const int endpoint_socket = find_tcp_socket(agent_port, gateway.port());
   ASSERT_GE(gateway_socket, 0);
   ASSERT_GE(endpoint_socket, 0);
-  ASSERT_TRUE(wait_until(
+  const bool flooded = wait_until(
       [&] {
         return gateway.record(0).unsent_bytes == 0 && queued_bytes(gateway_socket, SIOCOUTQ) == 0 &&
                queued_bytes(endpoint_socket, SIOCINQ) == 0;
       },
-      60s));
+      60s);
+#if defined(__SANITIZE_THREAD__)
+  // Under TSan the endpoint reads the flood so slowly that its session may be cut (the
+  // keepalive's user timeout) before it has read it all: the race detection is what that build
+  // is for; the stop window cannot be staged there.
+  if (!flooded) GTEST_SKIP() << "TSan build: the session ended before the flood was read";
+#endif
+  ASSERT_TRUE(flooded);
   ASSERT_FALSE(writable(endpoint_socket));
 
   // A host's monitoring thread keeps asking while its main thread stops the endpoint.
@@ -226,7 +238,6 @@ TEST(PluginAbi, status_from_another_thread_during_stop_is_safe) {
   const auto final_status = status_of(endpoint);
   ASSERT_TRUE(final_status.is_object());
   EXPECT_EQ(final_status["state"], "stopped");
-  gatelink_close(endpoint);
 }
 
 TEST(PluginApi, one_gateway_serves_many_agents_at_once) {
