@@ -13,6 +13,7 @@ packages=(
   debhelper dpkg-dev fakeroot lintian help2man  # packaging/build.sh deb
   debootstrap systemd-container  # tests/packaging: the Debian 12 root, and booting it
   wixl msitools  # packaging/msi: the MSI and the check of its tables
+  gnuplot-nox  # tests/bench/fleet.cpp: the chart of docs/BENCHMARKS.md
 )
 
 missing=()

@@ -19,13 +19,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// The endpoint whose thread this is (nullptr on every other thread): where handlers run.
-thread_local const void* this_thread_endpoint = nullptr;
-
 /// How long status() waits for the endpoint's thread before answering without it.
 constexpr std::chrono::milliseconds kStatusWait{1000};
-/// How often status() looks whether the thread ended while it waited.
-constexpr std::chrono::milliseconds kStatusSlice{20};
 
 tls::Files tls_files(const TlsFiles& files) {
   return tls::Files{.ca = files.ca, .cert = files.cert, .key = files.key, .crl = files.crl};
@@ -79,23 +74,25 @@ Result<std::pair<TopologyStore, StartupTopology>> open_topology(const AgentConfi
 
 }  // namespace
 
-Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config) {
+Result<std::unique_ptr<Endpoint>> Endpoint::open(AgentConfig config,
+                                                 std::shared_ptr<EndpointRuntime> runtime) {
   auto context = tls::ReloadingContext::create(tls_files(config.tls), &tls::make_client_context);
   if (!context) return Error{context.error().message};
   auto trust = load_topology_trust(config);
   if (!trust) return trust.error();
   auto topology = open_topology(config, *trust);
   if (!topology) return topology.error();
-  auto impl =
-      std::make_unique<Impl>(std::move(config), std::move(*context), std::move(topology->first),
-                             std::move(topology->second), std::move(*trust));
+  if (!runtime) runtime = std::make_shared<EndpointRuntime>(1);
+  auto impl = std::make_unique<Impl>(std::move(runtime), std::move(config), std::move(*context),
+                                     std::move(topology->first), std::move(topology->second),
+                                     std::move(*trust));
   return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
 
 Endpoint::Endpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Endpoint::~Endpoint() {
-  // A destructor must not throw; stop() only can if locking or joining fails (system_error).
+  // A destructor must not throw; stop() only can if locking fails (system_error).
   try {
     stop();
   } catch (const std::exception& e) {
@@ -106,62 +103,62 @@ Endpoint::~Endpoint() {
 void Endpoint::start() {
   std::lock_guard lock(impl_->lifecycle);
   if (impl_->life != Impl::Life::idle) return;
-  impl_->work.emplace(impl_->io.get_executor());
-  asio::post(impl_->io, [impl = impl_.get()] {
+  impl_->runtime->start();
+  {
+    std::lock_guard last_lock(impl_->last_mutex);
+    impl_->life = Impl::Life::running;
+  }
+  impl_->post_while_running([impl = impl_.get()] {
     impl->certificates.start();
     impl->dispatch(failover::Start{});
-  });
-  impl_->life = Impl::Life::running;
-  impl_->thread = std::thread([impl = impl_.get()] {
-    this_thread_endpoint = impl;
-    try {
-      impl->io.run();
-    } catch (const std::exception& e) {
-      spdlog::critical("event=endpoint-crashed error={}", escaped(e.what()));
-    }
-    // Still on the endpoint's thread: nothing else touches its state any more.
-    impl->sessions.clear();
-    auto final_snapshot = impl->snapshot();
-    std::lock_guard last_lock(impl->last_mutex);
-    impl->last = std::move(final_snapshot);
-    impl->life = Impl::Life::stopped;
   });
 }
 
 void Endpoint::stop() {
   std::lock_guard lock(impl_->lifecycle);
-  if (!impl_->thread.joinable()) return;
-  asio::post(impl_->io, [impl = impl_.get()] {
+  if (impl_->life != Impl::Life::running) return;
+  auto* impl = impl_.get();
+  impl->post_while_running([impl] {
     impl->dispatch(failover::Stop{});
     impl->tick.cancel();
     impl->certificates.stop();
-    // Every session step has a deadline, so run() returns once the goodbyes are written or
-    // their deadlines pass.
-    impl->work.reset();
   });
-  impl_->thread.join();
+  // Every session step has a deadline, so the work runs out once the goodbyes are written or
+  // their deadlines pass: every pending operation and queued handler holds a unit of it.
+  impl->work->wait_drained();
+  // Then on the endpoint's thread, after the handler that let go of the last work: the final
+  // snapshot, which status() answers with from now on.
+  std::promise<void> ended;
+  asio::post(impl->lane, [impl, &ended] {
+    impl->sessions.clear();
+    auto final_snapshot = impl->snapshot();
+    {
+      std::lock_guard last_lock(impl->last_mutex);
+      impl->last = std::move(final_snapshot);
+      impl->life = Impl::Life::stopped;
+    }
+    ended.set_value();
+  });
+  ended.get_future().wait();
+  // What a host's call queued before the end (status, reload) still holds work: it runs first.
+  impl->work->wait_drained();
 }
 
 StatusSnapshot Endpoint::status() const {
-  // From a handler: the endpoint's state is this thread's to read.
-  if (this_thread_endpoint == impl_.get()) return impl_->snapshot();
+  // From a handler on the endpoint's thread: its state is this thread's to read.
+  if (EndpointRuntime::this_thread_lane() == &impl_->lane) return impl_->snapshot();
   if (impl_->life == Impl::Life::idle) {
     std::lock_guard lock(impl_->lifecycle);
     if (impl_->life == Impl::Life::idle) return impl_->snapshot();
   }
-  const auto final_snapshot = [this]() -> std::optional<StatusSnapshot> {
-    std::lock_guard lock(impl_->last_mutex);
-    return impl_->last;
-  };
-  if (auto done = final_snapshot()) return *done;
   auto promise = std::make_shared<std::promise<StatusSnapshot>>();
   auto future = promise->get_future();
-  asio::post(impl_->io, [impl = impl_.get(), promise] { promise->set_value(impl->snapshot()); });
-  // Wait in slices: if the thread ends meanwhile, its final snapshot answers at once.
-  const auto until = std::chrono::steady_clock::now() + kStatusWait;
-  while (std::chrono::steady_clock::now() < until) {
-    if (future.wait_for(kStatusSlice) == std::future_status::ready) return future.get();
-    if (auto done = final_snapshot()) return *done;
+  if (!impl_->post_while_running(
+          [impl = impl_.get(), promise] { promise->set_value(impl->snapshot()); })) {
+    std::lock_guard lock(impl_->last_mutex);
+    if (impl_->last) return *impl_->last;
+  } else if (future.wait_for(kStatusWait) == std::future_status::ready) {
+    return future.get();
   }
   // Stuck: answer with what is known without touching the endpoint's state.
   StatusSnapshot s;
@@ -183,13 +180,13 @@ bool Endpoint::alive(std::chrono::milliseconds bound) const {
     if (!impl_->probe.valid() || answered) {
       auto promise = std::make_shared<std::promise<void>>();
       impl_->probe = promise->get_future().share();
-      asio::post(impl_->io, [promise] { promise->set_value(); });
+      if (!impl_->post_while_running([promise] { promise->set_value(); })) return false;
     }
     probe = impl_->probe;
   }
   if (probe.wait_for(bound) != std::future_status::ready) return false;
   try {
-    probe.get();  // a probe dropped unrun (the io_context went away) is a broken promise
+    probe.get();  // a probe dropped unrun (the lane went away) is a broken promise
     return true;
   } catch (const std::future_error&) {
     return false;
@@ -201,7 +198,7 @@ void Endpoint::set_state_handler(StateHandler handler) {
   impl_->state_handler = std::move(handler);
 }
 
-bool Endpoint::on_endpoint_thread() { return this_thread_endpoint != nullptr; }
+bool Endpoint::on_endpoint_thread() { return EndpointRuntime::this_thread_lane() != nullptr; }
 
 std::string_view version() { return GATELINK_VERSION; }
 

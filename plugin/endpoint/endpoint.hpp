@@ -1,7 +1,8 @@
 #pragma once
 // The endpoint (internal C++ API): open it with a configuration, start it, ask it for its
-// status, stop it. Everything that talks to gateways runs on the endpoint's own thread; these
-// calls are safe from any thread. Hosts reach it through the C ABI of libgatelink
+// status, stop it. Everything that talks to gateways runs on the endpoint's thread: a thread of
+// its own, or a lane of an EndpointRuntime that many endpoints share; these calls are safe from
+// any thread. Hosts reach it through the C ABI of libgatelink
 // (gatelink/gatelink.h, wrapped for C++ by gatelink/gatelink.hpp); the agent's configuration
 // check and the tests link it directly.
 
@@ -15,6 +16,7 @@
 
 #include "common/result.hpp"
 #include "config/agent_config.hpp"
+#include "endpoint/endpoint_runtime.hpp"
 #include "failover/failover_machine.hpp"
 #include "status/status_snapshot.hpp"
 
@@ -37,16 +39,19 @@ using StateHandler = std::function<void(const StateChange&)>;
 class Endpoint {
  public:
   /// Checks the configuration's certificates and key (permissions included) and prepares TLS;
-  /// connects to nothing yet.
-  static Result<std::unique_ptr<Endpoint>> open(AgentConfig config);
+  /// connects to nothing yet. The endpoint runs on a lane of `runtime` (each endpoint on the
+  /// next); without one, on a thread of its own.
+  static Result<std::unique_ptr<Endpoint>> open(AgentConfig config,
+                                                std::shared_ptr<EndpointRuntime> runtime = {});
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
-  /// Starts the endpoint's thread and the first connection attempt. Call once.
+  /// Starts the endpoint's thread (its runtime's lanes) and the first connection attempt.
+  /// Call once.
   void start();
-  /// Closes every session (saying goodbye) and joins the thread. Idempotent. Not from the
-  /// endpoint's own thread (see on_endpoint_thread).
+  /// Closes every session (saying goodbye) and waits until nothing of the endpoint is left on
+  /// its thread. Idempotent. Not from an endpoint's thread (see on_endpoint_thread).
   void stop();
   /// A consistent snapshot of the endpoint's state (taken at once on the endpoint's thread).
   StatusSnapshot status() const;
@@ -61,7 +66,7 @@ class Endpoint {
   /// the endpoint's own thread.
   void set_state_handler(StateHandler handler);
 
-  /// Whether the calling thread is the thread of some endpoint (where handlers run).
+  /// Whether the calling thread is the thread of some endpoint (where handlers run): a lane.
   static bool on_endpoint_thread();
 
  private:

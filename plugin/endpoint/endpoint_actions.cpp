@@ -93,7 +93,7 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
   // The backstop of the file watch: files changed since the last look are taken up now.
   auto context = certificates.context_for_connection();
   auto session =
-      link::GatewaySession::create(io, context, std::move(options), std::move(handlers));
+      link::GatewaySession::create(executor, context, std::move(options), std::move(handlers));
   sessions[id] = SessionEntry{.session = session};
   session->start();
 }

@@ -2,8 +2,6 @@
 // and reload on request (SIGHUP). The file watch, the warnings and the reloads themselves are
 // tls::CertificateMonitor's, on the endpoint's thread.
 
-#include <boost/asio/post.hpp>
-
 #include "endpoint_impl.hpp"
 
 namespace gatelink {
@@ -34,10 +32,7 @@ StatusSnapshot::Certificate Endpoint::Impl::certificate_status(WallTime now) con
 }
 
 bool Endpoint::reload() {
-  std::lock_guard lock(impl_->lifecycle);
-  if (impl_->life != Impl::Life::running) return false;
-  boost::asio::post(impl_->io, [impl = impl_.get()] { impl->certificates.reload(); });
-  return true;
+  return impl_->post_while_running([impl = impl_.get()] { impl->certificates.reload(); });
 }
 
 }  // namespace gatelink

@@ -6,8 +6,9 @@
 // Everything here but the lifecycle members is touched on the endpoint's thread only.
 
 #include <atomic>
-#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <future>
@@ -17,10 +18,11 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <utility>
 
+#include "endpoint/counted_executor.hpp"
 #include "endpoint/endpoint.hpp"
+#include "endpoint/endpoint_runtime.hpp"
 #include "failover/failover_machine.hpp"
 #include "link/gateway_session.hpp"
 #include "store/startup_topology.hpp"
@@ -40,11 +42,15 @@ inline WallTime wall_time(failover::Clock::time_point t,
 }
 
 struct Endpoint::Impl {
-  Impl(AgentConfig cfg, std::shared_ptr<tls::ReloadingContext> context,
-       TopologyStore topology_store, StartupTopology startup, TopologyTrust topology_trust)
-      : config(std::move(cfg)),
+  Impl(std::shared_ptr<EndpointRuntime> endpoint_runtime, AgentConfig cfg,
+       std::shared_ptr<tls::ReloadingContext> context, TopologyStore topology_store,
+       StartupTopology startup, TopologyTrust topology_trust)
+      : runtime(std::move(endpoint_runtime)),
+        lane(runtime->next_lane()),
+        executor(CountedExecutor(lane.get_executor(), work)),
+        config(std::move(cfg)),
         trust(std::move(topology_trust)),
-        certificates(io, std::move(context), config.expiry_warning_days),
+        certificates(executor, std::move(context), config.expiry_warning_days),
         store(std::move(topology_store)),
         last_known_good(startup.last_known_good),
         persisted_version(startup.origin == StartupTopology::Origin::persisted
@@ -57,10 +63,14 @@ struct Endpoint::Impl {
         rng(std::random_device{}()),
         machine(config.timings, std::move(startup.topology),
                 [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
-        tick(io) {}
+        tick(executor) {}
 
-  // io first: destroyed last, after every object that holds its services.
-  boost::asio::io_context io;
+  // The runtime first: destroyed last, after every object that holds its lane's services.
+  std::shared_ptr<EndpointRuntime> runtime;
+  boost::asio::io_context& lane;  ///< the endpoint's thread: everything below happens there
+  /// This endpoint's outstanding work on its lane: stop() waits for it to drain.
+  std::shared_ptr<WorkCount> work = std::make_shared<WorkCount>();
+  boost::asio::any_io_executor executor;  ///< the lane's, counting in `work`
   AgentConfig config;
   /// Whom topologies are taken from: this agent, its group, the group's pinned public keys
   /// (<management-group-keys>; none: signatures unchecked).
@@ -89,16 +99,25 @@ struct Endpoint::Impl {
     std::optional<std::chrono::microseconds> last_rtt;  ///< precise, for status
   };
   std::map<failover::SessionId, SessionEntry> sessions;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
-  std::thread thread;
 
   // Lifecycle, shared with the host's threads: start()/stop() are serialised by `lifecycle`;
-  // status() reads `life` and, once the thread has ended, the snapshot it left in `last`.
+  // status() reads `life` and, once the endpoint has stopped, the snapshot it left in `last`.
   enum class Life { idle, running, stopped };
   std::mutex lifecycle;
   std::atomic<Life> life{Life::idle};
+  /// Held while `life` becomes stopped and while a host's call posts work: nothing is posted
+  /// after the end, so once stop() has seen the work drain, nothing will touch this state.
   mutable std::mutex last_mutex;
   std::optional<StatusSnapshot> last;  ///< taken on the endpoint's thread as it ends
+
+  /// Queues `f` on the endpoint's thread unless the endpoint is not running (false).
+  template <typename F>
+  bool post_while_running(F&& f) const {
+    std::lock_guard lock(last_mutex);
+    if (life != Life::running) return false;
+    boost::asio::post(executor, std::forward<F>(f));
+    return true;
+  }
 
   // Reports to the host: the handler runs under `state_mutex`, so replacing it waits for a call
   // in progress.

@@ -39,16 +39,17 @@ std::string GatewaySession::Ending::key() const {
   return std::string(to_string(reason));
 }
 
-std::shared_ptr<GatewaySession> GatewaySession::create(asio::io_context& io,
+std::shared_ptr<GatewaySession> GatewaySession::create(const asio::any_io_executor& executor,
                                                        std::shared_ptr<asio::ssl::context> tls,
                                                        Options options, Handlers handlers) {
   return std::shared_ptr<GatewaySession>(
-      new GatewaySession(io, std::move(tls), std::move(options), std::move(handlers)));
+      new GatewaySession(executor, std::move(tls), std::move(options), std::move(handlers)));
 }
 
-GatewaySession::GatewaySession(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
-                               Options options, Handlers handlers)
-    : strand_(asio::make_strand(io)),
+GatewaySession::GatewaySession(const asio::any_io_executor& executor,
+                               std::shared_ptr<asio::ssl::context> tls, Options options,
+                               Handlers handlers)
+    : strand_(asio::make_strand(executor)),
       tls_(std::move(tls)),
       stream_(strand_, *tls_),
       options_(std::move(options)),

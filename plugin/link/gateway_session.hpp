@@ -4,8 +4,8 @@
 // heartbeat loop and a liveness watch on one strand. It reports what happens; the failover
 // machine decides what to do about it.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -70,7 +70,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     std::function<void(const Ending&)> on_closed;
   };
 
-  static std::shared_ptr<GatewaySession> create(asio::io_context& io,
+  static std::shared_ptr<GatewaySession> create(const asio::any_io_executor& executor,
                                                 std::shared_ptr<asio::ssl::context> tls,
                                                 Options options, Handlers handlers);
 
@@ -87,8 +87,8 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   enum class Phase { idle, resolving, connecting, handshaking, greeting, up, closed };
   using SteadyClock = std::chrono::steady_clock;
 
-  GatewaySession(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Options options,
-                 Handlers handlers);
+  GatewaySession(const asio::any_io_executor& executor, std::shared_ptr<asio::ssl::context> tls,
+                 Options options, Handlers handlers);
 
   asio::awaitable<void> establish();
   asio::awaitable<std::optional<resolve::Endpoints>> resolve();
@@ -107,7 +107,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   void fail(Ending ending);
   void shut_down();
 
-  asio::strand<asio::io_context::executor_type> strand_;
+  asio::strand<asio::any_io_executor> strand_;
   std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
   TlsStream stream_;
   asio::cancellation_signal cancel_resolve_;  ///< ends a lookup under way when the session closes

@@ -10,10 +10,12 @@ namespace {
 
 }  // namespace
 
-CertificateMonitor::CertificateMonitor(boost::asio::io_context& io,
-                                       std::shared_ptr<ReloadingContext> tls,
-                                       unsigned warning_days)
-    : tls_(std::move(tls)), warning_days_(warning_days), io_(io), check_timer_(io) {}
+CertificateMonitor::CertificateMonitor(const boost::asio::any_io_executor& executor,
+                                       std::shared_ptr<ReloadingContext> tls, unsigned warning_days)
+    : tls_(std::move(tls)),
+      warning_days_(warning_days),
+      executor_(executor),
+      check_timer_(executor) {}
 
 CertificateMonitor::~CertificateMonitor() = default;
 
@@ -22,7 +24,7 @@ void CertificateMonitor::start() {
   running_ = true;
   report(true);
   const Files& files = tls_->files();
-  auto watcher = FileWatcher::open(io_, {files.ca, files.cert, files.key, files.crl},
+  auto watcher = FileWatcher::open(executor_, {files.ca, files.cert, files.key, files.crl},
                                    kRenewalSettle, [this] { look(false); });
   if (watcher) {
     watcher_ = std::move(*watcher);

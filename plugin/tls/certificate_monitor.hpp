@@ -1,5 +1,5 @@
 #pragma once
-// Keeps the agent's TLS material current and its problems told, on the endpoint's io_context:
+// Keeps the agent's TLS material current and its problems told, on the endpoint's executor:
 // renewed files are taken up when the file watch sees them (or on request: SIGHUP), with the
 // lazy look before each connection as a backstop; warnings (certificate expiring or expired,
 // CRL out of date) are logged at start, at every reload, and again at a bounded interval while
@@ -35,17 +35,19 @@ class CertificateMonitor {
   };
 
   /// `warning_days`: warn this many days before the certificate expires (0: only once expired).
-  CertificateMonitor(boost::asio::io_context& io, std::shared_ptr<ReloadingContext> tls,
-                     unsigned warning_days);
+  CertificateMonitor(const boost::asio::any_io_executor& executor,
+                     std::shared_ptr<ReloadingContext> tls, unsigned warning_days);
   ~CertificateMonitor();
   CertificateMonitor(const CertificateMonitor&) = delete;
   CertificateMonitor& operator=(const CertificateMonitor&) = delete;
 
-  /// Logs the warnings that hold, starts the file watch and the periodic check. On io's thread.
+  /// Logs the warnings that hold, starts the file watch and the periodic check. On the executor's
+  /// thread.
   void start();
-  /// Stops the watch and the periodic check, so that io runs out of work. On io's thread.
+  /// Stops the watch and the periodic check, so that no work of it is left. On the executor's
+  /// thread.
   void stop();
-  /// Rebuilds from the files now even if they seem unchanged (SIGHUP). On io's thread.
+  /// Rebuilds from the files now even if they seem unchanged (SIGHUP). On the executor's thread.
   void reload();
   /// The context for a new connection, taking up files changed since the last look.
   ContextPtr context_for_connection();
@@ -59,7 +61,7 @@ class CertificateMonitor {
 
   std::shared_ptr<ReloadingContext> tls_;
   unsigned warning_days_;
-  boost::asio::io_context& io_;
+  boost::asio::any_io_executor executor_;
   boost::asio::steady_timer check_timer_;
   std::unique_ptr<FileWatcher> watcher_;
   WarningLog warning_log_{kCertificateWarningRepeat};

@@ -5,6 +5,7 @@
 // after they have settled. One implementation per platform: inotify on Linux; the Windows build
 // adds its own implementation file.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,10 +14,6 @@
 
 #include "common/result.hpp"
 
-namespace boost::asio {
-class io_context;
-}  // namespace boost::asio
-
 namespace gatelink::tls {
 
 class FileWatcher {
@@ -24,16 +21,16 @@ class FileWatcher {
   using Handler = std::function<void()>;
 
   /// Watches the folders of `files` (paths as configured) for any change to one of these names:
-  /// written, replaced by rename, removed, or its mode changed. `on_change` runs on `io`'s
-  /// thread once no further change has come for `settle` (and at the latest 4 × `settle` after
+  /// written, replaced by rename, removed, or its mode changed. `on_change` runs on
+  /// `executor` once no further change has come for `settle` (and at the latest 4 × `settle` after
   /// the first). An error when the platform refuses (e.g. its limit of watches is reached).
-  static Result<std::unique_ptr<FileWatcher>> open(boost::asio::io_context& io,
+  static Result<std::unique_ptr<FileWatcher>> open(const boost::asio::any_io_executor& executor,
                                                    const std::vector<std::string>& files,
                                                    std::chrono::milliseconds settle,
                                                    Handler on_change);
 
   virtual ~FileWatcher() = default;
-  /// Stops watching; `on_change` does not run afterwards. Call on `io`'s thread. Idempotent.
+  /// Stops watching; `on_change` does not run afterwards. Call on `executor`. Idempotent.
   virtual void close() = 0;
 };
 

@@ -1,10 +1,10 @@
-// Linux: one inotify descriptor, a watch per folder, read through Asio on the io_context.
+// Linux: one inotify descriptor, a watch per folder, read through Asio on the endpoint's executor.
 
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
 #include <filesystem>
@@ -30,10 +30,11 @@ constexpr std::size_t kReadBuffer = 16 * 1024;
 
 class InotifyWatcher final : public FileWatcher {
  public:
-  InotifyWatcher(asio::io_context& io, int fd, std::map<int, std::set<std::string>> watches,
-                 std::chrono::milliseconds settle, Handler on_change)
-      : stream_(io, fd),
-        settle_(io, settle, std::move(on_change)),
+  InotifyWatcher(const asio::any_io_executor& executor, int fd,
+                 std::map<int, std::set<std::string>> watches, std::chrono::milliseconds settle,
+                 Handler on_change)
+      : stream_(executor, fd),
+        settle_(executor, settle, std::move(on_change)),
         watches_(std::move(watches)),
         buffer_(std::make_unique<Buffer>()) {}
 
@@ -94,7 +95,7 @@ class InotifyWatcher final : public FileWatcher {
 
 }  // namespace
 
-Result<std::unique_ptr<FileWatcher>> FileWatcher::open(asio::io_context& io,
+Result<std::unique_ptr<FileWatcher>> FileWatcher::open(const asio::any_io_executor& executor,
                                                        const std::vector<std::string>& files,
                                                        std::chrono::milliseconds settle,
                                                        Handler on_change) {
@@ -114,8 +115,8 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::open(asio::io_context& io,
     }
     watches[wd].insert(path.filename().string());
   }
-  auto watcher =
-      std::make_unique<InotifyWatcher>(io, fd, std::move(watches), settle, std::move(on_change));
+  auto watcher = std::make_unique<InotifyWatcher>(executor, fd, std::move(watches), settle,
+                                                  std::move(on_change));
   watcher->read();
   return std::unique_ptr<FileWatcher>(std::move(watcher));
 }

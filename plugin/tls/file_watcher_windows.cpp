@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <windows.h>
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
 #include <filesystem>
@@ -41,8 +41,8 @@ class DirectoryChangeWatcher final : public FileWatcher {
  public:
   /// One watched folder: its handle (on the io_context's completion port) and the names in it.
   struct Folder {
-    Folder(asio::io_context& io, HANDLE folder, std::string name)
-        : handle(io, folder), path(std::move(name)) {}
+    Folder(const asio::any_io_executor& executor, HANDLE folder, std::string name)
+        : handle(executor, folder), path(std::move(name)) {}
     asio::windows::stream_handle handle;
     std::string path;  ///< for messages
     std::vector<std::wstring> names;
@@ -53,9 +53,12 @@ class DirectoryChangeWatcher final : public FileWatcher {
     std::shared_ptr<Buffer> buffer = std::make_shared<Buffer>();
   };
 
-  DirectoryChangeWatcher(asio::io_context& io, std::vector<std::unique_ptr<Folder>> folders,
+  DirectoryChangeWatcher(const asio::any_io_executor& executor,
+                         std::vector<std::unique_ptr<Folder>> folders,
                          std::chrono::milliseconds settle, Handler on_change)
-      : io_(io), settle_(io, settle, std::move(on_change)), folders_(std::move(folders)) {}
+      : executor_(executor),
+        settle_(executor, settle, std::move(on_change)),
+        folders_(std::move(folders)) {}
 
   ~DirectoryChangeWatcher() override { close(); }
 
@@ -75,8 +78,8 @@ class DirectoryChangeWatcher final : public FileWatcher {
  private:
   void read(Folder& folder) {
     asio::windows::overlapped_ptr pending(
-        io_, [this, alive = alive_, &folder, buffer = folder.buffer](
-                 const boost::system::error_code& ec, std::size_t n) {
+        executor_, [this, alive = alive_, &folder, buffer = folder.buffer](
+                       const boost::system::error_code& ec, std::size_t n) {
           if (!*alive) return;  // closed, perhaps gone: touch nothing
           // ERROR_NOTIFY_ENUM_DIR: more changed than the buffer holds; n == 0 likewise.
           if (ec.value() == ERROR_NOTIFY_ENUM_DIR || (!ec && n == 0)) {
@@ -119,7 +122,7 @@ class DirectoryChangeWatcher final : public FileWatcher {
     return false;
   }
 
-  asio::io_context& io_;
+  asio::any_io_executor executor_;
   SettleTimer settle_;
   std::vector<std::unique_ptr<Folder>> folders_;
   /// Shared with the pending handlers: false once closed, so a late completion does nothing.
@@ -128,7 +131,7 @@ class DirectoryChangeWatcher final : public FileWatcher {
 
 }  // namespace
 
-Result<std::unique_ptr<FileWatcher>> FileWatcher::open(asio::io_context& io,
+Result<std::unique_ptr<FileWatcher>> FileWatcher::open(const asio::any_io_executor& executor,
                                                        const std::vector<std::string>& files,
                                                        std::chrono::milliseconds settle,
                                                        Handler on_change) {
@@ -147,14 +150,14 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::open(asio::io_context& io,
         return Error{"directory watch: folder " + win32::narrow(folder.native()) + ": " +
                      win32::error_text(::GetLastError())};
       }
-      watch = std::make_unique<DirectoryChangeWatcher::Folder>(io, handle,
+      watch = std::make_unique<DirectoryChangeWatcher::Folder>(executor, handle,
                                                                win32::narrow(folder.native()));
     }
     watch->names.push_back(path.filename().native());
   }
   std::vector<std::unique_ptr<DirectoryChangeWatcher::Folder>> folders;
   for (auto& [name, watch] : by_folder) folders.push_back(std::move(watch));
-  auto watcher = std::make_unique<DirectoryChangeWatcher>(io, std::move(folders), settle,
+  auto watcher = std::make_unique<DirectoryChangeWatcher>(executor, std::move(folders), settle,
                                                           std::move(on_change));
   watcher->start();
   return std::unique_ptr<FileWatcher>(std::move(watcher));

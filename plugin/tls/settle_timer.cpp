@@ -12,9 +12,9 @@ SettleTimer::Clock::time_point SettleTimer::Burst::change(Clock::time_point now)
   return std::min(now + settle_, *started_ + settle_ * kMaxSettleFactor);
 }
 
-SettleTimer::SettleTimer(boost::asio::io_context& io, std::chrono::milliseconds settle,
-                         std::function<void()> on_settled)
-    : timer_(io), burst_(settle), on_settled_(std::move(on_settled)) {}
+SettleTimer::SettleTimer(const boost::asio::any_io_executor& executor,
+                         std::chrono::milliseconds settle, std::function<void()> on_settled)
+    : timer_(executor), burst_(settle), on_settled_(std::move(on_settled)) {}
 
 SettleTimer::~SettleTimer() { close(); }
 

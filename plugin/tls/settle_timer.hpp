@@ -2,9 +2,9 @@
 // The settle wait of a file watch (file_watcher.hpp): changes that come close together (a
 // certificate and its key written one after the other) are reported once, after they have
 // settled. The rule is pure (SettleTimer::Burst, the time comes in); the timer runs it on an
-// io_context. Both platforms' watchers use it.
+// executor. Both platforms' watchers use it.
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -34,8 +34,8 @@ class SettleTimer {
     std::optional<Clock::time_point> started_;  ///< the first change of the burst under way
   };
 
-  /// `on_settled` runs on `io`'s thread when a burst is due (see Burst).
-  SettleTimer(boost::asio::io_context& io, std::chrono::milliseconds settle,
+  /// `on_settled` runs on `executor` when a burst is due (see Burst).
+  SettleTimer(const boost::asio::any_io_executor& executor, std::chrono::milliseconds settle,
               std::function<void()> on_settled);
   ~SettleTimer();
   SettleTimer(const SettleTimer&) = delete;

@@ -33,3 +33,22 @@ target_link_libraries(store_bench PRIVATE gatelink_registry gatelink_store gatel
 # Smoke run: keeps the program working; never judges the figures.
 add_test(NAME store_bench_smoke COMMAND store_bench --benchmark_min_time=0.01)
 set_tests_properties(store_bench_smoke PROPERTIES LABELS bench TIMEOUT 120)
+
+# The fleet simulator (docs/BENCHMARKS.md "Fleet"): N endpoints on EndpointRuntime lanes in
+# worker processes, against real reference gateways; a mass failover and its failback.
+add_executable(gatelink-fleet bench/fleet.cpp bench/fleet_pki.cpp)
+gatelink_target_defaults(gatelink-fleet)
+target_link_libraries(gatelink-fleet PRIVATE gatelink_endpoint gatelink_config
+                      gatelink_test_harness OpenSSL::Crypto CLI11::CLI11
+                      nlohmann_json::nlohmann_json gatelink_logging)
+add_dependencies(gatelink-fleet gatelink-gateway)
+# Smoke run: a small fleet through every phase, with the chart when gnuplot is there. It fails
+# only when the rig cannot be set up, never on the figures.
+add_test(NAME fleet_bench_smoke
+         COMMAND gatelink-fleet --agents 40 --agents-per-worker 20 --interval-ms 200
+                 --probe-interval-ms 200 --stable-probes 2 --backoff-cap-ms 500
+                 --reference-seconds 1 --phase-deadline-s 60
+                 --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin
+                 --out ${CMAKE_CURRENT_BINARY_DIR}/fleet-smoke)
+set_tests_properties(fleet_bench_smoke PROPERTIES
+  LABELS bench FIXTURES_REQUIRED pki TIMEOUT 180)

@@ -38,6 +38,7 @@ std::string read_file(const fs::path& path) {
 /// Poll period of wait_until: short enough not to slow tests, long enough not to spin.
 constexpr auto kPollPeriod = 5ms;
 
+/// argv[0]: a path, or a program looked up on PATH.
 pid_t spawn(const std::vector<std::string>& argv, const fs::path& out_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -49,7 +50,7 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& out_file) {
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return pid;

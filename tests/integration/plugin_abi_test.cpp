@@ -13,12 +13,17 @@
 #include <atomic>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "codec/codec.hpp"
 #include "endpoint/endpoint.hpp"
+#include "endpoint/endpoint_runtime.hpp"
 #include "fixtures/fake_gateway.hpp"
 #include "gatelink/gatelink.h"
 #include "integration/harness.hpp"
@@ -240,22 +245,23 @@ TEST(PluginAbi, status_from_another_thread_during_stop_is_safe) {
   EXPECT_EQ(final_status["state"], "stopped");
 }
 
+/// The configuration of agent `i` of many on `setup`'s gateway: a state folder of its own (a
+/// second endpoint on a folder is refused: one agent per folder).
+AgentConfig agent_of_many(const OneGateway& setup, std::size_t i) {
+  auto config = load_agent_config(setup.config.string());
+  if (!config) throw std::runtime_error(config.error().message);
+  config->state_dir = (setup.dir / ("state-" + std::to_string(i))).string();
+  return std::move(*config);
+}
+
 TEST(PluginApi, one_gateway_serves_many_agents_at_once) {
   // 40 embedded endpoints (C++ API) connect to one reference gateway concurrently.
   constexpr std::size_t kAgents = 40;
-  TempDir dir;
-  auto gw = start_gateway(dir, "gw1.example.test", "gw1");
-  AgentSetup setup;
-  setup.gateways = {{gw.address, "gw1.example.test"}};
-  auto config = load_agent_config(write_agent_config(dir, setup).string());
-  ASSERT_TRUE(config) << config.error().message;
-
+  OneGateway setup;
+  auto& gw = setup.gw;
   std::vector<std::unique_ptr<Endpoint>> endpoints;
   for (std::size_t i = 0; i < kAgents; ++i) {
-    // One state folder each: a second endpoint on a folder is refused (one agent per folder).
-    auto own = *config;
-    own.state_dir = (dir / ("state-" + std::to_string(i))).string();
-    auto endpoint = Endpoint::open(own);
+    auto endpoint = Endpoint::open(agent_of_many(setup, i));
     ASSERT_TRUE(endpoint) << endpoint.error().message;
     endpoints.push_back(std::move(*endpoint));
   }
@@ -291,6 +297,70 @@ TEST(PluginApi, one_gateway_serves_many_agents_at_once) {
       },
       10s))
       << gw.process->log();
+}
+
+TEST(PluginApi, endpoints_on_one_runtime_share_its_lanes_and_stop_one_at_a_time) {
+  // Many endpoints on the two lanes of one runtime (as the fleet simulator runs them): all of
+  // them connect, every handler runs on one of the two lanes, and stopping and destroying some
+  // leaves the others connected and heartbeating.
+  constexpr std::size_t kAgents = 12;
+  OneGateway setup;
+  auto& gw = setup.gw;
+  auto runtime = std::make_shared<EndpointRuntime>(2);
+  std::mutex threads_mutex;
+  std::set<std::thread::id> handler_threads;
+  std::vector<std::unique_ptr<Endpoint>> endpoints;
+  for (std::size_t i = 0; i < kAgents; ++i) {
+    auto endpoint = Endpoint::open(agent_of_many(setup, i), runtime);
+    ASSERT_TRUE(endpoint) << endpoint.error().message;
+    (*endpoint)->set_state_handler([&](const StateChange&) {
+      EXPECT_TRUE(Endpoint::on_endpoint_thread());
+      std::lock_guard lock(threads_mutex);
+      handler_threads.insert(std::this_thread::get_id());
+    });
+    endpoints.push_back(std::move(*endpoint));
+  }
+  for (auto& e : endpoints) e->start();
+  const auto connected = [&](std::size_t from) {
+    for (std::size_t i = from; i < endpoints.size(); ++i) {
+      if (endpoints[i]->status().state != ConnectionState::connected) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_until([&] { return connected(0); }, 30s)) << gw.process->log();
+  {
+    std::lock_guard lock(threads_mutex);
+    EXPECT_GE(handler_threads.size(), 1u);
+    EXPECT_LE(handler_threads.size(), runtime->lanes());
+    EXPECT_EQ(handler_threads.count(std::this_thread::get_id()), 0u);
+  }
+
+  // Half of them stop and are gone while the other half keeps running on the same lanes.
+  constexpr std::size_t kStopped = kAgents / 2;
+  for (std::size_t i = 0; i < kStopped; ++i) {
+    endpoints[i]->stop();
+    EXPECT_EQ(endpoints[i]->status().state, ConnectionState::stopped);
+    EXPECT_FALSE(endpoints[i]->alive(100ms));
+    endpoints[i].reset();
+  }
+  // Each heartbeat answered gives a new round-trip time (to the microsecond): wait for one.
+  std::vector<std::optional<double>> rtt;
+  for (std::size_t i = kStopped; i < kAgents; ++i) {
+    EXPECT_TRUE(endpoints[i]->alive(1s));
+    rtt.push_back(endpoints[i]->status().heartbeat.last_rtt_ms);
+  }
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (std::size_t i = kStopped; i < kAgents; ++i) {
+          if (endpoints[i]->status().heartbeat.last_rtt_ms == rtt[i - kStopped]) return false;
+        }
+        return true;
+      },
+      10s))
+      << "the endpoints left on the lanes stopped heartbeating";
+  EXPECT_TRUE(connected(kStopped));
+  for (std::size_t i = kStopped; i < kAgents; ++i) endpoints[i].reset();
+  runtime.reset();  // its lanes end once the last endpoint on it is gone
 }
 
 }  // namespace

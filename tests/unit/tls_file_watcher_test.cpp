@@ -41,8 +41,8 @@ class FileWatcherTest : public ::testing::Test {
   std::string path(const std::string& name) const { return (folder_ / name).string(); }
 
   void watch() {
-    auto watcher = FileWatcher::open(io_, {path("agent.pem"), path("agent.key")}, kSettle,
-                                     [this] { ++changes_; });
+    auto watcher = FileWatcher::open(io_.get_executor(), {path("agent.pem"), path("agent.key")},
+                                     kSettle, [this] { ++changes_; });
     ASSERT_TRUE(watcher.ok()) << watcher.error().message;
     watcher_ = std::move(*watcher);
   }
@@ -95,8 +95,8 @@ TEST_F(FileWatcherTest, closed_watch_reports_nothing) {
 }
 
 TEST_F(FileWatcherTest, missing_folder_is_an_error_naming_it) {
-  auto watcher = FileWatcher::open(io_, {(folder_ / "gone" / "agent.pem").string()}, kSettle,
-                                   [] {});
+  auto watcher = FileWatcher::open(io_.get_executor(), {(folder_ / "gone" / "agent.pem").string()},
+                                   kSettle, [] {});
   ASSERT_FALSE(watcher.ok());
   EXPECT_NE(watcher.error().message.find((folder_ / "gone").string()), std::string::npos);
 }
