@@ -71,6 +71,7 @@ struct Options {
   unsigned backoff_cap_ms = 5000;
   unsigned max_handshakes = 256;  ///< per gateway; all agents come from 127.0.0.1, so also the
                                   ///< per-address share
+  unsigned busy_retry_after_ms = 5000;  ///< the gateways' retry-after of a busy answer
   bool failback = true;
   unsigned phase_deadline_s = 120;
   unsigned reference_seconds = 3;  ///< of openssl s_time; 0: not measured
@@ -321,8 +322,10 @@ class Fleet {
     }
   }
 
-  /// Closes the control pipes (the workers stop their agents) and waits for the workers.
+  /// Closes the control pipes (the workers stop their agents) and waits for the workers. The
+  /// timeline ends here: the agents' goodbyes are not part of it.
   void stop() {
+    sampling_ = false;
     for (auto& w : workers_) {
       if (w.control_fd >= 0) ::close(w.control_fd);
       w.control_fd = -1;
@@ -487,7 +490,7 @@ class Fleet {
         w.pending.erase(0, used);
       }
     }
-    while (now_ns() >= next_sample_ns_) {
+    while (sampling_ && now_ns() >= next_sample_ns_) {
       samples_.push_back(
           {.t_s = elapsed_s(next_sample_ns_), .connected = connected_, .arrivals = arrivals_});
       std::fill(arrivals_.begin(), arrivals_.end(), 0);
@@ -508,6 +511,7 @@ class Fleet {
   std::int64_t phase_start_ns_ = 0;
   std::vector<double> reached_;  ///< per agent: ms into the phase it got there; -1 not yet
   std::vector<std::pair<double, std::string>> marks_;
+  bool sampling_ = true;
 };
 
 /// The chart of docs/BENCHMARKS.md: connected agents per gateway over time, and arrivals per
@@ -557,8 +561,14 @@ int run(const Options& o) {
   const auto reference = openssl_handshake_rate(o, dir, ids);
 
   const auto limit = std::to_string(o.max_handshakes);
-  const std::vector<std::string> gateway_options = {
-      "--max-handshakes", limit, "--max-handshakes-per-address", limit, "--log-level", "warn"};
+  const std::vector<std::string> gateway_options = {"--max-handshakes",
+                                                    limit,
+                                                    "--max-handshakes-per-address",
+                                                    limit,
+                                                    "--busy-retry-after-ms",
+                                                    std::to_string(o.busy_retry_after_ms),
+                                                    "--log-level",
+                                                    "warn"};
   std::vector<gt::GatewayProcess> gateways;
   const auto start_gateway = [&](std::size_t g, std::uint16_t port) {
     const auto n = std::to_string(g + 1);
@@ -590,6 +600,7 @@ int run(const Options& o) {
                          {"probe_interval_ms", o.probe_interval_ms},
                          {"stable_probes", o.stable_probes},
                          {"max_handshakes", o.max_handshakes},
+                         {"busy_retry_after_ms", o.busy_retry_after_ms},
                          {"backoff_cap_ms", o.backoff_cap_ms}};
   if (reference) summary["openssl_full_handshakes_per_s"] = std::round(*reference);
   const auto record_phase = [&](const std::string& name, bool done) {
@@ -699,6 +710,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-handshakes", o.max_handshakes,
                  "each gateway's --max-handshakes (and its per-address share: the fleet is "
                  "all on 127.0.0.1)")
+      ->capture_default_str();
+  app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
+                 "each gateway's retry-after of a busy answer")
       ->capture_default_str();
   app.add_flag("!--no-failback", o.failback, "leave A dead: measure the crash only");
   app.add_option("--phase-deadline-s", o.phase_deadline_s, "longest wait for a phase")
