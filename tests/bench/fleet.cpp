@@ -188,30 +188,15 @@ struct Worker {
 
 struct ProcStats {
   double cpu_s = 0;  ///< user + system
-  long rss_kib = 0;
-  long peak_kib = 0;  ///< VmHWM
+  std::size_t rss_kib = 0;
+  std::size_t peak_kib = 0;  ///< VmHWM
 };
 
 ProcStats proc_stats(pid_t pid) {
-  ProcStats s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (std::getline(stat, line)) {
-    // After the command in parentheses: field 3 on; utime and stime are fields 14 and 15.
-    std::istringstream rest(line.substr(line.rfind(')') + 2));
-    std::vector<std::string> fields;
-    for (std::string f; rest >> f;) fields.push_back(f);
-    if (fields.size() > 12) {
-      const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-      s.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-    }
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kib = std::stol(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) s.peak_kib = std::stol(line.substr(6));
-  }
-  return s;
+  return ProcStats{.cpu_s = static_cast<double>(gt::proc_cpu_ticks(pid)) /
+                            static_cast<double>(::sysconf(_SC_CLK_TCK)),
+                   .rss_kib = gt::proc_status_kib(pid, "VmRSS"),
+                   .peak_kib = gt::proc_status_kib(pid, "VmHWM")};
 }
 
 // ---- percentiles -------------------------------------------------------------------------

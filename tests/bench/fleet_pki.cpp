@@ -14,19 +14,18 @@
 #include <memory>
 #include <stdexcept>
 
+#include "tls/openssl_support.hpp"
+
 namespace gatelink::fleet {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using tls::detail::BioPtr;
+using tls::detail::Deleter;
+using tls::detail::KeyPtr;
+using tls::detail::X509Ptr;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
 

@@ -88,30 +88,6 @@ bool read_exactly(int fd, std::uint8_t* out, std::size_t n) {
   return true;
 }
 
-/// A field of /proc/PID/status in KiB (VmRSS, VmHWM).
-std::size_t status_kib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoul(line.substr(field.size() + 1));
-  }
-  return 0;
-}
-
-/// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
-std::uint64_t cpu_ticks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // the name may hold spaces
-  std::string field;
-  std::uint64_t utime = 0;
-  std::uint64_t stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return utime + stime;
-}
-
 /// Whether every established connection on the gateway's side of `port` has nothing left in its
 /// receive queue: the gateway has read everything sent to it (/proc/net/tcp, in hex).
 bool gateway_read_everything(std::uint16_t port) {
@@ -273,7 +249,7 @@ TEST_F(GatewayFlood, announced_megabyte_frames_do_not_raise_the_gateways_memory)
                           {"--max-handshakes", "1000", "--max-handshakes-per-address", "1000",
                            "--handshake-timeout-ms", "60000"});
   const auto pid = gw.process->pid();
-  const auto baseline_kib = status_kib(pid, "VmHWM");
+  const auto baseline_kib = proc_status_kib(pid, "VmHWM");
 
   // Plain TCP peers announcing 1 MiB frames before any TLS: refused by the handshake at once.
   std::vector<int> plain;
@@ -303,7 +279,7 @@ TEST_F(GatewayFlood, announced_megabyte_frames_do_not_raise_the_gateways_memory)
   ASSERT_TRUE(wait_until([&] { return gateway_read_everything(gw.port); }, 20s));
   ASSERT_TRUE(gw.process->running()) << gw.process->log();
 
-  const auto peak_kib = status_kib(pid, "VmHWM");
+  const auto peak_kib = proc_status_kib(pid, "VmHWM");
   const std::size_t announced_kib = kPeers * kMiB / 1024;
   std::cout << "[ figures  ] gateway peak RSS " << baseline_kib / 1024 << " MiB at start, "
             << peak_kib / 1024 << " MiB with " << kPeers << " sessions announcing "
@@ -372,13 +348,13 @@ TEST_F(GatewayFlood, out_of_descriptors_the_gateway_backs_off_and_logs_once_a_se
   // at one a second: a gateway that spins or logs every failure shows it in the counters.
   const std::string accept_failed = "event=accept-failed";
   const auto lines_before = count_lines(gw.process->log(), accept_failed);
-  const auto ticks_before = cpu_ticks(gw.process->pid());
+  const auto ticks_before = proc_cpu_ticks(gw.process->pid());
   const auto watch_start = std::chrono::steady_clock::now();
   ASSERT_TRUE(wait_until(
       [&] { return count_lines(gw.process->log(), accept_failed) >= lines_before + 3; }, 20s))
       << gw.process->log().substr(0, 4000);
   const auto watched = std::chrono::steady_clock::now() - watch_start;
-  const auto ticks = cpu_ticks(gw.process->pid()) - ticks_before;
+  const auto ticks = proc_cpu_ticks(gw.process->pid()) - ticks_before;
   const auto log = gw.process->log();
   const auto lines = count_lines(log, accept_failed) - lines_before;
 

@@ -131,6 +131,11 @@ std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config,
 RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,
                  std::chrono::milliseconds deadline = 10s);
 
+/// A field of /proc/PID/status in KiB (VmRSS, VmHWM); 0 when the process or field is missing.
+std::size_t proc_status_kib(pid_t pid, const std::string& field);
+/// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
+std::uint64_t proc_cpu_ticks(pid_t pid);
+
 /// A file's contents from byte `offset` on (empty if it is missing or shorter).
 std::string read_text_file(const fs::path& path, std::size_t offset = 0);
 
