@@ -6,6 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -214,9 +218,21 @@ int agent(const Options& o, gatelink::ServiceRuntime& runtime) {
   }
 }
 
+/// One malloc arena for the whole agent. glibc gives each thread that allocates an arena of its
+/// own (64 MiB reserved, and whatever it touched resident for good); the agent's few threads
+/// (this one, the endpoint's, the watchdog's) allocate little and seldom, so sharing one costs
+/// no contention worth having and saves what the others would hold (docs/BENCHMARKS.md "Agent
+/// at rest"). Before any thread exists: an arena is never given back.
+void share_one_malloc_arena() {
+#if defined(M_ARENA_MAX)
+  mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  share_one_malloc_arena();
   Options o;
   const auto runtime = gatelink::make_service_runtime();
   CLI::App app{"gatelink-agent: keeps this host connected to its management group's gateways."};

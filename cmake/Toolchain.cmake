@@ -24,6 +24,17 @@ if(GATELINK_CLANG_TIDY)
   set(CMAKE_DISABLE_PRECOMPILE_HEADERS ON)
 endif()
 
+# Only the code and data that something uses end up in a program or libgatelink.so: each
+# function and object in a section of its own, the unused sections dropped at link time. A
+# module's static library is one object (a unity build), so without this every program that
+# uses one function of a module would carry, and at start map, the whole module; the agent would
+# carry the whole endpoint for its configuration check (docs/BENCHMARKS.md "Agent at rest").
+# ELF only: the mingw-w64 build keeps the linker's defaults.
+if(NOT WIN32)
+  add_compile_options(-ffunction-sections -fdata-sections)
+  add_link_options(LINKER:--gc-sections)
+endif()
+
 # gatelink_target_defaults(<target>): the warnings for our own code. They are errors where
 # CMAKE_COMPILE_WARNING_AS_ERROR is on (the target property COMPILE_WARNING_AS_ERROR follows it).
 # Each of our targets is compiled as one translation unit (a unity build) unless

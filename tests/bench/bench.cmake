@@ -23,6 +23,23 @@ add_test(NAME failover_bench_smoke_rtt
 set_tests_properties(failover_bench_smoke_rtt PROPERTIES
   LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
 
+# The agent at rest (memory by mapping, CPU) and the gatelinkctl status round trip
+# (docs/BENCHMARKS.md "Agent at rest"): a real agent against a real gateway on 127.0.0.1.
+add_executable(agent_footprint bench/agent_footprint.cpp)
+gatelink_target_defaults(agent_footprint)
+target_link_libraries(agent_footprint PRIVATE gatelink_test_harness gatelink_status_endpoint
+                      CLI11::CLI11)
+target_compile_definitions(agent_footprint PRIVATE GATELINK_DEFAULT_PKI="${GATELINK_TEST_PKI_DIR}")
+add_dependencies(agent_footprint gatelink-agent gatelink-gateway gatelinkctl)
+# Smoke run: keeps the program working (a 2 s window, a few status runs); never judges the
+# figures, fails only when the rig cannot be set up.
+add_test(NAME agent_footprint_smoke
+         COMMAND agent_footprint --seconds 2 --settle-seconds 0 --status-runs 5
+                 --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin
+                 --out ${CMAKE_CURRENT_BINARY_DIR}/agent_footprint_smoke.json)
+set_tests_properties(agent_footprint_smoke PROPERTIES
+  LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
+
 # What keeping topologies costs (Google Benchmark): the gateway's store poll for 10,000 agents,
 # reading a changed store file, set-parent, the agent persisting a push, the machine's decision.
 find_package(benchmark REQUIRED CONFIG)

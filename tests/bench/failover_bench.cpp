@@ -128,22 +128,6 @@ std::optional<double> log_time_ms(std::string_view line) {
   return static_cast<double>(timegm(&tm)) * 1000.0 + ms;
 }
 
-double load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0;
-  in >> one;
-  return one;
-}
-
-std::string utc_now() {
-  const std::time_t now = WallClock::to_time_t(WallClock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::array<char, 32> text{};
-  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text.data();
-}
-
 // ---- the agent's log, watched with inotify --------------------------------------------------
 /// Follows a growing log file and reports the first new line that matches, with the moment it
 /// was seen. inotify wakes the reader on every write, so that moment trails the write by a
@@ -741,12 +725,6 @@ class Rig {
 };
 
 // ---- set-up -----------------------------------------------------------------------------------
-fs::path default_bin_dir() {
-  std::error_code ec;
-  const auto self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : self.parent_path();
-}
-
 /// The few certificates this benchmark needs, made with certs/gatelink-certs.
 void make_pki(const fs::path& tool, const fs::path& dir) {
   auto certs = [&](std::vector<std::string> args) {
@@ -846,7 +824,7 @@ void measure(const Options& o, Rig& rig, Results& r) {
 }
 
 int run(const Options& o) {
-  const fs::path bin = o.bin_dir.empty() ? default_bin_dir() : fs::path(o.bin_dir);
+  const fs::path bin = o.bin_dir.empty() ? gt::own_folder() : fs::path(o.bin_dir);
   for (const char* program : {"gatelink-agent", "gatelink-gateway", "gatelinkctl", "gatelink-mg"}) {
     if (!fs::exists(bin / program)) {
       throw std::runtime_error((bin / program).string() + " not found; pass --bin-dir");
@@ -861,8 +839,8 @@ int run(const Options& o) {
   ::setenv("GATELINK_BIN_DIR", fs::absolute(bin).c_str(), 1);
   ::setenv("GATELINK_TEST_PKI", fs::absolute(pki).c_str(), 1);
 
-  const double load_before = load_average();
-  const std::string started = utc_now();
+  const double load_before = gt::load_average();
+  const std::string started = gt::utc_now();
   Rig rig(o, dir);
   Results r;
   try {
@@ -872,7 +850,7 @@ int run(const Options& o) {
     if (!o.log_dir.empty()) rig.copy_logs(o.log_dir);  // what went wrong is in there
     throw;
   }
-  const double load_after = load_average();
+  const double load_after = gt::load_average();
 
   std::string scenarios;
   for (const auto& s : o.scenarios) scenarios += (scenarios.empty() ? "" : ",") + s;

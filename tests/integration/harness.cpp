@@ -1,11 +1,15 @@
 #include "integration/harness.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -124,6 +128,33 @@ RunResult run_program(const std::vector<std::string>& argv, std::chrono::millise
   return r;
 }
 
+TimedRun run_program_timed(const std::vector<std::string>& argv,
+                           std::chrono::milliseconds deadline) {
+  TempDir dir;
+  const auto out = dir / "out";
+  TimedRun run;
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = spawn(argv, out);
+  // syscall(): glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage.
+  const int exited = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (exited < 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    throw std::runtime_error("pidfd_open failed for " + argv[0]);
+  }
+  pollfd p{.fd = exited, .events = POLLIN, .revents = 0};
+  const bool in_time = ::poll(&p, 1, static_cast<int>(deadline.count())) == 1;
+  run.took = std::chrono::steady_clock::now() - start;
+  ::close(exited);
+  if (!in_time) ::kill(pid, SIGKILL);
+  int status = 0;
+  if (::waitpid(pid, &status, 0) == pid && in_time) {
+    run.result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  run.result.out = read_file(out);
+  return run;
+}
+
 GatewayProcess start_gateway(const TempDir& dir, const std::string& name,
                              const std::string& cert_base, std::uint16_t port,
                              const std::vector<std::string>& extra, const std::string& host,
@@ -205,10 +236,11 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
 fs::path agent_state_dir(const TempDir& dir) { return dir / "state"; }
 
 std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config,
-                                     const std::vector<std::string>& prefix) {
+                                     const std::vector<std::string>& prefix,
+                                     const std::string& log_level) {
   std::vector<std::string> argv = prefix;
   argv.insert(argv.end(), {(bin_dir() / "gatelink-agent").string(), "--config", config.string(),
-                           "--log-level", "debug"});
+                           "--log-level", log_level});
   return std::make_unique<Process>(std::move(argv), dir / "agent.log");
 }
 
@@ -257,6 +289,167 @@ std::uint64_t proc_cpu_ticks(pid_t pid) {
     if (i == 15) stime = std::stoull(field);
   }
   return utime + stime;
+}
+
+std::optional<std::uint64_t> proc_cpu_ns(pid_t pid) {
+  std::error_code ec;
+  std::uint64_t total = 0;
+  bool any = false;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    std::uint64_t on_cpu = 0;
+    if (in >> on_cpu) {
+      total += on_cpu;
+      any = true;
+    }
+  }
+  if (!any) return std::nullopt;
+  return total;
+}
+
+std::size_t proc_thread_count(pid_t pid) {
+  std::error_code ec;
+  std::size_t threads = 0;
+  for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/task", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++threads;
+  }
+  return threads;
+}
+
+namespace {
+
+/// A `Name:   123 kB` line of smaps: the name and the number; nullopt for any other line.
+std::optional<std::pair<std::string, std::size_t>> smaps_field(const std::string& line) {
+  const auto colon = line.find(':');
+  if (colon == std::string::npos || colon == 0 || line.find(' ') < colon) return std::nullopt;
+  std::istringstream value(line.substr(colon + 1));
+  std::size_t kib = 0;
+  std::string unit;
+  if (!(value >> kib >> unit) || unit != "kB") return std::nullopt;
+  return std::pair{line.substr(0, colon), kib};
+}
+
+/// One mapping of /proc/PID/smaps: its range, permissions, path and fields.
+struct Mapping {
+  std::uintptr_t start = 0;
+  std::uintptr_t end = 0;
+  std::string perms;
+  std::string path;
+  std::map<std::string, std::size_t> kib;
+  bool anonymous() const { return path.empty(); }
+  bool inaccessible() const { return perms.rfind("---", 0) == 0; }
+};
+
+std::vector<Mapping> read_smaps(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::vector<Mapping> maps;
+  for (std::string line; std::getline(in, line);) {
+    if (auto field = smaps_field(line)) {
+      if (!maps.empty()) maps.back().kib[field->first] = field->second;
+      continue;
+    }
+    // A mapping's first line: `start-end perms offset dev inode [path]`.
+    std::istringstream header(line);
+    std::string range, offset, device, inode;
+    Mapping m;
+    if (!(header >> range >> m.perms >> offset >> device >> inode)) continue;
+    const auto dash = range.find('-');
+    if (dash == std::string::npos || m.perms.size() != 4) continue;
+    m.start = std::stoull(range.substr(0, dash), nullptr, 16);
+    m.end = std::stoull(range.substr(dash + 1), nullptr, 16);
+    std::getline(header >> std::ws, m.path);
+    maps.push_back(std::move(m));
+  }
+  return maps;
+}
+
+/// glibc's HEAP_MAX_SIZE on 64-bit: each thread arena reserves (and is aligned to) this much.
+constexpr std::uintptr_t kArenaReservation = 64u << 20;
+
+/// What anonymous mapping `i` is, by its shape and its neighbours (see proc_smaps_by_name).
+std::string anonymous_kind(const std::vector<Mapping>& maps, std::size_t i) {
+  const Mapping& m = maps[i];
+  const auto below = [&](std::size_t j) {
+    return j > 0 && maps[j - 1].anonymous() && maps[j - 1].end == maps[j].start;
+  };
+  const auto above = [&](std::size_t j) {
+    return j + 1 < maps.size() && maps[j + 1].anonymous() && maps[j + 1].start == maps[j].end;
+  };
+  // An arena: the accessible part at the reservation's aligned start, the rest inaccessible.
+  const auto arena_start = [&](std::size_t j) {
+    return !maps[j].inaccessible() && maps[j].start % kArenaReservation == 0 && above(j) &&
+           maps[j + 1].inaccessible();
+  };
+  if (arena_start(i) || (m.inaccessible() && below(i) && arena_start(i - 1))) {
+    return "[malloc arenas]";
+  }
+  // A thread stack: accessible, right above its inaccessible guard (and the guard itself).
+  if (!m.inaccessible() && below(i) && maps[i - 1].inaccessible()) return "[thread stacks]";
+  if (m.inaccessible() && above(i) && !maps[i + 1].inaccessible() && !arena_start(i + 1)) {
+    return "[thread stacks]";
+  }
+  return "[anon]";
+}
+
+}  // namespace
+
+std::map<std::string, std::size_t> proc_smaps_rollup_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::map<std::string, std::size_t> fields;
+  for (std::string line; std::getline(in, line);) {
+    if (auto field = smaps_field(line)) fields[field->first] = field->second;
+  }
+  return fields;
+}
+
+std::vector<MappingFootprint> proc_smaps_by_name(pid_t pid) {
+  const auto maps = read_smaps(pid);
+  std::map<std::string, MappingFootprint> by_name;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    const Mapping& m = maps[i];
+    const std::string name = m.anonymous() ? anonymous_kind(maps, i) : m.path;
+    auto& f = by_name[name];
+    f.name = name;
+    const auto kib = [&m](const char* field) {
+      const auto it = m.kib.find(field);
+      return it == m.kib.end() ? std::size_t{0} : it->second;
+    };
+    ++f.mappings;
+    f.size_kib += kib("Size");
+    f.rss_kib += kib("Rss");
+    f.pss_kib += kib("Pss");
+    f.private_kib += kib("Private_Clean") + kib("Private_Dirty");
+    f.shared_kib += kib("Shared_Clean") + kib("Shared_Dirty");
+  }
+  std::vector<MappingFootprint> out;
+  for (auto& [name, f] : by_name) out.push_back(std::move(f));
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.rss_kib != b.rss_kib ? a.rss_kib > b.rss_kib : a.size_kib > b.size_kib;
+  });
+  return out;
+}
+
+fs::path own_folder() {
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : self.parent_path();
+}
+
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  in >> one;
+  return one;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text.data();
 }
 
 std::string read_text_file(const fs::path& path, std::size_t offset) {

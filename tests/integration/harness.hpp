@@ -76,6 +76,16 @@ struct RunResult {
 RunResult run_program(const std::vector<std::string>& argv,
                       std::chrono::milliseconds deadline = 10s);
 
+/// A run timed from just before its spawn to its exit, woken at the exit itself (a pidfd, not a
+/// poll period): what a user waits for when running the program.
+struct TimedRun {
+  RunResult result;
+  std::chrono::nanoseconds took{};
+};
+/// Runs a program to completion and times it; killed (SIGKILL) if it outlives the deadline.
+TimedRun run_program_timed(const std::vector<std::string>& argv,
+                           std::chrono::milliseconds deadline = 10s);
+
 /// A reference gateway started on 127.0.0.1 (or another loopback address) with a free port.
 struct GatewayProcess {
   std::unique_ptr<Process> process;
@@ -124,8 +134,10 @@ fs::path agent_state_dir(const TempDir& dir);
 
 /// Starts gatelink-agent with that configuration; its log goes to `dir`/agent.log (appended to,
 /// so a restarted agent's lines follow the ones before). `prefix` runs it (e.g. in a namespace).
+/// `log_level`: the agent's --log-level (debug, so that tests see every step).
 std::unique_ptr<Process> start_agent(const TempDir& dir, const fs::path& config,
-                                     const std::vector<std::string>& prefix = {});
+                                     const std::vector<std::string>& prefix = {},
+                                     const std::string& log_level = "debug");
 
 /// Runs `gatelink-mg --store STORE ARGS...` (the management group's tool) to completion.
 RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,
@@ -135,6 +147,39 @@ RunResult run_mg(const fs::path& store, const std::vector<std::string>& args,
 std::size_t proc_status_kib(pid_t pid, const std::string& field);
 /// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
 std::uint64_t proc_cpu_ticks(pid_t pid);
+/// CPU time of all of a process's threads in nanoseconds (the first field of each
+/// /proc/PID/task/TID/schedstat), finer than clock ticks; nullopt where the kernel has no
+/// schedstat.
+std::optional<std::uint64_t> proc_cpu_ns(pid_t pid);
+/// How many threads a process has (entries of /proc/PID/task); 0 when it is gone.
+std::size_t proc_thread_count(pid_t pid);
+/// The fields of /proc/PID/smaps_rollup in KiB (Rss, Pss, Private_Clean, Private_Dirty,
+/// Shared_Clean, ...); empty when the process is gone.
+std::map<std::string, std::size_t> proc_smaps_rollup_kib(pid_t pid);
+
+/// What one file, or one kind of anonymous memory, takes of a process's memory: its mappings
+/// in /proc/PID/smaps added up.
+struct MappingFootprint {
+  std::string name;  ///< the path, or [heap], [stack], [thread stacks], [malloc arenas], [anon]
+  std::size_t mappings = 0;
+  std::size_t size_kib = 0;  ///< address space
+  std::size_t rss_kib = 0;
+  std::size_t pss_kib = 0;
+  std::size_t private_kib = 0;  ///< Private_Clean + Private_Dirty
+  std::size_t shared_kib = 0;   ///< Shared_Clean + Shared_Dirty
+};
+/// /proc/PID/smaps grouped by pathname, largest RSS first. Anonymous memory is told apart by
+/// its shape: a glibc thread stack lies right above its inaccessible guard, a malloc arena is a
+/// 64 MiB-aligned reservation whose used start is accessible; everything else is [anon].
+std::vector<MappingFootprint> proc_smaps_by_name(pid_t pid);
+
+/// The folder of the running program (/proc/self/exe), where the build puts every program; the
+/// current folder if that cannot be read.
+fs::path own_folder();
+/// The 1-minute load average (/proc/loadavg).
+double load_average();
+/// Now in UTC, `2026-12-01T12:34:56Z`.
+std::string utc_now();
 
 /// A file's contents from byte `offset` on (empty if it is missing or shorter).
 std::string read_text_file(const fs::path& path, std::size_t offset = 0);
