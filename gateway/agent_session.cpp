@@ -124,9 +124,11 @@ asio::awaitable<void> AgentSession::run() {
   }
   known_version_ = {greeting->topology_epoch, greeting->topology_generation};
   spdlog::info(
-      "event=agent-connected agent={} peer={} epoch={} generation={} interval_ms={} misses={}",
+      "event=agent-connected agent={} peer={} epoch={} generation={} interval_ms={} misses={} "
+      "resumed={}",
       escaped(agent_name_), peer_, known_version_.epoch, known_version_.generation,
-      liveness_.interval.count(), liveness_.misses);
+      liveness_.interval.count(), liveness_.misses,
+      SSL_session_reused(stream_.native_handle()) == 1);
   greeted();
 
   while (phase_ == Phase::up) {

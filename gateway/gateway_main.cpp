@@ -34,7 +34,7 @@ struct Options {
 
   std::string name;
   std::string listen;
-  std::string cert, key, ca, crl;
+  std::string cert, key, ca, crl, ticket_keys;
   std::string store;
   unsigned store_poll_ms = ms(gatelink::gateway::GatewayServer::Store{}.poll_period);
   std::string ready_file;
@@ -92,7 +92,8 @@ int run(const Options& o) {
     return kExitUsage;
   }
   auto context = gatelink::tls::ReloadingContext::create(
-      gatelink::tls::Files{.ca = o.ca, .cert = o.cert, .key = o.key, .crl = o.crl},
+      gatelink::tls::Files{
+          .ca = o.ca, .cert = o.cert, .key = o.key, .crl = o.crl, .ticket_keys = o.ticket_keys},
       &gatelink::tls::make_server_context);
   if (!context) {
     spdlog::error("event=tls-setup-failed error=\"{}\"", context.error().message);
@@ -182,6 +183,10 @@ int main(int argc, char** argv) {
   app.add_option("--key", o.key, "gateway private key (PEM, mode 0600)")->required();
   app.add_option("--ca", o.ca, "CA that agents' certificates must chain to")->required();
   app.add_option("--crl", o.crl, "CRL of that CA (optional)");
+  app.add_option("--ticket-keys", o.ticket_keys,
+                 "session ticket keys the management group's gateways share (gatelink-mg "
+                 "ticket-keys, 0600): agents resume instead of a full handshake; re-read when "
+                 "rotated (optional: without it, no tickets)");
   app.add_option("--store", o.store,
                  "folder the management group writes topologies to (gatelink-mg --store)");
   // At most a second: an admin who ran gatelink-mg expects the agents to have it at once.

@@ -7,9 +7,11 @@
 //   gatelink-mg --store DIR get-parent --agent NAME [--json]
 //   gatelink-mg --store DIR new-epoch [--signing-key FILE] [--epoch N]
 //   gatelink-mg keygen --out FILE [--force]
+//   gatelink-mg ticket-keys --file FILE [--rotate]
 // Exit status: 0 done (or found), 1 refused, not found or failed; the store is then unchanged.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -22,6 +24,7 @@
 #include "signature/signing_key.hpp"
 #include "status/status_time.hpp"
 #include "store/durable_file.hpp"
+#include "tls/ticket_keys.hpp"
 #include "topology_registry.hpp"
 #include "xml/strict_xml.hpp"
 
@@ -237,6 +240,52 @@ int keygen(const KeygenOptions& options) {
   return kExitOk;
 }
 
+struct TicketKeyOptions {
+  std::string file;
+  bool rotate = false;
+};
+
+/// Writes the management group's session ticket keys (tls/ticket_keys.hpp): a new file of one
+/// key, or with --rotate a new key first and the ones before it kept (kRotatedTicketKeys in
+/// all), so tickets still in agents' hands keep resuming. Gateways re-read the file.
+int ticket_keys(const TicketKeyOptions& options) {
+  namespace fs = std::filesystem;
+  namespace tls = gatelink::tls;
+  const fs::path path = fs::absolute(options.file);
+  std::vector<tls::TicketKey> keys;
+  std::error_code ec;
+  const bool exists = fs::exists(fs::symlink_status(path, ec));
+  if (exists && !options.rotate) {
+    return fail(path.string() +
+                " exists; refusing to replace ticket keys (--rotate adds a key "
+                "and keeps the ones before it)");
+  }
+  if (exists) {
+    auto old = tls::read_ticket_keys(path.string());
+    if (!old) return fail(old.error().message);
+    keys = std::move(*old);
+    keys.resize(std::min(keys.size(), tls::kRotatedTicketKeys - 1));
+  }
+  auto key = tls::generate_ticket_key();
+  if (!key) return fail(key.error().message);
+  keys.insert(keys.begin(), *key);
+  if (auto written = gatelink::write_file_atomically(
+          path.parent_path().string(), path.filename().string(), tls::format_ticket_keys(keys));
+      !written) {
+    return fail(written.error().message);
+  }
+  std::cout << "ticket keys   " << path.string() << "  (" << keys.size()
+            << (keys.size() == 1 ? " key" : " keys: the new one issues, the others still open")
+            << ")\n"
+            << "Copy it (0600) to every gateway of the management group: gatelink-gateway "
+               "--ticket-keys FILE\n"
+            << "Rotate at most every "
+            << std::chrono::hours(tls::kTicketLifetime).count() / (tls::kRotatedTicketKeys - 1)
+            << " h (tickets live " << std::chrono::hours(tls::kTicketLifetime).count()
+            << " h): gatelink-mg ticket-keys --rotate --file " << path.string() << '\n';
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,8 +296,9 @@ int main(int argc, char** argv) {
         "gatelink-mg"};
     app.set_version_flag("--version", std::string("gatelink-mg ") + GATELINK_VERSION);
     std::string store;
-    app.add_option("--store", store,
-                   "the store folder (gatelink-gateway --store); all but keygen need it");
+    app.add_option(
+        "--store", store,
+        "the store folder (gatelink-gateway --store); all but keygen and ticket-keys need it");
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 done or found, 1 refused, not found, failed or a usage error (store\n"
@@ -309,6 +359,15 @@ int main(int argc, char** argv) {
         ->required();
     keygen_command->add_flag("--force", key_options.force, "replace existing key files");
 
+    TicketKeyOptions ticket_options;
+    auto* ticket_command = app.add_subcommand(
+        "ticket-keys",
+        "make or rotate the session ticket keys the management group's gateways share");
+    ticket_command->add_option("--file", ticket_options.file, "the ticket key file (0600)")
+        ->required();
+    ticket_command->add_flag("--rotate", ticket_options.rotate,
+                             "add a new key first and keep the ones before it");
+
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -317,6 +376,7 @@ int main(int argc, char** argv) {
     }
 
     if (keygen_command->parsed()) return keygen(key_options);
+    if (ticket_command->parsed()) return ticket_keys(ticket_options);
     if (store.empty()) return fail("--store DIR is required for this command (see --help)");
     TopologyRegistry registry(store);
     if (init_command->parsed()) return init(registry, init_group, init_options);

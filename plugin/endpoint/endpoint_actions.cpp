@@ -44,20 +44,23 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
       // An unauthenticated busy answer may delay us no longer than our own backoff would.
       .max_unauthenticated_retry_after =
           std::min(config.timings.backoff_cap, config.timings.max_stay_away),
+      .tickets = tickets,
   };
   const SessionId id = c.session;
   link::GatewaySession::Handlers handlers{
       .on_connected =
           [this, id](const codec::Welcome& welcome, const link::Liveness& agreed) {
+            bool resumed = false;
             if (auto it = sessions.find(id); it != sessions.end()) {
               it->second.gateway_name = welcome.gateway_name;
               it->second.agreed = agreed;
+              resumed = it->second.session->resumed();
             }
             spdlog::info(
                 "event=handshake-ok gateway={} gateway_name={} session={} interval_ms={} "
-                "misses={}",
+                "misses={} resumed={}",
                 session_address(id), escaped(welcome.gateway_name), id, agreed.interval.count(),
-                agreed.misses);
+                agreed.misses, resumed);
             dispatch(failover::Connected{id, agreed.misses});
           },
       .on_heartbeat_answered =

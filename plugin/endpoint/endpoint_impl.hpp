@@ -30,6 +30,7 @@
 #include "store/topology_trust.hpp"
 #include "tls/certificate_monitor.hpp"
 #include "tls/reloading_context.hpp"
+#include "tls/session_tickets.hpp"
 
 namespace gatelink {
 
@@ -77,6 +78,8 @@ struct Endpoint::Impl {
   TopologyTrust trust;
   /// Follows renewed certificate files and tells what is wrong with them.
   tls::CertificateMonitor certificates;
+  /// The tickets gateways sent, one per gateway: a reconnect to one resumes (tls/session_tickets).
+  std::shared_ptr<tls::SessionTickets> tickets = tls::SessionTickets::create();
   TopologyStore store;  ///< topology.xml and its last-known-good in the state folder
   std::optional<std::uint64_t> last_known_good;  ///< generation of topology.lkg.xml
   /// Version of topology.xml as this endpoint loaded or wrote it; nullopt: none of ours yet.

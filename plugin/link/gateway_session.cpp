@@ -159,8 +159,11 @@ asio::awaitable<void> GatewaySession::establish() {
     fail({.reason = Reason::tls_setup, .detail = prepared.error().message});
     co_return;
   }
+  // Keyed by all the address says (name, host, port): a ticket only goes back to its issuer.
+  if (options_.tickets) options_.tickets->attach(stream_.native_handle(), address.to_string());
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (phase_ == Phase::closed) co_return;
+  resumed_ = !hs_ec && SSL_session_reused(stream_.native_handle()) == 1;
   if (hs_ec) {
     if (auto expired = deadline_.expired()) {
       fail({.reason = *expired});

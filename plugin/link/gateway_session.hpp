@@ -24,6 +24,7 @@
 #include "link/frame_io.hpp"
 #include "link/liveness.hpp"
 #include "resolve/resolver.hpp"
+#include "tls/session_tickets.hpp"
 #include "topology/gateway_address.hpp"
 
 namespace gatelink::link {
@@ -40,6 +41,9 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
     /// Bound on the retry-after of a plaintext (unauthenticated) busy answer.
     Millis max_unauthenticated_retry_after{30000};
     std::size_t max_frame = codec::kDefaultMaxFrame;
+    /// The endpoint's tickets: the one kept for this gateway is offered, the new ones kept.
+    /// Null: every handshake is a full one.
+    std::shared_ptr<tls::SessionTickets> tickets;
   };
 
   /// How a session ended, as the machine needs to know it.
@@ -82,6 +86,8 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   void close(std::string reason);
 
   const GatewayAddress& address() const { return options_.address; }
+  /// Whether the handshake resumed a session (a ticket) instead of a full one; false before.
+  bool resumed() const { return resumed_; }
 
  private:
   enum class Phase { idle, resolving, connecting, handshaking, greeting, up, closed };
@@ -114,6 +120,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   Options options_;
   Handlers handlers_;
   Phase phase_ = Phase::idle;
+  bool resumed_ = false;
   FrameWriter writer_;
   Deadline deadline_;             ///< the current step's
   asio::steady_timer heartbeat_;  ///< heartbeat pacing

@@ -89,17 +89,25 @@ void log_rejection(X509_STORE_CTX* store, SSL* ssl) {
 }
 
 // Returns OpenSSL's verdict unchanged, or turns a success into a failure; never the reverse.
-int verify_peer(int preverify_ok, X509_STORE_CTX* store) {
-  SSL* ssl = ssl_of(store);
+int judge_peer(int preverify_ok, X509_STORE_CTX* store) {
   if (preverify_ok == 1) {
-    if (X509_STORE_CTX_get_error_depth(store) != 0 || leaf_names_role_usage(store, ssl)) {
+    if (X509_STORE_CTX_get_error_depth(store) != 0 || leaf_names_role_usage(store, ssl_of(store))) {
       return 1;
     }
     X509_STORE_CTX_set_error(store, X509_V_ERR_INVALID_PURPOSE);
   }
-  log_rejection(store, ssl);
   return 0;
 }
+
+// The handshake's verify callback: judge_peer(), and a log line for a rejection.
+int verify_peer(int preverify_ok, X509_STORE_CTX* store) {
+  if (judge_peer(preverify_ok, store) == 1) return 1;
+  log_rejection(store, ssl_of(store));
+  return 0;
+}
+
+using StoreContextPtr =
+    std::unique_ptr<X509_STORE_CTX, detail::Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
 
 // Alerts by which the other end tells that it refused our certificate.
 bool is_certificate_alert(int reason) {
@@ -189,6 +197,33 @@ bool set_peer_label(SSL* ssl, std::string_view label) {
 
 void require_verified_peer(SSL_CTX* ctx) {
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_peer);
+}
+
+bool session_peer_still_passes(SSL* ssl, SSL_SESSION* session) {
+  X509* peer = session != nullptr ? SSL_SESSION_get0_peer(session) : nullptr;
+  if (ssl == nullptr || peer == nullptr) return false;
+  // As OpenSSL verifies a handshake's chain: the context's store (trust anchors, CRL flags), the
+  // stream's parameters (purpose, depth, the expected name), gatelink's callback.
+  StoreContextPtr store{X509_STORE_CTX_new()};
+  if (!store ||
+      X509_STORE_CTX_init(store.get(), SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), peer,
+                          nullptr) != 1 ||
+      X509_STORE_CTX_set_default(store.get(),
+                                 SSL_is_server(ssl) != 0 ? "ssl_client" : "ssl_server") != 1 ||
+      X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(store.get()), SSL_get0_param(ssl)) != 1 ||
+      X509_STORE_CTX_set_ex_data(store.get(), SSL_get_ex_data_X509_STORE_CTX_idx(), ssl) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  X509_STORE_CTX_set_verify_cb(store.get(), judge_peer);
+  if (X509_verify_cert(store.get()) == 1) return true;
+  ERR_clear_error();
+  const int error = X509_STORE_CTX_get_error(store.get());
+  // The subject is the peer's to choose: data, escaped.
+  spdlog::info("event=resumption-refused peer={} reason={} subject={} detail=\"{}\"",
+               escaped(peer_of(ssl)), rejection_reason(error), escaped(subject_of(peer)),
+               X509_verify_cert_error_string(error));
+  return false;
 }
 
 }  // namespace gatelink::tls

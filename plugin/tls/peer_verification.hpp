@@ -3,6 +3,7 @@
 // stable reason words (`expired`, `name-mismatch`, ...) for logs, status and tests. The verify
 // callback only ever turns success into failure, never the reverse.
 
+#include <openssl/ssl.h>
 #include <openssl/types.h>
 
 #include <string>
@@ -29,5 +30,15 @@ bool set_peer_label(SSL* ssl, std::string_view label);
 /// also requires the leaf to carry the extended key usage of its role (serverAuth for a server,
 /// clientAuth for a client) and logs one line per rejection. Used by the context builders.
 void require_verified_peer(SSL_CTX* ctx);
+
+/// Whether the peer certificate a session to be resumed holds still passes the checks of a full
+/// handshake on `ssl`, made now: it chains to the trust anchors of the context in use, is within
+/// its dates, is not revoked by the CRL loaded now, carries its role's usage and, for a client,
+/// names the server `ssl` expects (prepare_client_stream). Resumption skips all of them; both
+/// ends call this before they resume. A refusal is logged (`event=resumption-refused`), and a
+/// full handshake follows, which refuses the certificate for good or takes a renewed one.
+/// Intermediates are not kept in a session: a peer issued by an intermediate that the CA file
+/// does not hold is not resumed (a full handshake, nothing worse).
+bool session_peer_still_passes(SSL* ssl, SSL_SESSION* session);
 
 }  // namespace gatelink::tls

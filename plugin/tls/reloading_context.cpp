@@ -52,8 +52,8 @@ Result<std::shared_ptr<ReloadingContext>> ReloadingContext::create(Files files,
 
 ReloadingContext::Stamps ReloadingContext::stamp_files() const {
   Stamps stamps{};
-  const std::array<const std::string*, 4> paths = {&files_.ca, &files_.cert, &files_.key,
-                                                   &files_.crl};
+  const std::array<const std::string*, std::tuple_size_v<Stamps>> paths = {
+      &files_.ca, &files_.cert, &files_.key, &files_.crl, &files_.ticket_keys};
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (paths[i]->empty()) continue;
     // Missing: the rebuild will say so.

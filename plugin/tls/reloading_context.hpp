@@ -57,7 +57,7 @@ class ReloadingContext {
 
  private:
   using Stamp = FileStamp;
-  using Stamps = std::array<Stamp, 4>;
+  using Stamps = std::array<Stamp, 5>;
 
   ReloadingContext(Files files, Builder builder, Material material);
   Stamps stamp_files() const;

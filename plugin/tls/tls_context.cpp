@@ -10,6 +10,8 @@
 #include "tls/key_permissions.hpp"
 #include "tls/openssl_support.hpp"
 #include "tls/peer_verification.hpp"
+#include "tls/session_tickets.hpp"
+#include "tls/ticket_keys.hpp"
 
 namespace gatelink::tls {
 namespace {
@@ -25,13 +27,15 @@ constexpr const char* kTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
 /// At most this many intermediate CAs between a peer's certificate and the root; more is a
 /// misconfiguration or an attack.
 constexpr int kMaxChainDepth = 4;
-/// Session ID context of the gateway; no session is ever resumed, but OpenSSL wants one set
-/// whenever client certificates are verified.
+/// Session ID context of the gateway, the same on every gateway: a ticket of the management
+/// group's keys resumes on any of them (OpenSSL also wants one set whenever client certificates
+/// are verified).
 constexpr unsigned char kSessionIdContext[] = "gatelink";
 
-// Protocol versions and options. No resumption at all (no tickets, no cache): every handshake
-// verifies the peer against the CA and CRL of the context in use, so a rotated CRL applies to
-// the next connection.
+// Protocol versions and options. No resumption unless a side turns it on (a gateway's ticket
+// keys, the agent's SessionTickets), and no server-side session cache ever; a resumed session's
+// certificate is checked again against the CA and CRL of the context in use
+// (session_peer_still_passes), so a rotated CRL applies to the next connection either way.
 void set_protocol(SSL_CTX* ctx) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
@@ -162,19 +166,28 @@ std::string_view to_string(MaterialProblem problem) {
       return "key-exposed";
     case MaterialProblem::key_mismatch:
       return "key-mismatch";
+    case MaterialProblem::ticket_keys_invalid:
+      return "ticket-keys-invalid";
   }
   return "invalid";
 }
 
 ContextResult make_client_context(const Files& files) {
-  return make_context(ssl::context::tls_client, X509_PURPOSE_SSL_SERVER, files);
+  auto context = make_context(ssl::context::tls_client, X509_PURPOSE_SSL_SERVER, files);
+  if (context) keep_client_sessions((*context)->native_handle());
+  return context;
 }
 
 ContextResult make_server_context(const Files& files) {
   auto context = make_context(ssl::context::tls_server, X509_PURPOSE_SSL_CLIENT, files);
-  if (context) {
-    SSL_CTX_set_session_id_context((*context)->native_handle(), kSessionIdContext,
-                                   sizeof kSessionIdContext - 1);
+  if (!context) return context;
+  SSL_CTX* ctx = (*context)->native_handle();
+  SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
+  if (files.ticket_keys.empty()) return context;
+  auto keys = read_ticket_keys(files.ticket_keys);
+  if (!keys) return refused(keys.error(), files.ticket_keys, MaterialProblem::ticket_keys_invalid);
+  if (auto issued = issue_tickets(ctx, std::move(*keys)); !issued) {
+    return refused(issued.error(), files.ticket_keys, MaterialProblem::ticket_keys_invalid);
   }
   return context;
 }

@@ -19,6 +19,9 @@ struct Files {
   std::string cert;  ///< own certificate, optionally followed by its intermediates
   std::string key;   ///< own private key, unencrypted, refused if group or others may access it
   std::string crl;   ///< CRL(s) of the CA; empty: no revocation check
+  /// A gateway's session ticket keys (ticket_keys.hpp), shared by its management group; empty:
+  /// no tickets, every agent does a full handshake. Unused by the agent's side.
+  std::string ticket_keys;
 };
 
 using ContextPtr = std::shared_ptr<boost::asio::ssl::context>;
@@ -32,9 +35,10 @@ enum class MaterialProblem {
   key_invalid,          ///< the key file: missing, unreadable, not PEM or encrypted
   key_exposed,          ///< the key file: group or others may access it
   key_mismatch,         ///< the key is not the certificate's
+  ticket_keys_invalid,  ///< the ticket key file: missing, unreadable, exposed or malformed
 };
 /// `ca-invalid`, `crl-invalid`, `certificate-invalid`, `key-invalid`, `key-exposed`,
-/// `key-mismatch`.
+/// `key-mismatch`, `ticket-keys-invalid`.
 std::string_view to_string(MaterialProblem problem);
 
 /// Why a context could not be built: the file at fault, the problem, and a sentence naming both.
@@ -46,10 +50,12 @@ struct MaterialError {
 using ContextResult = Result<ContextPtr, MaterialError>;
 
 /// The agent's side: presents `files.cert`; accepts only a gateway with a serverAuth certificate
-/// from the CA. Call prepare_client_stream() on each stream before its handshake.
+/// from the CA. Call prepare_client_stream() on each stream before its handshake, then
+/// SessionTickets::attach() to resume and keep tickets.
 ContextResult make_client_context(const Files& files);
 
-/// The gateway's side: presents `files.cert`; requires a clientAuth certificate from the CA.
+/// The gateway's side: presents `files.cert`; requires a clientAuth certificate from the CA;
+/// with `files.ticket_keys`, issues and accepts the group's session tickets.
 ContextResult make_server_context(const Files& files);
 
 }  // namespace gatelink::tls

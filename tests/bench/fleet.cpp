@@ -48,6 +48,8 @@
 #include "endpoint/endpoint.hpp"
 #include "endpoint/endpoint_runtime.hpp"
 #include "integration/harness.hpp"
+#include "store/durable_file.hpp"
+#include "tls/ticket_keys.hpp"
 
 namespace {
 
@@ -73,6 +75,11 @@ struct Options {
                                   ///< per-address share
   unsigned busy_retry_after_ms = 5000;  ///< the gateways' retry-after of a busy answer
   bool failback = true;
+  /// Times A is killed and comes back; from the second on, the agents have been on B and C
+  /// before (and hold their tickets, with --ticket-keys).
+  unsigned crashes = 1;
+  /// The gateways share a ticket key file: failbacks and later failovers resume.
+  bool ticket_keys = false;
   unsigned phase_deadline_s = 120;
   unsigned reference_seconds = 3;  ///< of openssl s_time; 0: not measured
   std::string pki;
@@ -268,6 +275,31 @@ std::optional<double> openssl_handshake_rate(const Options& o, const gt::TempDir
     }
   }
   return seconds > 0 ? std::optional(count / seconds) : std::nullopt;
+}
+
+/// The handshakes a gateway's log tells of so far: full ones and resumed ones.
+struct Handshakes {
+  std::size_t full = 0;
+  std::size_t resumed = 0;
+};
+Handshakes handshakes_in(const gt::GatewayProcess& gateway) {
+  Handshakes h;
+  for (const auto& line : gt::lines_with(gateway.process->log(), {"event=agent-connected"})) {
+    ++(line.find("resumed=true") != std::string::npos ? h.resumed : h.full);
+  }
+  return h;
+}
+
+/// A ticket key file for the gateways (what `gatelink-mg ticket-keys` writes).
+fs::path write_ticket_keys(const fs::path& dir) {
+  auto key = gatelink::tls::generate_ticket_key();
+  if (!key) throw std::runtime_error(key.error().message);
+  if (auto written = gatelink::write_file_atomically(dir.string(), "tickets.keys",
+                                                     gatelink::tls::format_ticket_keys({*key}));
+      !written) {
+    throw std::runtime_error(written.error().message);
+  }
+  return dir / "tickets.keys";
 }
 
 // ---- the coordinator ---------------------------------------------------------------------
@@ -546,14 +578,19 @@ int run(const Options& o) {
   const auto reference = openssl_handshake_rate(o, dir, ids);
 
   const auto limit = std::to_string(o.max_handshakes);
-  const std::vector<std::string> gateway_options = {"--max-handshakes",
-                                                    limit,
-                                                    "--max-handshakes-per-address",
-                                                    limit,
-                                                    "--busy-retry-after-ms",
-                                                    std::to_string(o.busy_retry_after_ms),
-                                                    "--log-level",
-                                                    "warn"};
+  // At info the gateways log each agent's arrival, resumed or not: the handshake counts.
+  std::vector<std::string> gateway_options = {"--max-handshakes",
+                                              limit,
+                                              "--max-handshakes-per-address",
+                                              limit,
+                                              "--busy-retry-after-ms",
+                                              std::to_string(o.busy_retry_after_ms),
+                                              "--log-level",
+                                              "info"};
+  if (o.ticket_keys) {
+    gateway_options.insert(gateway_options.end(),
+                           {"--ticket-keys", write_ticket_keys(dir.path()).string()});
+  }
   std::vector<gt::GatewayProcess> gateways;
   const auto start_gateway = [&](std::size_t g, std::uint16_t port) {
     const auto n = std::to_string(g + 1);
@@ -586,12 +623,27 @@ int run(const Options& o) {
                          {"stable_probes", o.stable_probes},
                          {"max_handshakes", o.max_handshakes},
                          {"busy_retry_after_ms", o.busy_retry_after_ms},
-                         {"backoff_cap_ms", o.backoff_cap_ms}};
+                         {"backoff_cap_ms", o.backoff_cap_ms},
+                         {"ticket_keys", o.ticket_keys}};
   if (reference) summary["openssl_full_handshakes_per_s"] = std::round(*reference);
+  // Each phase: per-agent times, and the handshakes each gateway made in it (from its log).
+  std::vector<Handshakes> before(gateways.size());
+  const auto begin_phase = [&](const std::string& name, std::function<bool(int)> goal) {
+    for (std::size_t g = 0; g < gateways.size(); ++g) before[g] = handshakes_in(gateways[g]);
+    f.begin_phase(name, std::move(goal));
+  };
   const auto record_phase = [&](const std::string& name, bool done) {
     summary["phases"][name] = distribution_ms(f.phase_times());
     summary["phases"][name]["all_there"] = done;
     summary["phases"][name]["missing"] = f.phase_missing();
+    for (std::size_t g = 0; g < gateways.size(); ++g) {
+      const Handshakes now = handshakes_in(gateways[g]);
+      // A gateway restarted in the phase logs anew.
+      const Handshakes was =
+          now.full + now.resumed >= before[g].full + before[g].resumed ? before[g] : Handshakes{};
+      summary["phases"][name]["handshakes"][std::string(1, static_cast<char>('A' + g))] = {
+          {"full", now.full - was.full}, {"resumed", now.resumed - was.resumed}};
+    }
   };
   const auto gateway_stats = [&](const std::string& when) {
     for (std::size_t g = 0; g < gateways.size(); ++g) {
@@ -608,59 +660,67 @@ int run(const Options& o) {
     throw std::runtime_error("the workers did not open their agents in time");
   }
   // 1. Every agent on its primary A (a herd of its own: the busy ones fail back to A).
-  f.begin_phase("connect", [](int g) { return g == 0; });
+  begin_phase("connect", [](int g) { return g == 0; });
   const auto all_on_a = [&] { return f.connected()[0] == o.agents; };
   record_phase("connect", f.run_until(all_on_a, phase_deadline));
   gateway_stats("at_rest");
 
-  // 2. A dies: every agent to B or C.
-  gateways[0].process->signal(SIGKILL);
-  const double killed_s = f.now_s();
-  f.begin_phase("crash", [](int g) { return g > 0; });
+  // 2. A dies: every agent to B or C. 3. A comes back on its port: the fleet fails back once A
+  // has held for the stable window. Again for --crashes.
   const auto elsewhere = [&] {
     std::size_t n = 0;
     for (std::size_t g = 1; g < gateways.size(); ++g) n += f.connected()[g];
     return n;
   };
-  const bool rehomed =
-      f.run_until([&] { return f.phase_done() && elsewhere() == o.agents; }, phase_deadline);
-  record_phase("crash", rehomed);
-  gateways[0].process->wait_exit(5s);
-  gateway_stats("after_crash");
-  // What B and C received, from the samples once the phase is over (a sample holds the 100 ms
-  // before it): arrivals from the kill until A is back.
-  const auto crash_arrivals = [&, killed_s](double until_s) {
-    for (std::size_t g = 1; g < gateways.size(); ++g) {
-      const auto [peak, total] = f.arrivals_between(killed_s, until_s, g);
-      auto& j = summary["gateways"][std::string(1, static_cast<char>('A' + g))];
-      j["crash_arrivals"] = total;
-      j["peak_arrivals_per_100ms"] = peak;
-      const auto per_second = f.peak_per_second(killed_s, until_s, g);
-      j["peak_arrivals_per_s"] = per_second;
-      if (reference) {
-        j["ratio_to_openssl"] =
-            std::round(static_cast<double>(per_second) / *reference * 100) / 100;
-      }
-    }
+  struct Window {
+    std::string suffix;  ///< "" for the first crash, "2", "3", ...
+    double from_s = 0;
+    double until_s = -1;  ///< -1: until the end
   };
-  double crash_end_s = f.now_s() + 0.1;
-
-  // 3. A comes back on its port: the fleet fails back once A has held for the stable window.
-  if (o.failback) {
-    crash_end_s = f.now_s() + 0.1;
+  std::vector<Window> crash_windows;
+  double killed_s = 0;
+  for (unsigned round = 1; round <= o.crashes; ++round) {
+    const std::string suffix = round == 1 ? "" : std::to_string(round);
+    gateways[0].process->signal(SIGKILL);
+    killed_s = f.now_s();
+    crash_windows.push_back({.suffix = suffix, .from_s = killed_s});
+    begin_phase("crash" + suffix, [](int g) { return g > 0; });
+    const bool rehomed =
+        f.run_until([&] { return f.phase_done() && elsewhere() == o.agents; }, phase_deadline);
+    record_phase("crash" + suffix, rehomed);
+    gateways[0].process->wait_exit(5s);
+    gateway_stats("after_crash" + suffix);
+    if (!o.failback) break;
+    crash_windows.back().until_s = f.now_s() + 0.1;
     gateways[0] = start_gateway(0, gateways[0].port);
-    f.begin_phase("failback", [](int g) { return g == 0; });
-    record_phase("failback", f.run_until(all_on_a, phase_deadline));
-    gateway_stats("after_failback");
+    begin_phase("failback" + suffix, [](int g) { return g == 0; });
+    record_phase("failback" + suffix, f.run_until(all_on_a, phase_deadline));
+    gateway_stats("after_failback" + suffix);
   }
   f.run_until([] { return false; }, 500ms);  // the tail of the chart
   f.stop();
-  crash_arrivals(o.failback ? crash_end_s : f.now_s());
+  // What B and C received, from the samples once the phases are over (a sample holds the 100 ms
+  // before it): arrivals from each kill until A is back.
+  for (const Window& w : crash_windows) {
+    const double until_s = w.until_s < 0 ? f.now_s() : w.until_s;
+    for (std::size_t g = 1; g < gateways.size(); ++g) {
+      const auto [peak, total] = f.arrivals_between(w.from_s, until_s, g);
+      auto& j = summary["gateways"][std::string(1, static_cast<char>('A' + g))];
+      j["crash" + w.suffix + "_arrivals"] = total;
+      j["crash" + w.suffix + "_peak_arrivals_per_100ms"] = peak;
+      const auto per_second = f.peak_per_second(w.from_s, until_s, g);
+      j["crash" + w.suffix + "_peak_arrivals_per_s"] = per_second;
+      if (reference) {
+        j["crash" + w.suffix + "_ratio_to_openssl"] =
+            std::round(static_cast<double>(per_second) / *reference * 100) / 100;
+      }
+    }
+  }
 
   f.write_timeline(out / "timeline.csv");
   std::ostringstream title;
   title << o.agents << " agents, heartbeat " << o.interval_ms << " ms, A killed at "
-        << std::round(killed_s * 10) / 10 << " s";
+        << std::round(crash_windows.front().from_s * 10) / 10 << " s";
   summary["chart"] = draw_chart(out, gateways.size(), f, title.str())
                          ? Json((out / "fleet.png").string())
                          : Json(nullptr);
@@ -700,6 +760,13 @@ int main(int argc, char** argv) {
                  "each gateway's retry-after of a busy answer")
       ->capture_default_str();
   app.add_flag("!--no-failback", o.failback, "leave A dead: measure the crash only");
+  app.add_option("--crashes", o.crashes,
+                 "times A is killed and comes back (the second on: agents that have been on B "
+                 "and C)")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  app.add_flag("--ticket-keys", o.ticket_keys,
+               "the gateways share a ticket key file: failbacks and later failovers resume");
   app.add_option("--phase-deadline-s", o.phase_deadline_s, "longest wait for a phase")
       ->capture_default_str();
   app.add_option("--reference-seconds", o.reference_seconds,

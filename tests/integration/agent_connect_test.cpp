@@ -88,6 +88,48 @@ TEST(AgentGateway, agent_reconnects_when_primary_comes_back) {
   EXPECT_GE(s["counters"]["reconnects"].get<int>(), 1);
 }
 
+/// Lines of `log` that say an agent arrived, resumed or not.
+std::size_t arrivals(const std::string& log, bool resumed) {
+  return lines_with(log, {"event=agent-connected", resumed ? "resumed=true" : "resumed=false"})
+      .size();
+}
+
+TEST(AgentGateway, a_gateway_restarted_with_the_groups_ticket_keys_resumes_the_agent) {
+  TempDir dir;
+  const auto keys = dir / "tickets.keys";
+  const auto made =
+      run_program({(bin_dir() / "gatelink-mg").string(), "ticket-keys", "--file", keys.string()});
+  ASSERT_EQ(made.exit_status, 0) << made.out;
+  const std::vector<std::string> with_keys = {"--ticket-keys", keys.string()};
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1", 0, with_keys);
+  const auto port = gw1.port;
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}};
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 10s)) << agent->log();
+  ASSERT_TRUE(wait_until([&] { return arrivals(gw1.process->log(), false) == 1; }, 5s))
+      << gw1.process->log();
+
+  // kill -9: the session ends without a TLS shutdown, and its ticket must still resume.
+  gw1.process->signal(SIGKILL);
+  gw1.process->wait_exit(5s);
+  auto restarted = start_gateway(dir, "gw1.example.test", "gw1", port, with_keys);
+  ASSERT_TRUE(wait_until([&] { return arrivals(restarted.process->log(), true) == 1; }, 10s))
+      << restarted.process->log() << agent->log();
+  // The log file is the same one, appended to: the first arrival only was a full handshake.
+  EXPECT_EQ(arrivals(restarted.process->log(), false), 1u) << restarted.process->log();
+  EXPECT_TRUE(any_line_has(agent->log(), {"event=handshake-ok", "resumed=true"})) << agent->log();
+
+  // Without the keys (another group's gateway, or none): a full handshake, still connected.
+  restarted.process->signal(SIGKILL);
+  restarted.process->wait_exit(5s);
+  auto keyless = start_gateway(dir, "gw1.example.test", "gw1", port);
+  ASSERT_TRUE(wait_until([&] { return arrivals(keyless.process->log(), false) == 2; }, 10s))
+      << keyless.process->log() << agent->log();
+  EXPECT_TRUE(wait_until([&] { return connected_to(socket, keyless.address); }, 5s));
+}
+
 TEST(AgentGateway, sigterm_drains_gateway_with_goodbye) {
   TempDir dir;
   auto gw1 = start_gateway(dir, "gw1.example.test", "gw1");

@@ -17,7 +17,7 @@ gatelink_test(integration_tests PKI TIMEOUT 300
   SOURCES integration/agent_connect_test.cpp integration/trust_test.cpp
   LIBS gatelink_test_harness
   LABELS integration)
-add_dependencies(integration_tests gatelink-agent gatelink-gateway gatelinkctl)
+add_dependencies(integration_tests gatelink-agent gatelink-gateway gatelinkctl gatelink-mg)
 
 # libgatelink through its C ABI, as an embedding host uses it (plus a C compile of gatelink.h),
 # against real gateways and the fake gateway of the test fixtures.

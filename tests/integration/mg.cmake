@@ -3,11 +3,11 @@
 include(${CMAKE_CURRENT_LIST_DIR}/../unit/registry.cmake)
 
 # mg_tests: gatelink-mg as a child process, as an admin runs it: exit codes, messages, output,
-# --json, keygen, signed entries, new epochs, and the store left unchanged by every refused
+# --json, keygen, ticket-keys, signed entries, new epochs, and the store left unchanged by every refused
 # command.
 gatelink_test(mg_tests
   SOURCES integration/mg_cli_test.cpp
-  LIBS gatelink_test_harness gatelink_signature gatelink_store
+  LIBS gatelink_test_harness gatelink_signature gatelink_store gatelink_tls
   LABELS integration)
 add_dependencies(mg_tests gatelink-mg)
 

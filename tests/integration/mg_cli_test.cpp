@@ -1,5 +1,5 @@
-// gatelink-mg as an admin runs it: init, set-parent, get-parent, new-epoch and keygen, their
-// output and exit codes, signed entries, and the store left byte for byte as it was by every
+// gatelink-mg as an admin runs it: init, set-parent, get-parent, new-epoch, keygen and ticket-keys,
+// their output and exit codes, signed entries, and the store left byte for byte as it was by every
 // command it refuses.
 
 #include <gmock/gmock.h>
@@ -14,6 +14,7 @@
 #include "signature/public_key.hpp"
 #include "signature/signing_key.hpp"
 #include "store/stored_topology.hpp"
+#include "tls/ticket_keys.hpp"
 #include "unit/registry_tree_snapshot.hpp"
 
 namespace gatelink::test {
@@ -232,6 +233,45 @@ TEST_F(MgCli, keygen_writes_a_private_key_only_its_owner_reads_and_its_public_ha
   auto replaced = signature::PublicKey::load(pub.string());
   ASSERT_TRUE(replaced.ok());
   EXPECT_NE(*replaced, *pinned);
+}
+
+TEST_F(MgCli, ticket_keys_are_made_once_and_rotated_keeping_the_two_before) {
+  const auto file = dir_ / "tickets.keys";
+  const auto ticket_keys = [&file](bool rotate) {
+    std::vector<std::string> argv = {(bin_dir() / "gatelink-mg").string(), "ticket-keys", "--file",
+                                     file.string()};
+    if (rotate) argv.emplace_back("--rotate");
+    return run_program(argv);
+  };
+  const auto keys = [&file] {
+    auto read = tls::read_ticket_keys(file.string());
+    EXPECT_TRUE(read.ok()) << (read ? "" : read.error().message);
+    return read ? *read : std::vector<tls::TicketKey>{};
+  };
+  const auto made = ticket_keys(false);
+  ASSERT_EQ(made.exit_status, 0) << made.out;
+  EXPECT_EQ(fs::status(file).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_THAT(made.out, HasSubstr("gatelink-gateway --ticket-keys FILE"));
+  const auto first = keys();
+  ASSERT_EQ(first.size(), 1u);
+
+  // Never replaced silently: without --rotate the file stays as it was.
+  const auto again = ticket_keys(false);
+  EXPECT_EQ(again.exit_status, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("exists; refusing to replace ticket keys"));
+  EXPECT_EQ(keys(), first);
+
+  std::vector<tls::TicketKey> history = first;
+  for (int rotation = 0; rotation < 3; ++rotation) {
+    const auto rotated = ticket_keys(true);
+    ASSERT_EQ(rotated.exit_status, 0) << rotated.out;
+    const auto now = keys();
+    ASSERT_FALSE(now.empty());
+    EXPECT_NE(now.front(), history.front()) << "a new key issues";
+    history.insert(history.begin(), now.front());
+    history.resize(std::min<std::size_t>(history.size(), 3));
+    EXPECT_EQ(now, history) << "the new one first, then the two before it";
+  }
 }
 
 TEST_F(MgCli, init_with_a_signing_key_signs_every_entry) {

@@ -14,6 +14,7 @@ gatelink_test(tls_tests PKI
     unit/tls_key_permissions_test.cpp
     unit/tls_reloading_context_test.cpp
     unit/tls_rejection_reason_test.cpp
+    unit/tls_resumption_test.cpp
     unit/tls_settle_timer_test.cpp
     unit/tls_test_support.cpp
   LIBS gatelink_tls gatelink_logging)

@@ -71,13 +71,25 @@ TEST_P(ContextSide, requires_tls12_at_least) {
   EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx), TLS1_2_VERSION);
 }
 
-TEST_P(ContextSide, refuses_compression_renegotiation_and_tickets) {
+TEST_P(ContextSide, refuses_compression_and_renegotiation_and_keeps_no_session_cache) {
   SSL_CTX* ctx = built(pki_files("gw1"));
   ASSERT_NE(ctx, nullptr);
   const auto options = SSL_CTX_get_options(ctx);
   EXPECT_NE(options & SSL_OP_NO_COMPRESSION, 0u);
   EXPECT_NE(options & SSL_OP_NO_RENEGOTIATION, 0u);
-  EXPECT_NE(options & SSL_OP_NO_TICKET, 0u);
+  // The gateway never; the agent only in its SessionTickets, not in the context.
+  const long mode = SSL_CTX_get_session_cache_mode(ctx);
+  EXPECT_EQ(mode & SSL_SESS_CACHE_SERVER, 0);
+  if (!GetParam()) {
+    EXPECT_NE(mode & SSL_SESS_CACHE_NO_INTERNAL_STORE, 0);
+  }
+}
+
+TEST(ServerContext, issues_no_ticket_without_ticket_keys) {
+  auto context = make_server_context(pki_files("gw1"));
+  ASSERT_TRUE(context.ok()) << context.error().message;
+  SSL_CTX* ctx = (*context)->native_handle();
+  EXPECT_NE(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET, 0u);
   EXPECT_EQ(SSL_CTX_get_num_tickets(ctx), 0u);
 }
 

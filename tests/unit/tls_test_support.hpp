@@ -78,7 +78,8 @@ class MemoryHandshake {
   SSL* server() const { return server_.get(); }
 
   /// Pumps both sides until each has finished or failed. A TLS 1.3 client finishes before the
-  /// server has judged its certificate, so the client then reads once to learn the verdict.
+  /// server has judged its certificate, so the client then reads once to learn the verdict (and
+  /// takes the session tickets a server sent after the handshake).
   void run();
 
   const SideOutcome& client_outcome() const { return client_outcome_; }
