@@ -175,6 +175,14 @@ void add_topology(std::string& out, const Json& doc, WallTime now) {
   if (const Json* probe = member(&doc, "next_probe")) {
     out += "  next failback probe " + moment(probe, now) + '\n';
   }
+  if (const Json* standby = member(&doc, "standby")) {
+    std::string line = "  warm standby " + text(standby, "gateway") + " (" +
+                       text(standby, "state") + ", heartbeat every " +
+                       text(standby, "interval_ms") + " ms";
+    if (member(standby, "last_rtt_ms") != nullptr)
+      line += ", rtt " + text(standby, "last_rtt_ms") + " ms";
+    out += wrap(line + ")", kLabelWidth) + '\n';
+  }
   if (const Json* failback = member(&doc, "failback")) {
     std::string window = "  failback after " + text(failback, "stable_window_ms") + " ms stable";
     if (const Json* damped = member(failback, "damped");

@@ -29,6 +29,14 @@ struct Timings {
   Millis flap_window{300000};
   Millis max_stable_window{600000};  ///< the damped window never grows beyond this
 
+  // ---- warm standby (off by default) ------------------------------------------------------
+  /// While connected, keep a quiet second session to the next gateway in order and, when the
+  /// active one dies, promote it without a handshake.
+  bool warm_standby = false;
+  /// The standby's heartbeat interval (its silence limit: this × heartbeat_misses); promoted,
+  /// it heartbeats at heartbeat_interval.
+  Millis standby_interval{5000};
+
   // ---- backoff and stay-away ---------------------------------------------------------------
   Millis backoff_base{500};  ///< first wait after the last gateway failed; doubles per round
   Millis backoff_cap{30000};  ///< the wait never grows beyond this

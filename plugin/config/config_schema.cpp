@@ -99,6 +99,14 @@ std::optional<SchemaProblem> add_management_group_key(AgentConfig& config,
   return std::nullopt;
 }
 
+// Hooks run for absent elements too (with the defaults): the element's line says whether the
+// configuration has one.
+std::optional<SchemaProblem> enable_warm_standby(AgentConfig& config, const ElementValues& values) {
+  const AttributeValue* interval = values.find("interval-ms");
+  config.timings.warm_standby = interval != nullptr && interval->line != 0;
+  return std::nullopt;
+}
+
 std::optional<SchemaProblem> check_backoff(AgentConfig& config, const ElementValues&) {
   const Timings& t = config.timings;
   if (t.backoff_cap < t.backoff_base) {
@@ -215,6 +223,17 @@ const SchemaRow kSchema[] = {
    .help = "The damped stable window never grows beyond this (or beyond probe-interval-ms × "
            "stable-probes, if that is longer).",
    .field = +[](AgentConfig& c) -> Millis& { return c.timings.max_stable_window; }},
+
+  {.element = "agent/warm-standby", .min = 0, .max = 1,
+   .help = "Off unless present: while connected, keep a quiet second session to the next gateway "
+           "in order and, when the active one dies, promote it without a handshake.",
+   .hook = enable_warm_standby},
+  {.element = "agent/warm-standby", .attribute = "interval-ms", .type = ValueType::kDuration,
+   .default_value = default_of<&Timings::standby_interval>(), .min = 100, .max = 600000,
+   .help = "The standby's heartbeat interval; it is dead after interval-ms × the heartbeat's "
+           "misses of silence, and opened again after the failback's probe-interval-ms. Promoted, "
+           "it heartbeats at the heartbeat's interval-ms.",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.standby_interval; }},
 
   {.element = "agent/backoff", .min = 0, .max = 1,
    .help = "Wait after the last gateway failed, before starting again at the primary: "

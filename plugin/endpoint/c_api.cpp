@@ -82,6 +82,8 @@ int event_code(Kind kind) {
     case Kind::ignored: return GATELINK_EVENT_TOPOLOGY_IGNORED;
     case Kind::rejected: return GATELINK_EVENT_TOPOLOGY_REJECTED;
     case Kind::damped: return GATELINK_EVENT_FLAP_DAMPED;
+    case Kind::standby_lost:
+      return GATELINK_EVENT_STANDBY_LOST;
   }
   return 0;
 }

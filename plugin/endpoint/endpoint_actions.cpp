@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "codec/codec.hpp"
 #include "common/escape.hpp"
 #include "endpoint_impl.hpp"
@@ -46,6 +48,10 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
           std::min(config.timings.backoff_cap, config.timings.max_stay_away),
       .tickets = tickets,
   };
+  // A warm standby is quiet: heartbeats every standby-interval until it is promoted.
+  if (c.purpose == failover::Purpose::standby) {
+    options.timings.heartbeat_interval = config.timings.standby_interval;
+  }
   const SessionId id = c.session;
   link::GatewaySession::Handlers handlers{
       .on_connected =
@@ -97,7 +103,8 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
   auto context = certificates.context_for_connection();
   auto session =
       link::GatewaySession::create(executor, context, std::move(options), std::move(handlers));
-  sessions[id] = SessionEntry{.session = session};
+  sessions[id] =
+      SessionEntry{.session = session, .standby = c.purpose == failover::Purpose::standby};
   session->start();
 }
 
@@ -109,8 +116,20 @@ void Endpoint::Impl::execute(const failover::Close& c) {
 }
 
 void Endpoint::Impl::execute(const failover::Promote& p) {
-  // The probe session already answered a heartbeat; from now on it carries the traffic.
-  spdlog::info("event=promoted session={} gateway={}", p.session, session_address(p.session));
+  // A probe has answered for its stable window, a standby has been up all along (or is still
+  // on its way, now as the attempt): from now on it carries the traffic, at the active pace.
+  auto it = sessions.find(p.session);
+  const bool standby = it != sessions.end() && it->second.standby;
+  if (standby) {
+    it->second.standby = false;
+    it->second.session->heartbeat_every(config.timings.heartbeat_interval);
+    if (it->second.agreed) {
+      it->second.agreed->interval =
+          std::min(it->second.agreed->interval, config.timings.heartbeat_interval);
+    }
+  }
+  spdlog::info("event=promoted session={} gateway={} standby={}", p.session,
+               session_address(p.session), standby);
 }
 
 void Endpoint::Impl::execute(const failover::Schedule& s) {

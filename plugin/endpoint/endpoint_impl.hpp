@@ -100,6 +100,7 @@ struct Endpoint::Impl {
     std::optional<std::string> gateway_name;            ///< from the welcome
     std::optional<link::Liveness> agreed;               ///< from the welcome
     std::optional<std::chrono::microseconds> last_rtt;  ///< precise, for status
+    bool standby = false;  ///< a warm standby's quiet pace, until promoted
   };
   std::map<failover::SessionId, SessionEntry> sessions;
 

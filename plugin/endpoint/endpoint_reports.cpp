@@ -30,6 +30,8 @@ std::string_view event_name(Kind kind) {
     case Kind::ignored: return "topology-ignored";
     case Kind::rejected: return "topology-rejected";
     case Kind::damped: return "flap-damped";
+    case Kind::standby_lost:
+      return "standby-lost";
   }
   return "unknown";
 }
@@ -96,6 +98,10 @@ void Endpoint::Impl::execute(const failover::Report& r) {
     case failover::Report::Kind::damped:
       spdlog::warn("event=flap-damped gateway={} stable_window_ms={} reason={}", name(r.from),
                    machine.stable_window(Clock::now()).count(), reason);
+      break;
+    case failover::Report::Kind::standby_lost:
+      spdlog::info("event=standby-lost gateway={} reason={} retry_in_ms={}", name(r.from), reason,
+                   config.timings.probe_interval.count());
       break;
   }
   tell_host(r);

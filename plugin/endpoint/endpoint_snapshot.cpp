@@ -73,6 +73,24 @@ StatusSnapshot Endpoint::Impl::snapshot() const {
       liveness = *it->second.agreed;
     }
   }
+  if (const failover::SessionRecord* spare = machine.standby()) {
+    StatusSnapshot::Standby standby{
+        .gateway = gateways[spare->gateway].to_string(),
+        .position = spare->gateway,
+        .state = spare->phase == failover::Phase::connecting ? "connecting"
+                 : spare->phase == failover::Phase::up       ? "up"
+                                                             : "healthy",
+        .interval_ms = static_cast<std::uint32_t>(config.timings.standby_interval.count())};
+    if (auto it = sessions.find(spare->id); it != sessions.end()) {
+      if (it->second.agreed) {
+        standby.interval_ms = static_cast<std::uint32_t>(it->second.agreed->interval.count());
+      }
+      if (it->second.last_rtt) {
+        standby.last_rtt_ms = static_cast<double>(it->second.last_rtt->count()) / 1000.0;
+      }
+    }
+    s.standby = std::move(standby);
+  }
   s.heartbeat.interval_ms = static_cast<std::uint32_t>(liveness.interval.count());
   s.heartbeat.misses = liveness.misses;
   s.heartbeat.missed = machine.consecutive_misses();

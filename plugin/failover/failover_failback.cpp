@@ -68,25 +68,19 @@ void Machine::fail_back(SessionRecord& session, Step& step) {
 
 void Machine::probe_failed(SessionRecord& session, Failure why, bool close_it, Step& step) {
   const std::size_t gateway = session.gateway;
-  const SessionId id = session.id;
-  gateways_[gateway].last_error = why.key;
-  gateways_[gateway].last_error_detail = why.kept_detail();
-  std::string reason = std::move(why.key);
-  if (close_it) {
-    close(id, reason, step);
-  } else {
-    forget(id);
-  }
+  std::string reason = end_session(session, std::move(why), close_it, step);
   step.out.emplace_back(Report{Report::Kind::dead, gateway, std::nullopt, std::move(reason)});
   next_probe_ = step.now + settings_.probe_interval;
 }
 
 SessionRecord* Machine::promotable() {
-  // The welcomed non-active session on the earliest gateway: today a probe, later a warm standby.
+  // The welcomed non-active session on the earliest gateway: a probe (earlier than the active
+  // one), else the warm standby (the next after it).
   SessionRecord* best = nullptr;
   for (SessionRecord& session : sessions_) {
     // A handover's gateway belongs to a topology not in use yet: it is committed, not promoted.
-    if (session.purpose != Purpose::probe || session.phase == Phase::connecting) continue;
+    const bool spare = session.purpose == Purpose::probe || session.purpose == Purpose::standby;
+    if (!spare || session.phase == Phase::connecting) continue;
     if (best == nullptr || session.gateway < best->gateway) best = &session;
   }
   return best;

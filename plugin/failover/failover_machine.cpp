@@ -46,17 +46,17 @@ std::string_view to_string(State state) {
 }
 
 std::string_view to_string(Purpose purpose) {
-  static constexpr std::array<std::string_view, 3> kNames{"active", "probe", "handover"};
-  static_assert(kNames.size() == static_cast<std::size_t>(Purpose::handover) + 1);
+  static constexpr std::array<std::string_view, 4> kNames{"active", "probe", "handover", "standby"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Purpose::standby) + 1);
   return name_of(purpose, kNames);
 }
 
 std::string_view to_string(Report::Kind kind) {
-  static constexpr std::array<std::string_view, 13> kNames{
-      "connected", "failover",        "failback", "reconnect", "backoff",
-      "dead",      "applied",         "pending",  "committed", "handover-failed",
-      "ignored",   "rejected",        "damped"};
-  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::damped) + 1);
+  static constexpr std::array<std::string_view, 14> kNames{
+      "connected", "failover", "failback", "reconnect",   "backoff",
+      "dead",      "applied",  "pending",  "committed",   "handover-failed",
+      "ignored",   "rejected", "damped",   "standby-lost"};
+  static_assert(kNames.size() == static_cast<std::size_t>(Report::Kind::standby_lost) + 1);
   return name_of(kind, kNames);
 }
 
@@ -147,6 +147,7 @@ void Machine::on(const HeartbeatAnswered& event, Step& step) {
     if (first) probe_healthy(*session, step);
     return;
   }
+  if (session->purpose == Purpose::standby) return;
   misses_ = 0;
   last_rtt_ = event.rtt;
 }
@@ -158,6 +159,12 @@ void Machine::on(const HeartbeatMissed& event, Step& step) {
   // answered, one interval of silence beyond the normal gap and that gateway is not ready to
   // take us. Before its first answer a distant gateway may simply not have answered yet: only
   // the silence limit (and a probe's own deadline) ends it then.
+  // A standby is held to the silence limit only, as the active session is: it is quiet, not on
+  // trial.
+  if (session->purpose == Purpose::standby) {
+    if (event.missed < std::max(1U, session->misses)) return;
+    return standby_failed(*session, {key(Reason::heartbeat_timeout)}, true, step);
+  }
   if (session->purpose != Purpose::active) {
     const bool broken = session->phase == Phase::healthy ||
                         event.missed >= std::max(1U, session->misses);
@@ -180,6 +187,9 @@ void Machine::on(const Closed& event, Step& step) {
   if (session == nullptr) return;
   Failure why{event.reason, event.detail};
   if (session->purpose == Purpose::probe) return probe_failed(*session, std::move(why), false, step);
+  if (session->purpose == Purpose::standby) {
+    return standby_failed(*session, std::move(why), false, step);
+  }
   if (session->purpose == Purpose::handover) {
     return handover_failed(*session, std::move(why), false, std::nullopt, step);
   }
@@ -201,6 +211,9 @@ void Machine::on(const GoodbyeReceived& event, Step& step) {
   }
   Failure why{goodbye_key(event.reason)};
   if (session->purpose == Purpose::probe) return probe_failed(*session, std::move(why), true, step);
+  if (session->purpose == Purpose::standby) {
+    return standby_failed(*session, std::move(why), true, step);
+  }
   close(event.session, key(Reason::goodbye), step);
   active_died(gateway, std::move(why), step);
 }
@@ -215,6 +228,7 @@ void Machine::on(const Tick& /*event*/, Step& step) {
   }
   if (state_ == State::backoff && retry_at_ && step.now >= *retry_at_) return start_pass(step);
   if (state_ != State::connected) return;
+  if (next_standby_ && step.now >= *next_standby_) keep_standby(step);
   if (SessionRecord* looking = probe()) {
     if (looking->deadline && step.now >= *looking->deadline) {
       if (looking->phase == Phase::healthy) return fail_back(*looking, step);
@@ -266,15 +280,39 @@ void Machine::active_died(std::size_t gateway, Failure why, Step& step) {
 
   // Whatever else is open (a probe still connecting) belonged to the dead session's state; the
   // handover to a pending topology's new primary goes on: it is how that topology takes effect.
-  for (std::size_t i = sessions_.size(); i-- > 0;) {
-    if (sessions_[i].purpose != Purpose::handover) close(sessions_[i].id, key(Reason::superseded), step);
-  }
+  // A standby still connecting to the very gateway that comes next is that attempt already.
   const std::optional<std::size_t> next = next_eligible(gateway + 1, step.now);
+  const SessionRecord* spare = standby();
+  // Ids start at 1: 0 is none.
+  const SessionId attempt = spare != nullptr && next && spare->gateway == *next ? spare->id : 0;
+  for (std::size_t i = sessions_.size(); i-- > 0;) {
+    if (sessions_[i].purpose != Purpose::handover && sessions_[i].id != attempt) {
+      close(sessions_[i].id, key(Reason::superseded), step);
+    }
+  }
+  next_standby_.reset();
   if (!next) return enter_backoff(gateway, reason, step);
   if (was_connected) ++counters_.failovers;
   step.out.emplace_back(Report{Report::Kind::failover, gateway, *next, std::move(reason)});
   enter(State::connecting, step.now);
+  if (attempt != 0) {
+    find(attempt)->purpose = Purpose::active;
+    step.out.emplace_back(Promote{attempt});
+    return;
+  }
   open(*next, Purpose::active, step);
+}
+
+std::string Machine::end_session(SessionRecord& session, Failure why, bool close_it, Step& step) {
+  gateways_[session.gateway].last_error = why.key;
+  gateways_[session.gateway].last_error_detail = why.kept_detail();
+  std::string reason = std::move(why.key);
+  if (close_it) {
+    close(session.id, reason, step);
+  } else {
+    forget(session.id);
+  }
+  return reason;
 }
 
 void Machine::start_pass(Step& step) {
@@ -317,6 +355,7 @@ void Machine::now_connected(SessionRecord& session, Step& step) {
   } else {
     next_probe_.reset();
   }
+  keep_standby(step);
 }
 
 // ---- bookkeeping --------------------------------------------------------------------------
@@ -329,6 +368,7 @@ void Machine::enter(State next, TimePoint now) {
   misses_ = 0;
   last_rtt_.reset();
   if (next != State::connected) next_probe_.reset();
+  if (next != State::connected) next_standby_.reset();
   if (next != State::backoff) retry_at_.reset();
 }
 
@@ -396,6 +436,7 @@ std::optional<TimePoint> Machine::earliest_deadline() const {
     if (at && (!due || *at < *due)) due = at;
   };
   consider(next_probe_);
+  consider(next_standby_);
   if (pending_) consider(pending_->retry_at);
   for (const SessionRecord& session : sessions_) consider(session.deadline);
   return due;

@@ -30,10 +30,11 @@ using Settings = Timings;
 enum class State { idle, connecting, connected, backoff, stopped };
 std::string_view to_string(State state);
 
-/// Why a session exists: the one carrying traffic, a failback probe, or the handover to the new
-/// primary of a pending topology. A later warm standby (DESIGN "Heartbeats and failover")
-/// becomes one more purpose in the same session table.
-enum class Purpose { active, probe, handover };
+/// Why a session exists: the one carrying traffic, a failback probe, the handover to the new
+/// primary of a pending topology, or the warm standby (Settings::warm_standby): a quiet session
+/// to the next gateway in order, heartbeating every standby_interval, that the active one's
+/// death promotes without a handshake.
+enum class Purpose { active, probe, handover, standby };
 std::string_view to_string(Purpose purpose);
 
 /// How far a session has come: opened, welcomed (Connected), or has answered a heartbeat.
@@ -103,7 +104,9 @@ struct Close {
   std::string reason;
   bool operator==(const Close&) const = default;
 };
-/// This (probe) session now carries the traffic (make-before-break failback).
+/// This session (a probe, a handover or the standby) now carries the traffic: make-before-break
+/// failback, or the standby taking over from a dead active one. A standby's I/O then heartbeats
+/// at heartbeat_interval instead of standby_interval.
 struct Promote {
   SessionId session;
   bool operator==(const Promote&) const = default;
@@ -132,7 +135,8 @@ struct Acknowledge {
 };
 /// Something an operator wants in the log: one line per failover, failback, reconnect, backoff
 /// and topology decision. `failover` is every move down the list (counted in Counters only when
-/// leaving a connected gateway); `dead` is a failback probe that failed; `connected` is an active
+/// leaving a connected gateway); `dead` is a failback probe that failed; `standby_lost` the warm
+/// standby that ended (it is opened again after probe_interval); `connected` is an active
 /// session welcomed. Gateway indexes are positions in the list in use once the actions are
 /// carried out, but `from` of `applied` and `committed`: the position in the list before. The
 /// topology kinds carry the pushed version (and `damped` the gateway that flapped in `from`):
@@ -154,6 +158,7 @@ struct Report {
     ignored,
     rejected,
     damped,  ///< a flap: the stable window in force doubled (stable_window() says to what)
+    standby_lost,
   };
   Kind kind;
   std::optional<std::size_t> from;
@@ -238,6 +243,8 @@ class Machine {
   std::optional<TimePoint> next_retry() const;
   /// When the next failback probe opens (only while connected to a failover gateway).
   std::optional<TimePoint> next_probe() const;
+  /// The warm standby session, if one is open (connecting or up).
+  const SessionRecord* standby() const;
   /// Every session the machine holds open, the active one included.
   const std::vector<SessionRecord>& sessions() const { return sessions_; }
   /// The topology in use: the last one that worked (or the starting one).
@@ -291,9 +298,18 @@ class Machine {
     std::optional<std::string> kept_detail() const;
   };
   void active_died(std::size_t gateway, Failure why, Step& step);
+  /// Ends a probe or the standby that failed: records why on its gateway, closes it (or forgets
+  /// it when the I/O layer reported the close) and returns the reason key.
+  std::string end_session(SessionRecord& session, Failure why, bool close_it, Step& step);
   void start_pass(Step& step);
   void enter_backoff(std::optional<std::size_t> from, const std::string& reason, Step& step);
   void now_connected(SessionRecord& session, Step& step);
+
+  // Warm standby: failover_standby.cpp.
+  /// Opens the standby to the next eligible gateway after the active one when there is none
+  /// (or it is on another gateway), unless one failed within probe_interval.
+  void keep_standby(Step& step);
+  void standby_failed(SessionRecord& session, Failure why, bool close_it, Step& step);
 
   void open_probe(Step& step);
   void probe_healthy(SessionRecord& session, Step& step);
@@ -332,11 +348,13 @@ class Machine {
   std::vector<GatewayRecord> gateways_;
   Counters counters_;
 
-  std::vector<SessionRecord> sessions_;  ///< small: active, at most one probe and one handover
+  /// Small: active, at most one probe, one handover and one standby.
+  std::vector<SessionRecord> sessions_;
   SessionId next_id_ = 1;                ///< ids are never reused, so late events stay stale
   unsigned failed_passes_ = 0;  ///< full passes in a row without a connect: the backoff exponent
   std::optional<TimePoint> retry_at_;    ///< end of the backoff
   std::optional<TimePoint> next_probe_;  ///< when the next probe opens
+  std::optional<TimePoint> next_standby_;  ///< a standby failed: when to open one again
   std::optional<TimePoint> scheduled_;   ///< the deadline last handed out in a Schedule
 
   // Flap damping (failover_failback.cpp).

@@ -227,6 +227,7 @@ void Machine::adopt(Topology topology, Step& step) {
   } else if (!next_probe_ && !probe()) {
     next_probe_ = step.now + settings_.probe_interval;
   }
+  keep_standby(step);  // the next gateway after the active one may be another now
 }
 
 }  // namespace gatelink::failover

@@ -232,6 +232,7 @@ asio::awaitable<void> GatewaySession::establish() {
     co_return;
   }
   agreed_ = agreed;
+  if (pace_) agreed_.interval = std::min(agreed_.interval, *pace_);
   welcome_round_trip_ = SteadyClock::now() - hello_sent;
   deadline_.disarm();
   phase_ = Phase::up;
@@ -293,9 +294,9 @@ GatewaySession::SteadyClock::time_point GatewaySession::silence_check(unsigned m
 asio::awaitable<void> GatewaySession::liveness_loop() {
   while (phase_ == Phase::up) {
     liveness_.expires_at(silence_check(silence_reported_ + 1));
-    if (auto [ec] = co_await liveness_.async_wait(kUseTuple); ec || phase_ != Phase::up) {
-      co_return;
-    }
+    // Cancelled while up: heartbeat_every() changed the interval silence is judged by.
+    co_await liveness_.async_wait(kUseTuple);
+    if (phase_ != Phase::up) co_return;
     // A frame that arrived meanwhile moved the check on.
     if (SteadyClock::now() < silence_check(silence_reported_ + 1)) continue;
     ++silence_reported_;
@@ -377,7 +378,10 @@ asio::awaitable<void> GatewaySession::heartbeat_loop() {
     if (outstanding_.size() > kMaxOutstanding) outstanding_.pop_front();
     writer_.push(codec::Heartbeat{.sequence = sequence, .sent_at_us = sent_at});
     heartbeat_.expires_after(agreed_.interval);
-    if (auto [ec] = co_await heartbeat_.async_wait(kUseTuple); ec) co_return;
+    // Cancelled while up: heartbeat_every() changed the pace; the next one goes out now.
+    if (auto [ec] = co_await heartbeat_.async_wait(kUseTuple); ec && phase_ != Phase::up) {
+      co_return;
+    }
   }
 }
 
@@ -385,6 +389,18 @@ void GatewaySession::send(codec::Message message) {
   asio::post(strand_, [self = shared_from_this(), message = std::move(message)]() {
     if (self->phase_ != Phase::up) return;
     if (!self->writer_.push(message)) self->fail({.reason = Reason::send_queue_full});
+  });
+}
+
+void GatewaySession::heartbeat_every(Millis interval) {
+  asio::post(strand_, [self = shared_from_this(), interval]() {
+    self->pace_ = interval;
+    if (self->phase_ != Phase::up || interval >= self->agreed_.interval) return;
+    self->agreed_.interval = interval;
+    // Keepalive and TCP_USER_TIMEOUT follow, best effort, as at the welcome.
+    [[maybe_unused]] const auto ec = apply_to_socket(self->stream_.next_layer(), self->agreed_);
+    self->heartbeat_.cancel();
+    self->liveness_.cancel();
   });
 }
 

@@ -84,6 +84,11 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   void send(codec::Message message);
   /// Says goodbye (best effort) and closes. Idempotent; no on_closed afterwards.
   void close(std::string reason);
+  /// From now on (or from the welcome, if it has not come yet) heartbeats every `interval` and
+  /// judges silence by it, when that is shorter than the agreed interval: a promoted warm
+  /// standby leaves its quiet pace. The gateway's idle cut holds to the agreed, longer interval.
+  /// Thread-safe (posts to the strand).
+  void heartbeat_every(Millis interval);
 
   const GatewayAddress& address() const { return options_.address; }
   /// Whether the handshake resumed a session (a ticket) instead of a full one; false before.
@@ -121,6 +126,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
   Handlers handlers_;
   Phase phase_ = Phase::idle;
   bool resumed_ = false;
+  std::optional<Millis> pace_;  ///< heartbeat_every()'s interval, once asked for
   FrameWriter writer_;
   Deadline deadline_;             ///< the current step's
   asio::steady_timer heartbeat_;  ///< heartbeat pacing

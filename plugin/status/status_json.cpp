@@ -64,6 +64,17 @@ Json attempt_json(const std::optional<StatusSnapshot::Attempt>& attempt) {
   return out;
 }
 
+Json standby_json(const std::optional<StatusSnapshot::Standby>& standby) {
+  if (!standby) return nullptr;
+  Json out = Json::object();
+  out["gateway"] = standby->gateway;
+  out["position"] = standby->position;
+  out["state"] = standby->state;
+  out["interval_ms"] = standby->interval_ms;
+  out["last_rtt_ms"] = rtt_or_null(standby->last_rtt_ms);
+  return out;
+}
+
 Json gateways_json(const std::vector<GatewayStatus>& gateways) {
   Json out = Json::array();
   for (const GatewayStatus& gateway : gateways) {
@@ -172,6 +183,7 @@ std::string to_json(const StatusSnapshot& snapshot) {
   doc["topology"] = std::move(topology_json);
 
   doc["gateways"] = gateways_json(snapshot.gateways);
+  doc["standby"] = standby_json(snapshot.standby);
 
   Json failback = Json::object();
   failback["stable_window_ms"] = snapshot.failback.stable_window_ms;

@@ -136,6 +136,17 @@ struct StatusSnapshot {
     std::optional<ReloadError> reload_error;
   } certificate;
 
+  /// The warm standby (<warm-standby>), while one is open: to the next gateway after the one in
+  /// use, promoted without a handshake when that one dies.
+  struct Standby {
+    std::string gateway;            ///< its address, command-line form
+    std::size_t position = 0;       ///< index in the ordered list
+    std::string state;              ///< `connecting`, `up` (welcomed) or `healthy` (answered)
+    std::uint32_t interval_ms = 0;  ///< its quiet heartbeat interval, as agreed
+    std::optional<double> last_rtt_ms;
+  };
+  std::optional<Standby> standby;
+
   std::optional<WallTime> next_retry;  ///< when the next connection attempt is due (backoff)
   std::optional<WallTime> next_probe;  ///< when the next failback probe is due
 };

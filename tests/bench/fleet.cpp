@@ -80,6 +80,8 @@ struct Options {
   unsigned crashes = 1;
   /// The gateways share a ticket key file: failbacks and later failovers resume.
   bool ticket_keys = false;
+  /// The agents keep a warm standby heartbeating every this many ms; 0: none.
+  unsigned standby_interval_ms = 0;
   unsigned phase_deadline_s = 120;
   unsigned reference_seconds = 3;  ///< of openssl s_time; 0: not measured
   std::string pki;
@@ -606,6 +608,7 @@ int run(const Options& o) {
   setup.stable_probes = o.stable_probes;
   setup.handshake_timeout_ms = o.handshake_timeout_ms;
   setup.backoff_cap_ms = o.backoff_cap_ms;
+  if (o.standby_interval_ms != 0) setup.standby_interval_ms = o.standby_interval_ms;
   auto base = gatelink::load_agent_config(gt::write_agent_config(dir, setup).string());
   if (!base) throw std::runtime_error("agent configuration: " + base.error().message);
 
@@ -624,7 +627,8 @@ int run(const Options& o) {
                          {"max_handshakes", o.max_handshakes},
                          {"busy_retry_after_ms", o.busy_retry_after_ms},
                          {"backoff_cap_ms", o.backoff_cap_ms},
-                         {"ticket_keys", o.ticket_keys}};
+                         {"ticket_keys", o.ticket_keys},
+                         {"standby_interval_ms", o.standby_interval_ms}};
   if (reference) summary["openssl_full_handshakes_per_s"] = std::round(*reference);
   // Each phase: per-agent times, and the handshakes each gateway made in it (from its log).
   std::vector<Handshakes> before(gateways.size());
@@ -764,6 +768,9 @@ int main(int argc, char** argv) {
                  "times A is killed and comes back (the second on: agents that have been on B "
                  "and C)")
       ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  app.add_option("--warm-standby-ms", o.standby_interval_ms,
+                 "the agents keep a warm standby heartbeating this often (0: none)")
       ->capture_default_str();
   app.add_flag("--ticket-keys", o.ticket_keys,
                "the gateways share a ticket key file: failbacks and later failovers resume");

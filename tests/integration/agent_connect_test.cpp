@@ -130,6 +130,54 @@ TEST(AgentGateway, a_gateway_restarted_with_the_groups_ticket_keys_resumes_the_a
   EXPECT_TRUE(wait_until([&] { return connected_to(socket, keyless.address); }, 5s));
 }
 
+TEST(AgentGateway, a_warm_standby_takes_over_without_a_handshake_when_the_primary_dies) {
+  TempDir dir;
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1");
+  auto gw2 = start_gateway(dir, "gw2.example.test", "gw2");
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}, {gw2.address, "gw2.example.test"}};
+  setup.standby_interval_ms = 1000;
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 10s)) << agent->log();
+  // Status shows the standby on gw2 once it has answered, heartbeating at its own quiet pace.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return s && (*s)["standby"].is_object() && (*s)["standby"]["state"] == "healthy";
+      },
+      10s))
+      << agent->log();
+  auto before = *agent_status(socket);
+  EXPECT_NE(before["standby"]["gateway"].get<std::string>().find(gw2.address), std::string::npos);
+  EXPECT_EQ(before["standby"]["interval_ms"], 1000);
+  EXPECT_EQ(before["heartbeat"]["interval_ms"], 200);
+  ASSERT_EQ(arrivals(gw2.process->log(), false), 1u) << gw2.process->log();
+
+  gw1.process->signal(SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw2.address); }, 5s)) << agent->log();
+  EXPECT_TRUE(any_line_has(agent->log(), {"event=promoted", "standby=true"})) << agent->log();
+  // No second session to gw2: the standby carries the traffic, now at the active pace.
+  EXPECT_EQ(arrivals(gw2.process->log(), false), 1u) << gw2.process->log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return s && (*s)["heartbeat"]["last_rtt_ms"].is_number() && (*s)["standby"].is_null();
+      },
+      5s))
+      << agent->log();
+  EXPECT_EQ((*agent_status(socket))["heartbeat"]["interval_ms"], 200);
+  // And it stays up beyond the standby's silence limit: heartbeats go out at 200 ms.
+  const auto since = (*agent_status(socket))["since"];
+  EXPECT_FALSE(wait_until(
+      [&] {
+        auto s = agent_status(socket);
+        return !s || (*s)["state"] != "connected" || (*s)["since"] != since;
+      },
+      3500ms))
+      << agent->log();
+}
+
 TEST(AgentGateway, sigterm_drains_gateway_with_goodbye) {
   TempDir dir;
   auto gw1 = start_gateway(dir, "gw1.example.test", "gw1");

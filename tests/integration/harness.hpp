@@ -125,6 +125,8 @@ struct AgentSetup {
   unsigned backoff_cap_ms = 500;
   /// <management-group-keys>: the public key files pinned; none: topologies are not checked.
   std::vector<std::string> management_group_keys;
+  /// <warm-standby interval-ms/>: written only when set (no standby otherwise).
+  std::optional<unsigned> standby_interval_ms;
 };
 /// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);

@@ -125,6 +125,26 @@ TEST(AgentConfigParse, partial_element_defaults_its_other_attributes) {
   EXPECT_EQ(timings_of(config), expected);
 }
 
+TEST(AgentConfigParse, warm_standby_is_off_unless_its_element_is_there) {
+  const auto off = parsed(kMinimal);
+  EXPECT_FALSE(off.timings.warm_standby);
+  EXPECT_EQ(off.timings.standby_interval, std::chrono::milliseconds(5000));
+  const auto on = parsed(R"(<agent name="a1" management-group="MG">
+  <tls ca="ca.pem" cert="agent.pem" key="agent.key"/>
+  <gateways><primary address="gw1"/></gateways>
+  <warm-standby/>
+</agent>)");
+  EXPECT_TRUE(on.timings.warm_standby);
+  EXPECT_EQ(on.timings.standby_interval, std::chrono::milliseconds(5000));
+  const auto paced = parsed(R"(<agent name="a1" management-group="MG">
+  <tls ca="ca.pem" cert="agent.pem" key="agent.key"/>
+  <gateways><primary address="gw1"/></gateways>
+  <warm-standby interval-ms="2000"/>
+</agent>)");
+  EXPECT_TRUE(paced.timings.warm_standby);
+  EXPECT_EQ(paced.timings.standby_interval, std::chrono::milliseconds(2000));
+}
+
 TEST(AgentConfigParse, fifteen_failovers_are_accepted) {
   std::string failovers;
   for (int i = 2; i <= 16; ++i)

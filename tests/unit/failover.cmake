@@ -7,5 +7,6 @@ gatelink_test(failover_tests
     unit/failover_backoff_tests.cpp
     unit/failover_lifecycle_tests.cpp
     unit/failover_topology_tests.cpp
+    unit/failover_standby_tests.cpp
   LIBS gatelink_failover
   LABELS unit)

@@ -41,6 +41,11 @@ StatusSnapshot full_snapshot() {
   s.counters = {2, 1, 3, 4};
   s.next_retry = kNow + seconds{4};
   s.next_probe = kNow + seconds{30};
+  s.standby = StatusSnapshot::Standby{.gateway = "127.0.0.1:15804",
+                                      .position = 3,
+                                      .state = "healthy",
+                                      .interval_ms = 5000,
+                                      .last_rtt_ms = 0.4};
   return s;
 }
 
@@ -53,12 +58,11 @@ std::set<std::string> keys(const Json& object) {
 TEST(StatusJson, holds_exactly_the_fields_of_the_design) {
   for (const StatusSnapshot& snapshot : {full_snapshot(), StatusSnapshot{}}) {
     const Json doc = Json::parse(to_json(snapshot));
-    EXPECT_EQ(keys(doc), (std::set<std::string>{
-                             "version", "agent", "management_group", "state", "gateway",
-                             "gateway_name", "role", "position", "since", "attempt", "heartbeat",
-                             "topology",
-                             "gateways", "failback", "counters", "certificate", "next_retry",
-                             "next_probe"}));
+    EXPECT_EQ(keys(doc),
+              (std::set<std::string>{"version", "agent", "management_group", "state", "gateway",
+                                     "gateway_name", "role", "position", "since", "attempt",
+                                     "heartbeat", "topology", "gateways", "standby", "failback",
+                                     "counters", "certificate", "next_retry", "next_probe"}));
     EXPECT_EQ(keys(doc["heartbeat"]),
               (std::set<std::string>{"interval_ms", "misses", "last_rtt_ms", "missed"}));
     EXPECT_EQ(keys(doc["failback"]),
@@ -152,13 +156,18 @@ TEST(StatusJson, full_snapshot_has_values_of_the_right_types) {
   EXPECT_EQ(doc["certificate"]["days_left"], 365);
   EXPECT_EQ(doc["next_retry"], "2026-11-25T16:18:32.000Z");
   EXPECT_EQ(doc["next_probe"], "2026-11-25T16:18:58.000Z");
+  EXPECT_EQ(doc["standby"], (Json{{"gateway", "127.0.0.1:15804"},
+                                  {"position", 3},
+                                  {"state", "healthy"},
+                                  {"interval_ms", 5000},
+                                  {"last_rtt_ms", 0.4}}));
 }
 
 TEST(StatusJson, empty_snapshot_says_null_instead_of_inventing_data) {
   const Json doc = Json::parse(to_json(StatusSnapshot{}));
   EXPECT_EQ(doc["state"], "connecting");
   for (const char* key : {"version", "gateway", "gateway_name", "role", "position", "since",
-                          "attempt", "next_retry", "next_probe"}) {
+                          "attempt", "standby", "next_retry", "next_probe"}) {
     EXPECT_TRUE(doc[key].is_null()) << key;
   }
   EXPECT_TRUE(doc["heartbeat"]["last_rtt_ms"].is_null());

@@ -91,6 +91,7 @@ GATELINK_API gatelink_endpoint* gatelink_open(const char* config_path, char* err
 #define GATELINK_EVENT_TOPOLOGY_IGNORED 11   /* not newer than the one in use */
 #define GATELINK_EVENT_TOPOLOGY_REJECTED 12  /* invalid */
 #define GATELINK_EVENT_FLAP_DAMPED 13        /* the failback window doubled */
+#define GATELINK_EVENT_STANDBY_LOST 14       /* the warm standby to `from_gateway` ended */
 
 /* One state change. Strings are NUL-terminated and valid during the callback only. */
 typedef struct gatelink_state_change {
