@@ -160,7 +160,9 @@ asio::awaitable<void> GatewaySession::establish() {
     co_return;
   }
   // Keyed by all the address says (name, host, port): a ticket only goes back to its issuer.
-  if (options_.tickets) options_.tickets->attach(stream_.native_handle(), address.to_string());
+  if (options_.tickets) {
+    options_.tickets->attach(stream_.native_handle(), address.to_string(), ticket_slot_);
+  }
   auto [hs_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, kUseTuple);
   if (phase_ == Phase::closed) co_return;
   resumed_ = !hs_ec && SSL_session_reused(stream_.native_handle()) == 1;

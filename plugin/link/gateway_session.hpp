@@ -120,6 +120,7 @@ class GatewaySession : public std::enable_shared_from_this<GatewaySession> {
 
   asio::strand<asio::any_io_executor> strand_;
   std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
+  std::shared_ptr<void> ticket_slot_;  ///< SessionTickets::attach()'s, also outlives the stream
   TlsStream stream_;
   asio::cancellation_signal cancel_resolve_;  ///< ends a lookup under way when the session closes
   Options options_;

@@ -28,22 +28,11 @@ struct Attachment {
   std::string gateway;
 };
 
-void free_attachment(void* /*parent*/, void* attachment, CRYPTO_EX_DATA* /*ad*/, int /*idx*/,
-                     long /*argl*/, void* /*argp*/) {
-  delete static_cast<Attachment*>(attachment);
-}
-
-// SSL_dup() copies ex_data pointers; give the copy its own attachment.
-int duplicate_attachment(CRYPTO_EX_DATA* /*to*/, const CRYPTO_EX_DATA* /*from*/, void** attachment,
-                         int /*idx*/, long /*argl*/, void* /*argp*/) {
-  auto** slot = reinterpret_cast<Attachment**>(attachment);
-  if (*slot != nullptr) *slot = new Attachment(**slot);
-  return 1;
-}
-
+// No free or dup callback: libcrypto outlives a dlclose()d libgatelink and would call into
+// unmapped code. The caller owns the attachment (attach()'s slot) for as long as the SSL lives.
 int attachment_index() {
-  static const int index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr,
-                                                   duplicate_attachment, free_attachment);
+  static const int index =
+      CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, nullptr);
   return index;
 }
 
@@ -74,12 +63,10 @@ std::shared_ptr<SessionTickets> SessionTickets::create() {
   return std::shared_ptr<SessionTickets>(new SessionTickets());
 }
 
-bool SessionTickets::attach(SSL* ssl, const std::string& gateway) {
-  auto attachment = std::make_unique<Attachment>(Attachment{weak_from_this(), gateway});
-  auto* old = static_cast<Attachment*>(SSL_get_ex_data(ssl, attachment_index()));
+bool SessionTickets::attach(SSL* ssl, const std::string& gateway, std::shared_ptr<void>& slot) {
+  auto attachment = std::make_shared<Attachment>(Attachment{weak_from_this(), gateway});
   if (SSL_set_ex_data(ssl, attachment_index(), attachment.get()) != 1) return false;
-  attachment.release();
-  delete old;
+  slot = attachment;
 
   Kept kept;
   {

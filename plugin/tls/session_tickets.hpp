@@ -28,8 +28,9 @@ class SessionTickets : public std::enable_shared_from_this<SessionTickets> {
   /// Before the handshake of a client stream that prepare_client_stream() prepared, with a
   /// context of make_client_context(): offers the ticket kept for `gateway` if it still passes
   /// (and forgets it either way), and keeps the tickets this stream receives for `gateway`.
-  /// Returns whether a ticket was offered.
-  bool attach(SSL* ssl, const std::string& gateway);
+  /// Returns whether a ticket was offered. `slot` receives what the stream's tickets need: keep
+  /// it for as long as `ssl` lives.
+  bool attach(SSL* ssl, const std::string& gateway, std::shared_ptr<void>& slot);
 
   /// How many gateways a ticket is kept for.
   std::size_t size() const;

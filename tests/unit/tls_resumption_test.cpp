@@ -149,9 +149,10 @@ class Resumption : public ::testing::Test {
                   const std::string& key = kGateway) {
     Outcome outcome;
     if (!agent || !gateway) return outcome;
+    std::shared_ptr<void> slot;  // declared first: outlives the SSL of `pair`
     MemoryHandshake pair(agent, gateway);
     EXPECT_TRUE(prepare_client_stream(pair.client(), expected_name).ok());
-    outcome.offered = tickets->attach(pair.client(), key);
+    outcome.offered = tickets->attach(pair.client(), key, slot);
     pair.run();
     outcome.client_ok = pair.client_outcome().ok;
     outcome.server_ok = pair.server_outcome().ok;
