@@ -20,7 +20,14 @@
 namespace gatelink::gateway {
 
 namespace {
+
+std::string remote_of(const link::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  return ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
 }
+
+}  // namespace
 
 std::shared_ptr<AgentSession> AgentSession::create(link::tcp::socket socket,
                                                    std::shared_ptr<asio::ssl::context> tls,
@@ -36,15 +43,15 @@ AgentSession::AgentSession(link::tcp::socket socket, std::shared_ptr<asio::ssl::
                            std::shared_ptr<link::BufferBudget> budget, Hooks hooks)
     : tls_(std::move(tls)),
       executor_(socket.get_executor()),
+      peer_(remote_of(socket)),
       stream_(std::move(socket), *tls_),
       settings_(settings),
       budget_(std::move(budget)),
       hooks_(std::move(hooks)),
       writer_(executor_),
       deadline_(executor_) {
-  boost::system::error_code ec;
-  auto remote = stream_.lowest_layer().remote_endpoint(ec);
-  peer_ = ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
+  // A rejected certificate's log line names the agent's endpoint.
+  tls::set_peer_label(stream_.native_handle(), peer_);
 }
 
 void AgentSession::start() {

@@ -84,6 +84,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
   std::shared_ptr<asio::ssl::context> tls_;  ///< kept alive for the stream's lifetime
   asio::any_io_executor executor_;  ///< the socket's strand: every loop runs on it
+  std::string peer_;                ///< the remote endpoint; the stream's label (outlives it)
   link::TlsStream stream_;
   const SessionSettings& settings_;
   std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session of the gateway
@@ -93,7 +94,6 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   link::Deadline deadline_;  ///< handshake, idle and drain deadlines
   link::Liveness liveness_;  ///< agreed in the welcome: the idle cut is its silence limit
   std::string agent_name_ = "-";
-  std::string peer_;
   TopologyVersion known_version_;   ///< the agent's topology: its hello, raised by "applied"
   TopologyVersion pushed_version_;  ///< newest pushed on this session (maybe pending there)
 };

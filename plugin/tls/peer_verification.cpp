@@ -14,26 +14,13 @@
 namespace gatelink::tls {
 namespace {
 
-// --- the peer label, kept in the SSL object's ex_data -----------------------------------------
-
-void free_label(void* /*parent*/, void* label, CRYPTO_EX_DATA* /*ad*/, int /*idx*/, long /*argl*/,
-                void* /*argp*/) {
-  delete static_cast<std::string*>(label);
-}
-
-// SSL_dup() copies ex_data pointers; give the copy its own string.
-int duplicate_label(CRYPTO_EX_DATA* /*to*/, const CRYPTO_EX_DATA* /*from*/, void** label,
-                    int /*idx*/, long /*argl*/, void* /*argp*/) {
-  auto** slot = reinterpret_cast<std::string**>(label);
-  if (*slot != nullptr) {
-    *slot = new std::string(**slot);
-  }
-  return 1;
-}
+// --- the peer label, a caller-owned string the SSL object's ex_data points to ------------------
 
 int label_index() {
-  static const int index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr,
-                                                   duplicate_label, free_label);
+  // No new/dup/free callbacks: libcrypto would call them for every SSL object of the process,
+  // after a host dlclose()d this library too.
+  static const int index =
+      CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, nullptr);
   return index;
 }
 
@@ -49,7 +36,12 @@ std::string peer_of(SSL* ssl) {
   if (const char* host = X509_VERIFY_PARAM_get0_host(param, 0)) {
     return host;
   }
-  if (char* ip = X509_VERIFY_PARAM_get1_ip_asc(param)) {
+  // Without an IP set, OpenSSL 3 queues "passed a null parameter": keep it out of the error the
+  // handshake reports.
+  ERR_set_mark();
+  char* ip = X509_VERIFY_PARAM_get1_ip_asc(param);
+  ERR_pop_to_mark();
+  if (ip != nullptr) {
     std::string text = ip;
     OPENSSL_free(ip);
     return text;
@@ -184,15 +176,8 @@ std::string handshake_rejection_reason(const SSL* ssl, unsigned long openssl_err
   return is_certificate_alert(reason) ? "refused-by-peer" : "";
 }
 
-bool set_peer_label(SSL* ssl, std::string_view label) {
-  auto copy = std::make_unique<std::string>(label);
-  auto* old = static_cast<std::string*>(SSL_get_ex_data(ssl, label_index()));
-  if (SSL_set_ex_data(ssl, label_index(), copy.get()) != 1) {
-    return false;
-  }
-  copy.release();
-  delete old;
-  return true;
+bool set_peer_label(SSL* ssl, const std::string& label) {
+  return SSL_set_ex_data(ssl, label_index(), const_cast<std::string*>(&label)) == 1;
 }
 
 void require_verified_peer(SSL_CTX* ctx) {

@@ -22,9 +22,12 @@ std::string rejection_reason(long x509_verify_result);
 /// a client learns this on its first read). Empty when certificates were not the cause.
 std::string handshake_rejection_reason(const SSL* ssl, unsigned long openssl_error);
 
-/// Names the peer in rejection logs (e.g. the gateway's remote endpoint). Without a label a
-/// client logs the name it expects; false when out of memory.
-bool set_peer_label(SSL* ssl, std::string_view label);
+/// Names the peer in rejection logs (e.g. the agent's remote endpoint, on a gateway). Without a
+/// label a client logs the name it expects. `ssl` keeps a pointer only: the caller keeps `label`
+/// for as long as `ssl` handshakes (libcrypto gets no callback into this library, which a host
+/// may dlclose() while libcrypto stays). False when OpenSSL cannot keep it.
+bool set_peer_label(SSL* ssl, const std::string& label);
+bool set_peer_label(SSL* ssl, std::string&& label) = delete;  ///< would dangle
 
 /// Makes `ctx` require a peer certificate and judge it with gatelink's verify callback, which
 /// also requires the leaf to carry the extended key usage of its role (serverAuth for a server,

@@ -62,26 +62,19 @@ std::optional<TicketKey> key_of_line(std::string_view line) {
   return key;
 }
 
-// --- the keys of a server context, in its ex_data ---------------------------------------------
-
-using KeyRing = std::vector<TicketKey>;
-
-void free_ring(void* /*parent*/, void* ring, CRYPTO_EX_DATA* /*ad*/, int /*idx*/, long /*argl*/,
-               void* /*argp*/) {
-  auto* keys = static_cast<KeyRing*>(ring);
-  if (keys == nullptr) return;
-  OPENSSL_cleanse(keys->data(), keys->size() * sizeof(TicketKey));
-  delete keys;
-}
+// --- the keys of a server context: its ex_data points to the caller's ring --------------------
 
 int ring_index() {
+  // No callbacks: libcrypto would call them after a host dlclose()d this library.
   static const int index =
-      CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, nullptr, nullptr, nullptr, free_ring);
+      CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, nullptr, nullptr, nullptr, nullptr);
   return index;
 }
 
-const KeyRing* ring_of(SSL* ssl) {
-  return static_cast<const KeyRing*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ring_index()));
+const std::vector<TicketKey>* ring_of(SSL* ssl) {
+  const auto* ring =
+      static_cast<const TicketKeyRing*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ring_index()));
+  return ring != nullptr ? &ring->keys() : nullptr;
 }
 
 bool use_mac_key(EVP_MAC_CTX* mac, const TicketKey& key) {
@@ -99,7 +92,7 @@ bool use_mac_key(EVP_MAC_CTX* mac, const TicketKey& key) {
 /// handshake); -1 on failure.
 int ticket_key_callback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
                         EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int enc) {
-  const KeyRing* ring = ring_of(ssl);
+  const std::vector<TicketKey>* ring = ring_of(ssl);
   if (ring == nullptr || ring->empty()) return -1;
   if (enc == 1) {
     const TicketKey& key = ring->front();
@@ -221,13 +214,13 @@ Result<std::vector<TicketKey>> read_ticket_keys(const std::string& path) {
   return keys;
 }
 
-Status issue_tickets(SSL_CTX* ctx, std::vector<TicketKey> keys) {
-  if (keys.empty()) return Error{"no ticket key"};
-  auto ring = std::make_unique<KeyRing>(std::move(keys));
-  if (SSL_CTX_set_ex_data(ctx, ring_index(), ring.get()) != 1) {
+TicketKeyRing::~TicketKeyRing() { OPENSSL_cleanse(keys_.data(), keys_.size() * sizeof(TicketKey)); }
+
+Status issue_tickets(SSL_CTX* ctx, const TicketKeyRing& ring) {
+  if (ring.keys().empty()) return Error{"no ticket key"};
+  if (SSL_CTX_set_ex_data(ctx, ring_index(), const_cast<TicketKeyRing*>(&ring)) != 1) {
     return Error{"cannot keep the ticket keys: " + detail::take_openssl_error()};
   }
-  ring.release();  // the context owns it now (free_ring)
   SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_timeout(ctx, std::chrono::seconds(kTicketLifetime).count());

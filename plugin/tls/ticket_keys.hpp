@@ -58,10 +58,27 @@ std::string format_ticket_keys(const std::vector<TicketKey>& keys);
 /// Reads and parses the ticket key file `path`, refusing one that group or others may access.
 Result<std::vector<TicketKey>> read_ticket_keys(const std::string& path);
 
-/// Turns on stateless session tickets for a server context: tickets sealed with `keys` (the
-/// first issues), accepted only while the certificate they hold still passes the context's
+/// The keys a server context seals and opens tickets with, wiped from memory when it ends.
+class TicketKeyRing {
+ public:
+  explicit TicketKeyRing(std::vector<TicketKey> keys) : keys_(std::move(keys)) {}
+  ~TicketKeyRing();
+  TicketKeyRing(const TicketKeyRing&) = delete;
+  TicketKeyRing& operator=(const TicketKeyRing&) = delete;
+
+  const std::vector<TicketKey>& keys() const { return keys_; }
+
+ private:
+  std::vector<TicketKey> keys_;
+};
+
+/// Turns on stateless session tickets for a server context: tickets sealed with the ring's keys
+/// (the first issues), accepted only while the certificate they hold still passes the context's
 /// checks now (trust anchors, dates, CRL, clientAuth): a revoked or expired agent is sent to a
-/// full handshake, which refuses it.
-Status issue_tickets(SSL_CTX* ctx, std::vector<TicketKey> keys);
+/// full handshake, which refuses it. `ctx` keeps a pointer only: the caller keeps `ring` for as
+/// long as `ctx` handshakes (libcrypto gets no callback into this library, which a host may
+/// dlclose() while libcrypto stays).
+Status issue_tickets(SSL_CTX* ctx, const TicketKeyRing& ring);
+Status issue_tickets(SSL_CTX* ctx, TicketKeyRing&& ring) = delete;  ///< would dangle
 
 }  // namespace gatelink::tls

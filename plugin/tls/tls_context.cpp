@@ -186,10 +186,19 @@ ContextResult make_server_context(const Files& files) {
   if (files.ticket_keys.empty()) return context;
   auto keys = read_ticket_keys(files.ticket_keys);
   if (!keys) return refused(keys.error(), files.ticket_keys, MaterialProblem::ticket_keys_invalid);
-  if (auto issued = issue_tickets(ctx, std::move(*keys)); !issued) {
+  // The context and its ticket keys end together: whoever holds the ContextPtr (every stream made
+  // from it does) holds the keys. The ring is declared first, so it ends after the context.
+  struct WithTicketKeys {
+    WithTicketKeys(std::vector<TicketKey> keys, ssl::context&& made)
+        : ring(std::move(keys)), context(std::move(made)) {}
+    TicketKeyRing ring;
+    ssl::context context;
+  };
+  auto both = std::make_shared<WithTicketKeys>(std::move(*keys), std::move(**context));
+  if (auto issued = issue_tickets(both->context.native_handle(), both->ring); !issued) {
     return refused(issued.error(), files.ticket_keys, MaterialProblem::ticket_keys_invalid);
   }
-  return context;
+  return ContextPtr(both, &both->context);
 }
 
 }  // namespace gatelink::tls

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <string_view>
 
 #include "integration/harness.hpp"
 
@@ -103,6 +104,12 @@ TEST_P(RogueAgentCertificate, gateway_refuses_it_and_logs_the_reason) {
       << gw.process->log();
   EXPECT_EQ(gw.process->log().find("event=agent-connected"), std::string::npos)
       << gw.process->log();
+  if (std::string_view(c.reason) != "name-mismatch") {
+    // The certificate's own line names the agent by its endpoint (the stream's label).
+    EXPECT_TRUE(any_line_has(gw.process->log(),
+                             {"event=certificate-rejected", "peer=127.0.0.1:", c.reason}))
+        << gw.process->log();
+  }
   auto s = agent_status(dir / "agent.sock");
   ASSERT_TRUE(s) << agent->log();
   EXPECT_NE((*s)["state"], "connected");

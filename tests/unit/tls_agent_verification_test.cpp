@@ -69,9 +69,10 @@ TEST(AgentConnection, refused_agent_learns_it_was_refused) {
 
 TEST(AgentConnection, rejection_log_names_the_peer_by_its_label) {
   const test::CapturedLog log;
+  const std::string label = "198.51.100.7:40001";  // outlives the pair's streams
   const auto pair = prepare({.agent = "agent-expired"});
   ASSERT_TRUE(pair);
-  ASSERT_TRUE(set_peer_label(pair->server(), "198.51.100.7:40001"));
+  ASSERT_TRUE(set_peer_label(pair->server(), label));
   pair->run();
   const auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);

@@ -76,7 +76,10 @@ void ScratchCopy::set_mode(std::filesystem::perms mode) const {
 }
 
 MemoryHandshake::MemoryHandshake(const ContextPtr& client, const ContextPtr& server)
-    : client_(SSL_new(client->native_handle())), server_(SSL_new(server->native_handle())) {
+    : client_context_(client),
+      server_context_(server),
+      client_(SSL_new(client->native_handle())),
+      server_(SSL_new(server->native_handle())) {
   BIO* client_end = nullptr;
   BIO* server_end = nullptr;
   if (!client_ || !server_ || BIO_new_bio_pair(&client_end, 0, &server_end, 0) != 1) {

@@ -86,6 +86,8 @@ class MemoryHandshake {
   const SideOutcome& server_outcome() const { return server_outcome_; }
 
  private:
+  ContextPtr client_context_;  ///< kept for the streams' lifetime, as streams do (ticket keys)
+  ContextPtr server_context_;
   std::unique_ptr<SSL, SslFree> client_;
   std::unique_ptr<SSL, SslFree> server_;
   SideOutcome client_outcome_;
