@@ -49,6 +49,10 @@ struct Options {
       static_cast<unsigned>(gatelink::gateway::GatewayServer::Limits{}.max_handshakes);
   unsigned max_handshakes_per_address = static_cast<unsigned>(
       gatelink::gateway::GatewayServer::Limits{}.max_handshakes_per_address);
+  unsigned handshake_queue =
+      static_cast<unsigned>(gatelink::gateway::GatewayServer::Limits{}.handshake_queue);
+  unsigned handshake_queue_wait_ms =
+      ms(gatelink::gateway::GatewayServer::Limits{}.handshake_queue_wait);
   unsigned busy_retry_after_ms = ms(gatelink::gateway::GatewayServer::Limits{}.busy_retry_after);
   unsigned max_buffered_mib =
       static_cast<unsigned>(gatelink::gateway::GatewayServer::Limits{}.max_buffered_bytes >> 20);
@@ -118,18 +122,22 @@ int run(const Options& o) {
   }
   spdlog::info(
       "event=capacity open_files={} max_agents={} max_handshakes={} "
-      "max_handshakes_per_address={} max_buffered_mib={}",
+      "max_handshakes_per_address={} handshake_queue={} handshake_queue_wait_ms={} "
+      "max_buffered_mib={}",
       files.soft, gatelink::gateway::max_agents(files), o.max_handshakes,
       o.max_handshakes_per_address != 0
           ? o.max_handshakes_per_address
           : gatelink::gateway::HandshakeSlots::default_share(o.max_handshakes),
-      o.max_buffered_mib);
+      o.handshake_queue, o.handshake_queue_wait_ms, o.max_buffered_mib);
 
   boost::asio::io_context io(1);
   gatelink::gateway::GatewayServer server(
       io, std::move(*context), settings,
       {.max_handshakes = o.max_handshakes,
        .max_handshakes_per_address = o.max_handshakes_per_address,
+       // No wait, no queue: either 0 turns the waiting off.
+       .handshake_queue = o.handshake_queue_wait_ms == 0 ? 0 : o.handshake_queue,
+       .handshake_queue_wait = Millis(o.handshake_queue_wait_ms),
        .busy_retry_after = Millis(o.busy_retry_after_ms),
        .max_buffered_bytes = std::size_t{o.max_buffered_mib} << 20},
       {.dir = o.store, .poll_period = Millis(o.store_poll_ms)});
@@ -235,6 +243,17 @@ int main(int argc, char** argv) {
                  "it that source is told busy while others still get slots (0: max-handshakes/16, "
                  "at least 1)")
       ->check(CLI::Range(0u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--handshake-queue", o.handshake_queue,
+                 "new agents that may wait for a handshake slot when all are taken, instead of "
+                 "being told busy at once (one address: the same share as of the slots; 0: none "
+                 "wait)")
+      ->check(CLI::Range(0u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--handshake-queue-wait-ms", o.handshake_queue_wait_ms,
+                 "how long one may wait before it is told busy after all; keep it well within "
+                 "the agents' handshake-ms (0: none wait)")
+      ->check(CLI::Range(0u, 60000u))
       ->capture_default_str();
   app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
                  "retry-after sent with a busy answer (agents jitter it upwards)")

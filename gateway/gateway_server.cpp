@@ -1,13 +1,17 @@
 #include "gateway_server.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <utility>
-#include <spdlog/spdlog.h>
 
 namespace gatelink::gateway {
+
+using WaitingClock = WaitingRoom<link::tcp::socket>::Clock;
 
 GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::ReloadingContext> tls,
                              SessionSettings settings, Limits limits, const Store& store)
@@ -16,6 +20,11 @@ GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::Reloadin
       settings_(std::move(settings)),
       limits_(limits),
       handshakes_(limits.max_handshakes, limits.max_handshakes_per_address),
+      waiting_(limits.handshake_queue,
+               std::max<std::size_t>(
+                   1, limits.handshake_queue * handshakes_.per_source() / handshakes_.total()),
+               limits.handshake_queue_wait),
+      waiting_timer_(io),
       refusal_log_(limits.refusal_log_period),
       budget_(std::make_shared<link::BufferBudget>(limits.max_buffered_bytes)),
       acceptor_(io),
@@ -105,20 +114,64 @@ void GatewayServer::admit(link::tcp::socket socket) {
   if (ec) return;  // gone before we got to it: the socket closes here
   const SourceKey source = source_of(peer.address());
   const auto verdict = handshakes_.acquire(source);
+  if (verdict == HandshakeSlots::Verdict::busy_total && waiting_.capacity() > 0) {
+    // Wait for a slot rather than be sent on to the next gateway within milliseconds.
+    auto full = waiting_.enter(std::move(socket), source, WaitingClock::now());
+    if (!full) {
+      spdlog::debug("event=agent-waiting peer={}:{} handshaking={} waiting={}",
+                    peer.address().to_string(), peer.port(), handshakes_.in_use(), waiting_.size());
+      serve_waiting();
+      return;
+    }
+    socket = std::move(*full);
+  }
   if (verdict != HandshakeSlots::Verdict::admitted) {
     refuse_busy(std::move(socket), verdict, source);
     return;
   }
-  auto session = AgentSession::create(
-      std::move(socket), tls_->current(), settings_, budget_,
-      {.on_admitted = [this, source](AgentSession*) { handshakes_.release(source); },
-       .on_greeted =
-           [this](AgentSession* s) {
-             if (delivery_) delivery_->attach(s);
-           },
-       .on_ended = [this](AgentSession* s) { ended(s); }});
+  start_session(std::move(socket), source);
+}
+
+void GatewayServer::start_session(link::tcp::socket socket, const SourceKey& source) {
+  auto session = AgentSession::create(std::move(socket), tls_->current(), settings_, budget_,
+                                      {.on_admitted =
+                                           [this, source](AgentSession*) {
+                                             handshakes_.release(source);
+                                             if (waiting_.size() > 0) serve_waiting();
+                                           },
+                                       .on_greeted =
+                                           [this](AgentSession* s) {
+                                             if (delivery_) delivery_->attach(s);
+                                           },
+                                       .on_ended = [this](AgentSession* s) { ended(s); }});
   sessions_.emplace(session.get(), session);
   session->start();
+}
+
+void GatewayServer::serve_waiting() {
+  const auto now = WaitingClock::now();
+  for (auto& late : waiting_.expire(now)) {
+    refuse_busy(std::move(late.item), HandshakeSlots::Verdict::busy_total, late.source);
+  }
+  while (waiting_.size() > 0 && handshakes_.in_use() < handshakes_.total() && !draining_) {
+    auto next = waiting_.take();
+    const auto verdict = handshakes_.acquire(next->source);
+    if (verdict != HandshakeSlots::Verdict::admitted) {
+      refuse_busy(std::move(next->item), verdict, next->source);
+      continue;
+    }
+    start_session(std::move(next->item), next->source);
+  }
+  const auto expiry = waiting_.next_expiry();
+  if (!expiry) {
+    waiting_timer_.cancel();
+    return;
+  }
+  if (waiting_timer_.expiry() == *expiry) return;  // already set for it
+  waiting_timer_.expires_at(*expiry);
+  waiting_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !draining_) serve_waiting();
+  });
 }
 
 void GatewayServer::refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdict verdict,
@@ -136,9 +189,9 @@ void GatewayServer::refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdic
     const auto peer = sock->remote_endpoint(ec);
     spdlog::info(
         "event=agent-refused peer={}:{} reason=busy limit={} handshaking={} "
-        "address_handshaking={} retry_after_ms={} refused={}",
+        "address_handshaking={} waiting={} retry_after_ms={} refused={}",
         peer.address().to_string(), peer.port(), to_string(verdict), handshakes_.in_use(),
-        handshakes_.in_use(source), limits_.busy_retry_after.count(), *refused);
+        handshakes_.in_use(source), waiting_.size(), limits_.busy_retry_after.count(), *refused);
   }
   asio::async_write(*sock, asio::buffer(*frame), [sock, frame](auto, auto) {
     boost::system::error_code ignored;
@@ -161,6 +214,9 @@ void GatewayServer::drain(const std::string& reason, std::function<void()> on_dr
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   accept_timer_.cancel();
+  // Those still waiting never got in: closed, they move on to their next gateway at once.
+  waiting_timer_.cancel();
+  for (auto& waiting : waiting_.clear()) waiting.item.close(ignored);
   spdlog::info("event=draining agents={} reason={}", sessions_.size(), reason);
   if (sessions_.empty()) {
     asio::post(io_, std::exchange(on_drained_, nullptr));

@@ -20,17 +20,25 @@
 #include "log_throttle.hpp"
 #include "tls/reloading_context.hpp"
 #include "topology_delivery.hpp"
+#include "waiting_room.hpp"
 
 namespace gatelink::gateway {
 
 class GatewayServer {
  public:
-  /// Admission control: beyond `max_handshakes` connections in their handshake at once, or
-  /// beyond `max_handshakes_per_address` of them from one source, new connections get a
+  /// Admission control: beyond `max_handshakes` connections in their handshake at once, new
+  /// connections wait (up to `handshake_queue` of them, each up to `handshake_queue_wait`) for
+  /// a slot; beyond that, or beyond `max_handshakes_per_address` from one source, they get a
   /// plaintext goodbye `busy` with a retry-after instead of a handshake.
   struct Limits {
     std::size_t max_handshakes = 256;
     std::size_t max_handshakes_per_address = 0;  ///< 0: HandshakeSlots::default_share
+    /// Connections that may wait for a handshake slot (0: none wait); one source may hold the
+    /// same share of them as of the slots.
+    std::size_t handshake_queue = 1024;
+    /// How long one may wait: within the agents' handshake deadline (5 s by default), with
+    /// room for the handshake itself.
+    Millis handshake_queue_wait{1000};
     Millis busy_retry_after{5000};
     Millis refusal_log_period{1000};  ///< at most one agent-refused line per period
     /// After a failed accept (out of descriptors): wait this long, doubling up to the cap.
@@ -64,6 +72,10 @@ class GatewayServer {
   void accept_failed(const boost::system::error_code& ec);
   void ended(AgentSession* session);
   void admit(link::tcp::socket socket);
+  void start_session(link::tcp::socket socket, const SourceKey& source);
+  /// Tells those who waited too long that the gateway is busy, gives free slots to the longest
+  /// waiting, and sets the timer for the next one to run out of patience.
+  void serve_waiting();
   void refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdict verdict,
                    const SourceKey& source);
 
@@ -72,6 +84,8 @@ class GatewayServer {
   SessionSettings settings_;
   Limits limits_;
   HandshakeSlots handshakes_;  ///< connections accepted but not yet through hello/welcome
+  WaitingRoom<link::tcp::socket> waiting_;  ///< accepted, waiting for one of those slots
+  asio::steady_timer waiting_timer_;        ///< when the longest waiting runs out of patience
   LogThrottle refusal_log_;
   std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session
   link::tcp::acceptor acceptor_;

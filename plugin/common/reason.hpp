@@ -25,15 +25,15 @@ enum class Reason : std::uint8_t {
   closed_by_peer,
   connection_reset,
   broken_pipe,
-  timed_out,           ///< the kernel gave up (keepalive or TCP_USER_TIMEOUT)
-  io_error,            ///< any other transport error (the detail holds its message)
-  heartbeat_timeout,   ///< nothing arrived for interval × misses
-  protocol_error,      ///< the peer broke the protocol (the detail says how)
-  gateway_error,       ///< the gateway sent an error message
-  goodbye,             ///< the gateway said goodbye (the detail holds its reason key)
-  send_queue_full,     ///< the peer does not read what we send
-  internal_error,      ///< an unexpected exception, caught and logged
-  cancelled,           ///< closed by its owner
+  timed_out,          ///< the kernel gave up (keepalive or TCP_USER_TIMEOUT)
+  io_error,           ///< any other transport error (the detail holds its message)
+  heartbeat_timeout,  ///< nothing arrived for interval × misses
+  protocol_error,     ///< the peer broke the protocol (the detail says how)
+  gateway_error,      ///< the gateway sent an error message
+  goodbye,            ///< the gateway said goodbye (the detail holds its reason key)
+  send_queue_full,    ///< the peer does not read what we send
+  internal_error,     ///< an unexpected exception, caught and logged
+  cancelled,          ///< closed by its owner
   // The failover machine's own decisions.
   probe_heartbeat_missed,  ///< a failback probe broke inside its stable window
   probe_timeout,           ///< a failback probe never answered
@@ -50,6 +50,7 @@ enum class Reason : std::uint8_t {
   primary_unchanged,       ///< a pushed topology applied at once: same primary
   on_new_primary,          ///< a pushed topology applied at once: already on its primary
   flap,                    ///< lost the gateway soon after failing back to it
+  promoted,                ///< an open session (a warm standby, a welcomed probe) took over
   // The gateway's side.
   idle_timeout,         ///< nothing heard from the agent for the agreed silence
   drain_timeout,        ///< a goodbye could not be written in time
@@ -58,17 +59,49 @@ enum class Reason : std::uint8_t {
   buffer_budget,        ///< a frame in flight would pass the gateway's budget of buffered bytes
 };
 
-inline constexpr auto kReasonNames = std::to_array<std::string_view>({
-    "resolve-failed",  "resolve-timeout",   "connect-refused",  "connect-timeout",
-    "unreachable",     "handshake-timeout", "handshake-failed", "certificate",
-    "welcome-timeout", "tls-setup",         "closed-by-peer",   "connection-reset",
-    "broken-pipe",     "timed-out",         "io-error",         "heartbeat-timeout",
-    "protocol-error",  "gateway-error",     "goodbye",          "send-queue-full",
-    "internal-error",  "cancelled",
-    "probe-heartbeat-missed", "probe-timeout", "heartbeat-missed", "superseded", "failback",
-    "stop", "topology-change", "not-in-topology", "welcome", "stable-window", "backoff-over",
-    "all-gateways-excluded", "primary-unchanged", "on-new-primary", "flap",
-    "idle-timeout", "drain-timeout", "name-mismatch", "unsupported-version", "buffer-budget"});
+inline constexpr auto kReasonNames = std::to_array<std::string_view>({"resolve-failed",
+                                                                      "resolve-timeout",
+                                                                      "connect-refused",
+                                                                      "connect-timeout",
+                                                                      "unreachable",
+                                                                      "handshake-timeout",
+                                                                      "handshake-failed",
+                                                                      "certificate",
+                                                                      "welcome-timeout",
+                                                                      "tls-setup",
+                                                                      "closed-by-peer",
+                                                                      "connection-reset",
+                                                                      "broken-pipe",
+                                                                      "timed-out",
+                                                                      "io-error",
+                                                                      "heartbeat-timeout",
+                                                                      "protocol-error",
+                                                                      "gateway-error",
+                                                                      "goodbye",
+                                                                      "send-queue-full",
+                                                                      "internal-error",
+                                                                      "cancelled",
+                                                                      "probe-heartbeat-missed",
+                                                                      "probe-timeout",
+                                                                      "heartbeat-missed",
+                                                                      "superseded",
+                                                                      "failback",
+                                                                      "stop",
+                                                                      "topology-change",
+                                                                      "not-in-topology",
+                                                                      "welcome",
+                                                                      "stable-window",
+                                                                      "backoff-over",
+                                                                      "all-gateways-excluded",
+                                                                      "primary-unchanged",
+                                                                      "on-new-primary",
+                                                                      "flap",
+                                                                      "promoted",
+                                                                      "idle-timeout",
+                                                                      "drain-timeout",
+                                                                      "name-mismatch",
+                                                                      "unsupported-version",
+                                                                      "buffer-budget"});
 static_assert(kReasonNames.size() == static_cast<std::size_t>(Reason::buffer_budget) + 1);
 
 constexpr std::string_view to_string(Reason reason) {

@@ -28,7 +28,9 @@ std::string bounded_text(std::string text) {
 }  // namespace
 
 void Endpoint::Impl::dispatch(const failover::Event& event) {
-  for (const auto& action : machine.handle(event, Clock::now())) {
+  dispatched_at = Clock::now();
+  dispatched_connected = machine.state() == failover::State::connected;
+  for (const auto& action : machine.handle(event, dispatched_at)) {
     std::visit([this](const auto& a) { execute(a); }, action);
   }
 }

@@ -94,6 +94,12 @@ struct Endpoint::Impl {
   std::mt19937_64 rng;
   failover::Machine machine;
   boost::asio::steady_timer tick;
+  /// When the event being handled reached the endpoint, and whether it found the agent connected.
+  failover::Clock::time_point dispatched_at{};
+  bool dispatched_connected = false;
+  /// Since the active session was lost (the event that told of it): until connected again, whose
+  /// `event=connected` line then says how long the agent was without a gateway (outage_ms).
+  std::optional<failover::Clock::time_point> outage_since;
   /// A session the machine asked for, with what it learnt (the machine keeps the decisions).
   struct SessionEntry {
     std::shared_ptr<link::GatewaySession> session;

@@ -46,11 +46,24 @@ void Endpoint::Impl::execute(const failover::Report& r) {
     return i && *i < gateways.size() ? escaped(gateways[*i].to_string()) : std::string("none");
   };
   const TopologyVersion version = r.version.value_or(TopologyVersion{});
+  // The active session's loss starts an outage that the next connected line ends and measures
+  // (a failed attempt while connecting, or a probe's death, does not start one).
+  if ((r.kind == Kind::failover || r.kind == Kind::backoff) && dispatched_connected &&
+      !outage_since) {
+    outage_since = dispatched_at;
+  }
   switch (r.kind) {
-    case failover::Report::Kind::connected:
-      spdlog::info("event=connected gateway={} role={} reason={}", name(r.to),
-                   r.to == 0 ? "primary" : "failover", reason);
+    case failover::Report::Kind::connected: {
+      std::string outage;
+      if (outage_since) {
+        const std::chrono::duration<double, std::milli> lasted = Clock::now() - *outage_since;
+        outage = fmt::format(" outage_ms={:.3f}", lasted.count());
+        outage_since.reset();
+      }
+      spdlog::info("event=connected gateway={} role={} reason={}{}", name(r.to),
+                   r.to == 0 ? "primary" : "failover", reason, outage);
       break;
+    }
     case failover::Report::Kind::failover:
       spdlog::warn("event=failover from={} to={} reason={}", name(r.from), name(r.to),
                    reason);

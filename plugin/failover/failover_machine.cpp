@@ -275,6 +275,8 @@ void Machine::active_died(std::size_t gateway, Failure why, Step& step) {
     ++counters_.failovers;
     step.out.emplace_back(Promote{promoted});
     step.out.emplace_back(Report{Report::Kind::failover, gateway, to, std::move(reason)});
+    // Connected already: told at once, as a cold connect is told once welcomed.
+    step.out.emplace_back(Report{Report::Kind::connected, std::nullopt, to, key(Reason::promoted)});
     return now_connected(*find(promoted), step);
   }
 

@@ -63,6 +63,7 @@ constexpr auto kReasonPhrases = std::to_array<Phrase>({
     {"primary-unchanged", "topology applied at once (same primary)"},
     {"on-new-primary", "topology applied at once (already on its primary)"},
     {"flap", "lost soon after the agent failed back to it (a flap)"},
+    {"promoted", "an open session to it (a warm standby or a probe) took over"},
     {"idle-timeout", "cut the agent off for silence"},
     {"drain-timeout", "could not say goodbye in time"},
     {"name-mismatch", "refused in the TLS handshake: its certificate does not name it"},

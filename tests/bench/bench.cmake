@@ -15,10 +15,11 @@ add_test(NAME failover_bench_smoke
                  --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(failover_bench_smoke PROPERTIES
   LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
-# The same through the delay proxy (a 100 ms round trip), with the flood: one trial each.
+# The same through the delay proxy (a 100 ms round trip), with a warm standby and the flood: one
+# trial each.
 add_test(NAME failover_bench_smoke_rtt
          COMMAND failover_bench --trials 1 --rtt-ms 100 --interval-ms 100 --probe-interval-ms 100
-                 --flood-per-second 50
+                 --warm-standby-ms 500 --flood-per-second 50
                  --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(failover_bench_smoke_rtt PROPERTIES
   LABELS bench FIXTURES_REQUIRED pki TIMEOUT 120)
@@ -57,14 +58,14 @@ add_executable(gatelink-fleet bench/fleet.cpp bench/fleet_pki.cpp)
 gatelink_target_defaults(gatelink-fleet)
 target_link_libraries(gatelink-fleet PRIVATE gatelink_endpoint gatelink_config
                       gatelink_test_harness OpenSSL::Crypto CLI11::CLI11
-                      nlohmann_json::nlohmann_json gatelink_logging)
+                      nlohmann_json::nlohmann_json gatelink_logging gatelink_registry)
 add_dependencies(gatelink-fleet gatelink-gateway)
 # Smoke run: a small fleet through every phase, with the chart when gnuplot is there. It fails
 # only when the rig cannot be set up, never on the figures.
 add_test(NAME fleet_bench_smoke
          COMMAND gatelink-fleet --agents 40 --agents-per-worker 20 --interval-ms 200
                  --probe-interval-ms 200 --stable-probes 2 --backoff-cap-ms 500
-                 --reference-seconds 1 --phase-deadline-s 60
+                 --reference-seconds 1 --phase-deadline-s 60 --rest-seconds 1
                  --pki ${GATELINK_TEST_PKI_DIR} --bin-dir ${CMAKE_BINARY_DIR}/bin
                  --out ${CMAKE_CURRENT_BINARY_DIR}/fleet-smoke)
 set_tests_properties(fleet_bench_smoke PROPERTIES

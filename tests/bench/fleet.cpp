@@ -49,7 +49,9 @@
 #include "endpoint/endpoint_runtime.hpp"
 #include "integration/harness.hpp"
 #include "store/durable_file.hpp"
+#include "store/topology_store.hpp"
 #include "tls/ticket_keys.hpp"
+#include "topology_registry.hpp"
 
 namespace {
 
@@ -74,6 +76,8 @@ struct Options {
   unsigned max_handshakes = 256;  ///< per gateway; all agents come from 127.0.0.1, so also the
                                   ///< per-address share
   unsigned busy_retry_after_ms = 5000;  ///< the gateways' retry-after of a busy answer
+  unsigned handshake_queue = 1024;      ///< the gateways' --handshake-queue (0: none wait)
+  unsigned handshake_queue_wait_ms = 1000;
   bool failback = true;
   /// Times A is killed and comes back; from the second on, the agents have been on B and C
   /// before (and hold their tickets, with --ticket-keys).
@@ -82,6 +86,10 @@ struct Options {
   bool ticket_keys = false;
   /// The agents keep a warm standby heartbeating every this many ms; 0: none.
   unsigned standby_interval_ms = 0;
+  /// Every agent gets a topology from the gateways' store before the crash (generation 1, the
+  /// bootstrap's gateways); after the last phase each agent's topology.xml must still hold it.
+  bool topology = true;
+  unsigned rest_seconds = 10;  ///< the fleet at rest on A before the crash: CPU, memory per agent
   unsigned phase_deadline_s = 120;
   unsigned reference_seconds = 3;  ///< of openssl s_time; 0: not measured
   std::string pki;
@@ -304,6 +312,77 @@ fs::path write_ticket_keys(const fs::path& dir) {
   return dir / "tickets.keys";
 }
 
+// ---- the topology the gateways deliver, and what the agents keep of it --------------------
+
+/// Writes every agent's topology to the gateways' store, as `gatelink-mg set-parent` does for
+/// one: A the primary, the others failovers in order (the bootstrap's gateways, so applying it
+/// moves nobody). Returns the version issued (the same for every agent).
+gatelink::Topology write_store(const fs::path& store, const std::string& group, std::size_t agents,
+                               const gt::AgentSetup& setup) {
+  namespace gw = gatelink::gateway;
+  fs::create_directories(store);
+  gw::TopologyRegistry registry(store.string());
+  if (auto made = registry.init({.management_group = group, .epoch = 1}); !made) {
+    throw std::runtime_error("store: " + made.error().message);
+  }
+  gw::SetParentRequest request;
+  for (const auto& [address, name] : setup.gateways) {
+    auto parsed = gatelink::parse_gateway_address(name + "@" + address);
+    if (!parsed) throw std::runtime_error("store: " + parsed.error().message);
+    if (request.primary.host.empty()) {
+      request.primary = std::move(*parsed);
+    } else {
+      request.failover.push_back(std::move(*parsed));
+    }
+  }
+  gatelink::Topology issued;
+  for (std::size_t a = 0; a < agents; ++a) {
+    request.agent = fleet::agent_name(a);
+    auto written = registry.set_parent(request, std::chrono::system_clock::now());
+    if (!written) throw std::runtime_error("store: " + written.error().message);
+    issued = written->issued.topology;
+  }
+  return issued;
+}
+
+/// How many agents' state folders hold `expected` (epoch, generation) as topology.xml, and what
+/// is wrong with the first few that do not (missing, unreadable, fallen back, another version).
+struct TopologyCheck {
+  std::size_t kept = 0;
+  std::size_t lost = 0;
+  std::vector<std::string> problems;  ///< the first few
+};
+TopologyCheck check_topologies(const fs::path& state_root, std::size_t agents,
+                               const gatelink::Topology& expected) {
+  TopologyCheck check;
+  const auto problem = [&check](std::string what) {
+    ++check.lost;
+    if (check.problems.size() < 5) check.problems.push_back(std::move(what));
+  };
+  for (std::size_t a = 0; a < agents; ++a) {
+    const auto name = fleet::agent_name(a);
+    // inspect(): reads without the folder's lock, which a running agent holds.
+    const auto inspection = gatelink::TopologyStore::inspect((state_root / name).string());
+    const auto loaded = inspection.store.load();
+    if (!loaded) {
+      problem(name + ": " + loaded.error().message);
+    } else if (loaded->source != gatelink::TopologyStore::Loaded::Source::current) {
+      problem(name + ": topology.xml skipped, last-known-good used");
+    } else if (loaded->value.topology.epoch != expected.epoch ||
+               loaded->value.topology.generation != expected.generation) {
+      problem(name + ": holds epoch " + std::to_string(loaded->value.topology.epoch) +
+              " generation " + std::to_string(loaded->value.topology.generation));
+    } else {
+      ++check.kept;
+    }
+  }
+  return check;
+}
+
+Json to_json(const TopologyCheck& c) {
+  return Json{{"kept", c.kept}, {"lost", c.lost}, {"problems", c.problems}};
+}
+
 // ---- the coordinator ---------------------------------------------------------------------
 
 class Fleet {
@@ -371,6 +450,12 @@ class Fleet {
       ::kill(w.pid, SIGKILL);
       ::waitpid(w.pid, nullptr, 0);
     }
+  }
+
+  std::vector<pid_t> worker_pids() const {
+    std::vector<pid_t> pids;
+    for (const auto& w : workers_) pids.push_back(w.pid);
+    return pids;
   }
 
   bool all_ready() const {
@@ -587,11 +672,20 @@ int run(const Options& o) {
                                               limit,
                                               "--busy-retry-after-ms",
                                               std::to_string(o.busy_retry_after_ms),
+                                              "--handshake-queue",
+                                              std::to_string(o.handshake_queue),
+                                              "--handshake-queue-wait-ms",
+                                              std::to_string(o.handshake_queue_wait_ms),
                                               "--log-level",
                                               "info"};
   if (o.ticket_keys) {
     gateway_options.insert(gateway_options.end(),
                            {"--ticket-keys", write_ticket_keys(dir.path()).string()});
+  }
+  const fs::path store = dir / "store";
+  if (o.topology) {
+    fs::create_directories(store);
+    gateway_options.insert(gateway_options.end(), {"--store", store.string()});
   }
   std::vector<gt::GatewayProcess> gateways;
   const auto start_gateway = [&](std::size_t g, std::uint16_t port) {
@@ -611,11 +705,32 @@ int run(const Options& o) {
   if (o.standby_interval_ms != 0) setup.standby_interval_ms = o.standby_interval_ms;
   auto base = gatelink::load_agent_config(gt::write_agent_config(dir, setup).string());
   if (!base) throw std::runtime_error("agent configuration: " + base.error().message);
+  std::optional<gatelink::Topology> issued;
+  double store_s = 0;
+  if (o.topology) {
+    const auto writing = Clock::now();
+    issued = write_store(store, setup.management_group, o.agents, setup);
+    store_s = std::chrono::duration<double>(Clock::now() - writing).count();
+  }
+
+  Json summary;
+  const auto gateway_stats = [&](const std::string& when) {
+    for (std::size_t g = 0; g < gateways.size(); ++g) {
+      if (!gateways[g].process->running()) continue;
+      const auto s = proc_stats(gateways[g].process->pid());
+      summary["gateways"][std::string(1, static_cast<char>('A' + g))][when] = {
+          {"cpu_s", std::round(s.cpu_s * 100) / 100},
+          {"rss_mib", std::round(static_cast<double>(s.rss_kib) / 1024 * 10) / 10},
+          {"peak_rss_mib", std::round(static_cast<double>(s.peak_kib) / 1024 * 10) / 10}};
+    }
+  };
+  gateway_stats("idle");  // before any agent: what the per-agent memory is counted from
+  std::vector<ProcStats> idle;
+  for (const auto& g : gateways) idle.push_back(proc_stats(g.process->pid()));
 
   Fleet f(o, gateways.size());
   f.spawn(*base, ids, dir / "state");
   const auto phase_deadline = std::chrono::seconds(o.phase_deadline_s);
-  Json summary;
   summary["agents"] = o.agents;
   summary["workers"] = (o.agents + o.agents_per_worker - 1) / o.agents_per_worker;
   summary["lanes_per_worker"] = o.lanes;
@@ -626,10 +741,13 @@ int run(const Options& o) {
                          {"stable_probes", o.stable_probes},
                          {"max_handshakes", o.max_handshakes},
                          {"busy_retry_after_ms", o.busy_retry_after_ms},
+                         {"handshake_queue", o.handshake_queue},
+                         {"handshake_queue_wait_ms", o.handshake_queue_wait_ms},
                          {"backoff_cap_ms", o.backoff_cap_ms},
                          {"ticket_keys", o.ticket_keys},
                          {"standby_interval_ms", o.standby_interval_ms}};
   if (reference) summary["openssl_full_handshakes_per_s"] = std::round(*reference);
+  if (issued) summary["topology"]["store_written_s"] = std::round(store_s * 100) / 100;
   // Each phase: per-agent times, and the handshakes each gateway made in it (from its log).
   std::vector<Handshakes> before(gateways.size());
   const auto begin_phase = [&](const std::string& name, std::function<bool(int)> goal) {
@@ -649,16 +767,6 @@ int run(const Options& o) {
           {"full", now.full - was.full}, {"resumed", now.resumed - was.resumed}};
     }
   };
-  const auto gateway_stats = [&](const std::string& when) {
-    for (std::size_t g = 0; g < gateways.size(); ++g) {
-      if (!gateways[g].process->running()) continue;
-      const auto s = proc_stats(gateways[g].process->pid());
-      summary["gateways"][std::string(1, static_cast<char>('A' + g))][when] = {
-          {"cpu_s", std::round(s.cpu_s * 100) / 100},
-          {"rss_mib", std::round(static_cast<double>(s.rss_kib) / 1024 * 10) / 10},
-          {"peak_rss_mib", std::round(static_cast<double>(s.peak_kib) / 1024 * 10) / 10}};
-    }
-  };
 
   if (!f.run_until([&] { return f.all_ready(); }, phase_deadline)) {
     throw std::runtime_error("the workers did not open their agents in time");
@@ -668,6 +776,59 @@ int run(const Options& o) {
   const auto all_on_a = [&] { return f.connected()[0] == o.agents; };
   record_phase("connect", f.run_until(all_on_a, phase_deadline));
   gateway_stats("at_rest");
+  // Every agent holds the delivered topology on disk before anything dies.
+  if (issued) {
+    const auto waiting = Clock::now();
+    TopologyCheck applied;
+    auto next_scan = Clock::now();
+    f.run_until(
+        [&] {
+          if (Clock::now() < next_scan) return false;
+          applied = check_topologies(dir / "state", o.agents, *issued);
+          next_scan = Clock::now() + 2s;
+          return applied.kept == o.agents;
+        },
+        phase_deadline);
+    summary["topology"]["epoch"] = issued->epoch;
+    summary["topology"]["generation"] = issued->generation;
+    summary["topology"]["before_crash"] = to_json(applied);
+    summary["topology"]["before_crash"]["waited_s"] =
+        std::round(std::chrono::duration<double>(Clock::now() - waiting).count() * 10) / 10;
+  }
+  // The fleet at rest: what each gateway spends on the agents it holds (A all of them; B their
+  // standbys, with --warm-standby-ms), and what the simulator spends on them.
+  if (o.rest_seconds > 0) {
+    std::vector<ProcStats> from;
+    for (const auto& g : gateways) from.push_back(proc_stats(g.process->pid()));
+    const auto workers = f.worker_pids();
+    double workers_from = 0;
+    for (const pid_t pid : workers) workers_from += proc_stats(pid).cpu_s;
+    const auto resting = Clock::now();
+    f.run_until([] { return false; }, std::chrono::seconds(o.rest_seconds));
+    const double seconds = std::chrono::duration<double>(Clock::now() - resting).count();
+    for (std::size_t g = 0; g < gateways.size(); ++g) {
+      const auto now = proc_stats(gateways[g].process->pid());
+      const double cpu = (now.cpu_s - from[g].cpu_s) / seconds;
+      const auto held = f.connected()[g];
+      const double grown_kib =
+          static_cast<double>(now.rss_kib) - static_cast<double>(idle[g].rss_kib);
+      Json rest{{"seconds", std::round(seconds * 10) / 10},
+                {"agents_connected", held},
+                {"cpu_percent_of_a_core", std::round(cpu * 1000) / 10},
+                {"rss_mib", std::round(static_cast<double>(now.rss_kib) / 1024 * 10) / 10},
+                {"rss_over_idle_mib", std::round(grown_kib / 1024 * 10) / 10}};
+      if (held > 0) {
+        rest["cpu_us_per_agent_per_s"] =
+            std::round(cpu * 1e6 / static_cast<double>(held) * 10) / 10;
+        rest["rss_kib_per_agent"] = std::round(grown_kib / static_cast<double>(held) * 10) / 10;
+      }
+      summary["gateways"][std::string(1, static_cast<char>('A' + g))]["rest"] = rest;
+    }
+    double workers_to = 0;
+    for (const pid_t pid : workers) workers_to += proc_stats(pid).cpu_s;
+    summary["simulator_rest_cpu_percent_of_a_core"] =
+        std::round((workers_to - workers_from) / seconds * 1000) / 10;
+  }
 
   // 2. A dies: every agent to B or C. 3. A comes back on its port: the fleet fails back once A
   // has held for the stable window. Again for --crashes.
@@ -703,6 +864,8 @@ int run(const Options& o) {
   }
   f.run_until([] { return false; }, 500ms);  // the tail of the chart
   f.stop();
+  if (issued)
+    summary["topology"]["at_end"] = to_json(check_topologies(dir / "state", o.agents, *issued));
   // What B and C received, from the samples once the phases are over (a sample holds the 100 ms
   // before it): arrivals from each kill until A is back.
   for (const Window& w : crash_windows) {
@@ -763,6 +926,13 @@ int main(int argc, char** argv) {
   app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
                  "each gateway's retry-after of a busy answer")
       ->capture_default_str();
+  app.add_option("--handshake-queue", o.handshake_queue,
+                 "each gateway's --handshake-queue: agents that wait for a slot rather than be "
+                 "told busy at once (0: none wait)")
+      ->capture_default_str();
+  app.add_option("--handshake-queue-wait-ms", o.handshake_queue_wait_ms,
+                 "each gateway's --handshake-queue-wait-ms")
+      ->capture_default_str();
   app.add_flag("!--no-failback", o.failback, "leave A dead: measure the crash only");
   app.add_option("--crashes", o.crashes,
                  "times A is killed and comes back (the second on: agents that have been on B "
@@ -771,6 +941,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--warm-standby-ms", o.standby_interval_ms,
                  "the agents keep a warm standby heartbeating this often (0: none)")
+      ->capture_default_str();
+  app.add_flag("!--no-topology", o.topology,
+               "deliver no topology: skip the store and the check that every agent kept it");
+  app.add_option("--rest-seconds", o.rest_seconds,
+                 "seconds the fleet rests on A before the crash, for the gateways' CPU and memory "
+                 "per agent (0: none)")
       ->capture_default_str();
   app.add_flag("--ticket-keys", o.ticket_keys,
                "the gateways share a ticket key file: failbacks and later failovers resume");

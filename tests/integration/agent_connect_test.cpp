@@ -157,6 +157,11 @@ TEST(AgentGateway, a_warm_standby_takes_over_without_a_handshake_when_the_primar
   gw1.process->signal(SIGKILL);
   ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw2.address); }, 5s)) << agent->log();
   EXPECT_TRUE(any_line_has(agent->log(), {"event=promoted", "standby=true"})) << agent->log();
+  // The line that ends the outage measures it; the first connection had none to measure.
+  EXPECT_TRUE(any_line_has(agent->log(), {"event=connected", "role=failover", "outage_ms="}))
+      << agent->log();
+  EXPECT_FALSE(any_line_has(agent->log(), {"event=connected", "role=primary", "outage_ms="}))
+      << agent->log();
   // No second session to gw2: the standby carries the traffic, now at the active pace.
   EXPECT_EQ(arrivals(gw2.process->log(), false), 1u) << gw2.process->log();
   ASSERT_TRUE(wait_until(
@@ -247,10 +252,12 @@ class StuckClient {
 TEST(AgentGateway, busy_gateway_answers_without_handshake_and_agent_stays_away_for_retry_after) {
   constexpr auto kRetryAfter = 1500ms;
   TempDir dir;
-  // gw1 takes one handshake at a time, and a stuck client holds that one.
-  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1", 0,
-                           {"--max-handshakes", "1", "--handshake-timeout-ms", "20000",
-                            "--busy-retry-after-ms", std::to_string(kRetryAfter.count())});
+  // gw1 takes one handshake at a time, and a stuck client holds that one; nobody waits for it
+  // (the next test lets newcomers wait).
+  auto gw1 = start_gateway(
+      dir, "gw1.example.test", "gw1", 0,
+      {"--max-handshakes", "1", "--handshake-timeout-ms", "20000", "--handshake-queue", "0",
+       "--busy-retry-after-ms", std::to_string(kRetryAfter.count())});
   auto gw2 = start_gateway(dir, "gw2.example.test", "gw2");
   auto stuck = std::make_unique<StuckClient>(gw1.port);
   ASSERT_TRUE(stuck->admitted());
@@ -290,6 +297,54 @@ TEST(AgentGateway, busy_gateway_answers_without_handshake_and_agent_stays_away_f
   const auto stayed_away =
       std::chrono::duration_cast<std::chrono::milliseconds>(*back_at - *refused_at);
   EXPECT_GE(stayed_away.count(), kRetryAfter.count()) << log << agent->log();
+}
+
+/// gw1 takes one handshake at a time and lets newcomers wait `wait_ms` for it while a stuck
+/// client holds it; gw2 is free. The agent (its handshake deadline above the wait) starts on gw1.
+class BusyGateway : public ::testing::Test {
+ protected:
+  void start(unsigned wait_ms) {
+    gw1_ = start_gateway(
+        dir_, "gw1.example.test", "gw1", 0,
+        {"--max-handshakes", "1", "--handshake-timeout-ms", "20000", "--handshake-queue-wait-ms",
+         std::to_string(wait_ms), "--log-level", "debug"});
+    gw2_ = start_gateway(dir_, "gw2.example.test", "gw2");
+    stuck_ = std::make_unique<StuckClient>(gw1_.port);
+    ASSERT_TRUE(stuck_->admitted());
+    AgentSetup setup;
+    setup.gateways = {{gw1_.address, "gw1.example.test"}, {gw2_.address, "gw2.example.test"}};
+    setup.handshake_timeout_ms = 2 * wait_ms + 1000;  // the wait counts against it
+    agent_ = start_agent(dir_, write_agent_config(dir_, setup));
+  }
+
+  TempDir dir_;
+  GatewayProcess gw1_, gw2_;
+  std::unique_ptr<StuckClient> stuck_;
+  std::unique_ptr<Process> agent_;
+  const std::filesystem::path socket_ = dir_ / "agent.sock";
+};
+
+TEST_F(BusyGateway, a_newcomer_waits_for_a_busy_gateways_slot_instead_of_moving_on) {
+  ASSERT_NO_FATAL_FAILURE(start(4000));
+  ASSERT_TRUE(
+      wait_until([&] { return any_line_has(gw1_.process->log(), {"event=agent-waiting"}); }, 10s))
+      << gw1_.process->log() << agent_->log();
+  stuck_.reset();  // the slot frees up: the agent waiting gets it
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket_, gw1_.address); }, 10s))
+      << agent_->log() << gw1_.process->log();
+  EXPECT_FALSE(any_line_has(gw1_.process->log(), {"event=agent-refused"})) << gw1_.process->log();
+  EXPECT_FALSE(any_line_has(gw2_.process->log(), {"event=agent-connected"})) << gw2_.process->log();
+  EXPECT_EQ((*agent_status(socket_))["counters"]["failovers"], 0) << agent_->log();
+}
+
+TEST_F(BusyGateway, a_newcomer_that_waits_out_its_time_is_told_busy) {
+  ASSERT_NO_FATAL_FAILURE(start(300));  // the stuck client holds the slot throughout
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket_, gw2_.address); }, 10s))
+      << agent_->log();
+  EXPECT_EQ((*agent_status(socket_))["gateways"][0]["last_error"], "goodbye:busy");
+  const auto log = gw1_.process->log();
+  EXPECT_TRUE(any_line_has(log, {"event=agent-waiting"})) << log;
+  EXPECT_TRUE(any_line_has(log, {"event=agent-refused", "reason=busy", "limit=total"})) << log;
 }
 
 }  // namespace

@@ -333,7 +333,8 @@ TEST(FailoverFailback, active_dies_while_probe_is_up_promotes_the_probe) {
 
   // No cold connect: the welcomed probe to the primary takes over at once.
   EXPECT_EQ(rig.at(30500ms, Closed{s2, "reset"}),
-            (Actions{Promote{p}, Report{Kind::failover, 2, 0, "reset"}}));
+            (Actions{Promote{p}, Report{Kind::failover, 2, 0, "reset"},
+                     Report{Kind::connected, std::nullopt, 0, "promoted"}}));
   EXPECT_EQ(rig.machine.state(), State::connected);
   EXPECT_EQ(rig.machine.current_gateway(), 0U);
   EXPECT_EQ(rig.machine.active_session(), p);

@@ -74,10 +74,12 @@ TEST(FailoverStandby, takes_over_at_once_when_the_active_one_dies) {
   const Actions out = rig.at(5s, Closed{s0, "connection-reset"});
   io.apply(out);
   EXPECT_EQ(io.traffic, standby);
-  // Promoted, reported, and the next standby opened after it; no new active connection.
-  ASSERT_GE(out.size(), 3U);
+  // Promoted, reported (connected at once), and the next standby opened after it; no new
+  // active connection.
+  ASSERT_GE(out.size(), 4U);
   EXPECT_EQ(out[0], Action{Promote{standby}});
   EXPECT_EQ(out[1], (Action{Report{Kind::failover, 0, 1, "connection-reset"}}));
+  EXPECT_EQ(out[2], (Action{Report{Kind::connected, std::nullopt, 1, "promoted"}}));
   EXPECT_EQ(connect_of(out, Purpose::active), std::nullopt);
   const auto next = connect_of(out, Purpose::standby);
   ASSERT_TRUE(next);
