@@ -791,7 +791,7 @@ void make_pki(const fs::path& tool, const fs::path& dir) {
 void print_row(const Series& series) {
   const Summary s = summarize(series.observed_ms);
   const Summary l = summarize(series.logged_ms);
-  std::printf("%-28s %3zu %8.1f %8.1f %8.1f %8.1f   %7.1f %7.1f   %s\n", series.name.c_str(),
+  std::printf("%-28s %3zu %8.2f %8.2f %8.2f %8.2f   %7.1f %7.1f   %s\n", series.name.c_str(),
               s.n + series.lost, s.min, s.median, s.p99, s.max, l.median, l.p99,
               series.budget.text.c_str());
   std::printf("%-28s %s\n", "", series.verdict().c_str());
