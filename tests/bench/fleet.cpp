@@ -89,6 +89,9 @@ struct Options {
   /// Every agent gets a topology from the gateways' store before the crash (generation 1, the
   /// bootstrap's gateways); after the last phase each agent's topology.xml must still hold it.
   bool topology = true;
+  /// Agents the fleet starts a second (0: all at once, a cold-start herd). A fleet in the field
+  /// came up over time: the crash is measured from a settled fleet, not from its own start.
+  unsigned start_per_s = 150;
   unsigned rest_seconds = 10;  ///< the fleet at rest on A before the crash: CPU, memory per agent
   unsigned phase_deadline_s = 120;
   unsigned reference_seconds = 3;  ///< of openssl s_time; 0: not measured
@@ -122,6 +125,8 @@ void write_record(int fd, const Record& r) {
 struct WorkerSpec {
   std::size_t first = 0;
   std::size_t count = 0;
+  std::size_t index = 0;    ///< of this worker: its agents start interleaved with the others'
+  std::size_t workers = 1;  ///< in all
   int events_fd = -1;   ///< records to the coordinator
   int control_fd = -1;  ///< end of file: stop
 };
@@ -182,9 +187,26 @@ struct WorkerSpec {
     endpoints.push_back(std::move(*endpoint));
   }
   write_record(spec.events_fd, Record{.agent = kWorkerReady});
-  for (auto& endpoint : endpoints) endpoint->start();
-  char byte = 0;
+  // Agent k of this worker is the fleet's (k * workers + index)-th to start, at start_per_s.
+  const auto started_at = Clock::now();
+  const auto due = [&](std::size_t k) {
+    const auto nth = static_cast<double>(k * spec.workers + spec.index);
+    return started_at + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(nth / o.start_per_s));
+  };
+  std::size_t started = 0;
   for (;;) {
+    while (started < endpoints.size() && (o.start_per_s == 0 || due(started) <= Clock::now())) {
+      endpoints[started++]->start();
+    }
+    int timeout_ms = -1;
+    if (started < endpoints.size()) {
+      const auto wait = std::chrono::ceil<std::chrono::milliseconds>(due(started) - Clock::now());
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(wait.count(), 0));
+    }
+    pollfd control{.fd = spec.control_fd, .events = POLLIN, .revents = 0};
+    if (::poll(&control, 1, timeout_ms) <= 0) continue;  // a start due, or EINTR
+    char byte = 0;
     const auto n = ::read(spec.control_fd, &byte, 1);
     if (n == 0 || (n < 0 && errno != EINTR)) break;
   }
@@ -393,14 +415,19 @@ class Fleet {
   /// Forks the workers; the agents' configuration and identities are theirs to open.
   void spawn(const gatelink::AgentConfig& base, const fleet::FleetIdentities& ids,
              const fs::path& state_root) {
-    for (std::size_t first = 0; first < o_.agents; first += o_.agents_per_worker) {
+    // As many workers as --agents-per-worker asks for, their shares equal within one.
+    const auto workers = (o_.agents + o_.agents_per_worker - 1) / o_.agents_per_worker;
+    for (std::size_t i = 0, first = 0; i < workers; ++i) {
+      const auto count = o_.agents / workers + (i < o_.agents % workers ? 1 : 0);
       int events[2];
       int control[2];
       if (::pipe2(events, O_CLOEXEC) != 0 || ::pipe2(control, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
       }
       const WorkerSpec spec{.first = first,
-                            .count = std::min(o_.agents_per_worker, o_.agents - first),
+                            .count = count,
+                            .index = i,
+                            .workers = workers,
                             .events_fd = events[1],
                             .control_fd = control[0]};
       const pid_t pid = ::fork();
@@ -417,6 +444,7 @@ class Fleet {
       ::close(events[1]);
       ::close(control[0]);
       workers_.push_back(Worker{.pid = pid, .events_fd = events[0], .control_fd = control[1]});
+      first += count;
     }
   }
 
@@ -744,6 +772,7 @@ int run(const Options& o) {
                          {"handshake_queue", o.handshake_queue},
                          {"handshake_queue_wait_ms", o.handshake_queue_wait_ms},
                          {"backoff_cap_ms", o.backoff_cap_ms},
+                         {"start_per_s", o.start_per_s},
                          {"ticket_keys", o.ticket_keys},
                          {"standby_interval_ms", o.standby_interval_ms}};
   if (reference) summary["openssl_full_handshakes_per_s"] = std::round(*reference);
@@ -771,7 +800,8 @@ int run(const Options& o) {
   if (!f.run_until([&] { return f.all_ready(); }, phase_deadline)) {
     throw std::runtime_error("the workers did not open their agents in time");
   }
-  // 1. Every agent on its primary A (a herd of its own: the busy ones fail back to A).
+  // 1. Every agent on its primary A, started at --start-per-s (all at once: a herd of its own,
+  // the busy ones fail back to A).
   begin_phase("connect", [](int g) { return g == 0; });
   const auto all_on_a = [&] { return f.connected()[0] == o.agents; };
   record_phase("connect", f.run_until(all_on_a, phase_deadline));
@@ -944,6 +974,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("!--no-topology", o.topology,
                "deliver no topology: skip the store and the check that every agent kept it");
+  app.add_option("--start-per-s", o.start_per_s,
+                 "agents started a second, interleaved over the workers (0: all at once, a "
+                 "cold-start herd)")
+      ->capture_default_str();
   app.add_option("--rest-seconds", o.rest_seconds,
                  "seconds the fleet rests on A before the crash, for the gateways' CPU and memory "
                  "per agent (0: none)")
