@@ -256,7 +256,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, 60000u))
       ->capture_default_str();
   app.add_option("--busy-retry-after-ms", o.busy_retry_after_ms,
-                 "retry-after sent with a busy answer (agents jitter it upwards)")
+                 "longest retry-after of a busy answer; below it, the time the gateway needs "
+                 "for those ahead at the pace its handshakes finished in the last 2 s (2 s while "
+                 "none did; at least 250 ms; agents jitter it upwards)")
       ->check(CLI::Range(0u, 3600000u))
       ->capture_default_str();
   // Agents' frames are small (a heartbeat is 16 bytes); the budget matters when peers announce

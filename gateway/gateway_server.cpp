@@ -25,6 +25,7 @@ GatewayServer::GatewayServer(asio::io_context& io, std::shared_ptr<tls::Reloadin
                    1, limits.handshake_queue * handshakes_.per_source() / handshakes_.total()),
                limits.handshake_queue_wait),
       waiting_timer_(io),
+      busy_retry_(limits.busy_retry_after_floor, limits.busy_retry_after),
       refusal_log_(limits.refusal_log_period),
       budget_(std::make_shared<link::BufferBudget>(limits.max_buffered_bytes)),
       acceptor_(io),
@@ -137,6 +138,7 @@ void GatewayServer::start_session(link::tcp::socket socket, const SourceKey& sou
                                       {.on_admitted =
                                            [this, source](AgentSession*) {
                                              handshakes_.release(source);
+                                             busy_retry_.finished(BusyRetry::Clock::now());
                                              if (waiting_.size() > 0) serve_waiting();
                                            },
                                        .on_greeted =
@@ -179,9 +181,11 @@ void GatewayServer::refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdic
   // One small plaintext write, no handshake: this is what keeps a mass failover affordable,
   // and what a source beyond its share gets too. An agent behind a NAT that shares the address
   // with many others is told "not now" rather than cut off like a dead gateway.
+  // Come back when those ahead are through, at the pace the slots have been freeing up.
+  const auto retry_after =
+      busy_retry_.retry_after(handshakes_.in_use() + waiting_.size(), BusyRetry::Clock::now());
   auto frame = std::make_shared<codec::Bytes>(codec::encode(codec::Goodbye{
-      .reason = "busy",
-      .retry_after_ms = static_cast<std::uint32_t>(limits_.busy_retry_after.count())}));
+      .reason = "busy", .retry_after_ms = static_cast<std::uint32_t>(retry_after.count())}));
   auto sock = std::make_shared<link::tcp::socket>(std::move(socket));
   // A flood is refused as fast as it connects: one line per period, with the count it stands for.
   if (const auto refused = refusal_log_.event(LogThrottle::Clock::now())) {
@@ -191,7 +195,7 @@ void GatewayServer::refuse_busy(link::tcp::socket socket, HandshakeSlots::Verdic
         "event=agent-refused peer={}:{} reason=busy limit={} handshaking={} "
         "address_handshaking={} waiting={} retry_after_ms={} refused={}",
         peer.address().to_string(), peer.port(), to_string(verdict), handshakes_.in_use(),
-        handshakes_.in_use(source), waiting_.size(), limits_.busy_retry_after.count(), *refused);
+        handshakes_.in_use(source), waiting_.size(), retry_after.count(), *refused);
   }
   asio::async_write(*sock, asio::buffer(*frame), [sock, frame](auto, auto) {
     boost::system::error_code ignored;

@@ -15,6 +15,7 @@
 
 #include "accept_backoff.hpp"
 #include "agent_session.hpp"
+#include "busy_retry.hpp"
 #include "common/result.hpp"
 #include "handshake_slots.hpp"
 #include "log_throttle.hpp"
@@ -39,7 +40,10 @@ class GatewayServer {
     /// How long one may wait: within the agents' handshake deadline (5 s by default), with
     /// room for the handshake itself.
     Millis handshake_queue_wait{1000};
+    /// A busy answer's retry-after: the time the gateway needs, at its recent pace, for those
+    /// ahead (busy_retry.hpp), within these bounds; 2 s (the pace's window) while it is unknown.
     Millis busy_retry_after{5000};
+    Millis busy_retry_after_floor{250};
     Millis refusal_log_period{1000};  ///< at most one agent-refused line per period
     /// After a failed accept (out of descriptors): wait this long, doubling up to the cap.
     Millis accept_backoff_first{10};
@@ -86,6 +90,7 @@ class GatewayServer {
   HandshakeSlots handshakes_;  ///< connections accepted but not yet through hello/welcome
   WaitingRoom<link::tcp::socket> waiting_;  ///< accepted, waiting for one of those slots
   asio::steady_timer waiting_timer_;        ///< when the longest waiting runs out of patience
+  BusyRetry busy_retry_;  ///< the retry-after of a busy answer, from the pace of handshakes
   LogThrottle refusal_log_;
   std::shared_ptr<link::BufferBudget> budget_;  ///< shared by every session
   link::tcp::acceptor acceptor_;
