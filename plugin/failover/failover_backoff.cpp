@@ -27,6 +27,11 @@ Duration backoff_ceiling(const Settings& settings, unsigned attempt) {
   return ceiling;
 }
 
+Duration spread(Duration window, double unit) {
+  return Duration(static_cast<Duration::rep>(
+      clamp_unit(unit) * static_cast<double>(std::max(window.count(), Duration::rep{0}))));
+}
+
 Duration backoff_delay(const Settings& settings, unsigned attempt, double unit) {
   const Duration ceiling = backoff_ceiling(settings, attempt);
   return Duration(

@@ -14,6 +14,10 @@ Duration backoff_ceiling(const Settings& settings, unsigned attempt);
 /// Full jitter: `unit` (a draw in [0, 1]) times the ceiling, so a fleet spreads uniformly.
 Duration backoff_delay(const Settings& settings, unsigned attempt, double unit);
 
+/// `unit` (a draw in [0, 1]) times `window`: when one of many agents does something that all of
+/// them would otherwise do in the same instant.
+Duration spread(Duration window, double unit);
+
 /// How long to stay away from a gateway whose goodbye asked for `retry_after`:
 /// retry_after·(1 + unit/2), rounded up, so the agents it sent away do not return together; but
 /// never longer than settings.max_stay_away, whatever the gateway asked (when it asks for that

@@ -277,6 +277,10 @@ void Machine::active_died(std::size_t gateway, Failure why, Step& step) {
     step.out.emplace_back(Report{Report::Kind::failover, gateway, to, std::move(reason)});
     // Connected already: told at once, as a cold connect is told once welcomed.
     step.out.emplace_back(Report{Report::Kind::connected, std::nullopt, to, key(Reason::promoted)});
+    // Every agent of the dead gateway is promoted in the same instant; their new standbys at
+    // once would be a herd of handshakes at the gateway after this one. Each opens its own
+    // within a probe interval, spread.
+    if (settings_.warm_standby) next_standby_ = step.now + spread(settings_.probe_interval, draw());
     return now_connected(*find(promoted), step);
   }
 

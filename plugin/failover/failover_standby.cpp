@@ -1,8 +1,9 @@
 // Warm standby (Settings::warm_standby, DESIGN "Heartbeats and failover"): while connected, a
 // quiet second session to the next eligible gateway after the active one, heartbeating every
 // standby_interval. When the active session dies, the standby is promoted at once, without a
-// handshake (active_died, through promotable()); a standby still connecting to that gateway
-// becomes the connection attempt. A standby that fails is opened again after probe_interval;
+// handshake (active_died, through promotable()), and its own new standby follows within a
+// probe interval, spread over it; a standby still connecting to that gateway becomes the
+// connection attempt. A standby that fails is opened again after probe_interval;
 // a gateway that sent it away with a retry-after is skipped until then, like any other.
 
 #include "common/reason.hpp"
