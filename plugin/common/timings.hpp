@@ -37,6 +37,13 @@ struct Timings {
   /// it heartbeats at heartbeat_interval.
   Millis standby_interval{5000};
 
+  // ---- session resumption --------------------------------------------------------------------
+  /// While connected to a gateway that sends session tickets (its group shares ticket keys),
+  /// fetch one from each gateway after it in order at a random moment within this time, and
+  /// again once a ticket has used half its lifetime: the first failover to it resumes instead of
+  /// a full handshake (failover/ticket_prefetch.hpp). 0: never.
+  Millis ticket_prefetch_within{300000};
+
   // ---- backoff and stay-away ---------------------------------------------------------------
   Millis backoff_base{500};  ///< first wait after the last gateway failed; doubles per round
   Millis backoff_cap{30000};  ///< the wait never grows beyond this

@@ -235,6 +235,17 @@ const SchemaRow kSchema[] = {
            "it heartbeats at the heartbeat's interval-ms.",
    .field = +[](AgentConfig& c) -> Millis& { return c.timings.standby_interval; }},
 
+  {.element = "agent/resumption", .min = 0, .max = 1,
+   .help = "TLS session resumption with the gateways of a group that share ticket keys "
+           "(gatelink-gateway --ticket-keys)."},
+  {.element = "agent/resumption", .attribute = "prefetch-within-ms", .type = ValueType::kDuration,
+   .default_value = default_of<&Timings::ticket_prefetch_within>(), .min = 0, .max = 86400000,
+   .help = "While connected to a gateway that sends tickets, fetch one from each gateway after "
+           "it in order, one at a time at a random moment within this time (a short session, "
+           "closed once welcomed), and again when a ticket is half-way through its lifetime: the "
+           "first failover to it resumes instead of a full handshake. 0: never.",
+   .field = +[](AgentConfig& c) -> Millis& { return c.timings.ticket_prefetch_within; }},
+
   {.element = "agent/backoff", .min = 0, .max = 1,
    .help = "Wait after the last gateway failed, before starting again at the primary: "
            "exponential with full jitter.",

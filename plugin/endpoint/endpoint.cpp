@@ -120,6 +120,7 @@ void Endpoint::stop() {
   auto* impl = impl_.get();
   impl->post_while_running([impl] {
     impl->dispatch(failover::Stop{});
+    impl->stop_ticket_fetch();
     impl->tick.cancel();
     impl->certificates.stop();
   });

@@ -33,13 +33,11 @@ void Endpoint::Impl::dispatch(const failover::Event& event) {
   for (const auto& action : machine.handle(event, dispatched_at)) {
     std::visit([this](const auto& a) { execute(a); }, action);
   }
+  arm_ticket_fetch();
 }
 
-void Endpoint::Impl::execute(const failover::Connect& c) {
-  const GatewayAddress address = machine.session_address(c.session).value();
-  spdlog::info("event=connecting gateway={} position={} purpose={}", address.to_string(),
-               c.gateway, failover::to_string(c.purpose));
-  link::GatewaySession::Options options{
+link::GatewaySession::Options Endpoint::Impl::session_options(const GatewayAddress& address) const {
+  return link::GatewaySession::Options{
       .address = address,
       .agent_name = config.name,
       .management_group = config.management_group,
@@ -50,6 +48,13 @@ void Endpoint::Impl::execute(const failover::Connect& c) {
           std::min(config.timings.backoff_cap, config.timings.max_stay_away),
       .tickets = tickets,
   };
+}
+
+void Endpoint::Impl::execute(const failover::Connect& c) {
+  const GatewayAddress address = machine.session_address(c.session).value();
+  spdlog::info("event=connecting gateway={} position={} purpose={}", address.to_string(), c.gateway,
+               failover::to_string(c.purpose));
+  link::GatewaySession::Options options = session_options(address);
   // A warm standby is quiet: heartbeats every standby-interval until it is promoted.
   if (c.purpose == failover::Purpose::standby) {
     options.timings.heartbeat_interval = config.timings.standby_interval;

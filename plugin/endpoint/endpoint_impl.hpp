@@ -2,7 +2,8 @@
 // The endpoint's state (Endpoint::Impl), shared by the files that split it by concern:
 // endpoint.cpp (lifecycle), endpoint_actions.cpp (carrying out the machine's actions),
 // endpoint_reports.cpp (reports to the host), endpoint_snapshot.cpp (the status snapshot),
-// endpoint_certificates.cpp (the certificate lifecycle: status and reload).
+// endpoint_certificates.cpp (the certificate lifecycle: status and reload), endpoint_tickets.cpp
+// (the ticket prefetch).
 // Everything here but the lifecycle members is touched on the endpoint's thread only.
 
 #include <atomic>
@@ -64,7 +65,8 @@ struct Endpoint::Impl {
         rng(std::random_device{}()),
         machine(config.timings, std::move(startup.topology),
                 [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }),
-        tick(executor) {}
+        tick(executor),
+        ticket_timer(executor) {}
 
   // The runtime first: destroyed last, after every object that holds its lane's services.
   std::shared_ptr<EndpointRuntime> runtime;
@@ -109,6 +111,13 @@ struct Endpoint::Impl {
     bool standby = false;  ///< a warm standby's quiet pace, until promoted
   };
   std::map<failover::SessionId, SessionEntry> sessions;
+  /// Ticket prefetch (endpoint_tickets.cpp): waiting for a random moment, or a short session to
+  /// a gateway after the current one in order under way, which leaves its ticket behind.
+  enum class TicketFetch { idle, waiting, fetching };
+  TicketFetch ticket_fetch = TicketFetch::idle;
+  boost::asio::steady_timer ticket_timer;
+  std::shared_ptr<link::GatewaySession> ticket_session;
+  unsigned ticket_fetch_misses = 0;  ///< fetches in a row that left no ticket: the wait doubles
 
   // Lifecycle, shared with the host's threads: start()/stop() are serialised by `lifecycle`;
   // status() reads `life` and, once the endpoint has stopped, the snapshot it left in `last`.
@@ -150,8 +159,18 @@ struct Endpoint::Impl {
   void on_message(failover::SessionId id, const codec::Message& message);
   /// A pushed topology: believed only once check_issued() passes, then handed to the machine.
   void on_push(failover::SessionId id, const codec::TopologyPush& push);
+  /// What a session to `address` is opened with (the agent's hello, timings and tickets).
+  link::GatewaySession::Options session_options(const GatewayAddress& address) const;
   /// The session's gateway address, escaped for a log line ("?" once it is gone).
   std::string session_address(failover::SessionId id) const;
+
+  // endpoint_tickets.cpp: ticket prefetch (failover/ticket_prefetch.hpp).
+  /// While connected and idle: waits `after` and a random moment within the prefetch time,
+  /// then fetches the next ticket the agent lacks. Cheap to call after every event.
+  void arm_ticket_fetch(failover::Duration after = failover::Duration::zero());
+  void fetch_ticket();
+  /// On stop: no more fetching, the one under way closed.
+  void stop_ticket_fetch();
 
   // endpoint_reports.cpp: what the machine reports, told to the host.
   /// Logs the report and tells the host's state handler.

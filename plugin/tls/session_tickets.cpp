@@ -50,12 +50,19 @@ int remember(SSL* ssl, SSL_SESSION* session) {
   return 0;
 }
 
-/// Within the lifetime the gateway gave the ticket (TLS 1.3), else the session's timeout.
-bool still_fresh(const SSL_SESSION* session) {
+/// The lifetime the gateway gave the ticket (TLS 1.3), else the session's timeout, in seconds.
+long lifetime_of(const SSL_SESSION* session) {
   const unsigned long hint = SSL_SESSION_get_ticket_lifetime_hint(session);
-  const long lifetime = hint != 0 ? static_cast<long>(hint) : SSL_SESSION_get_timeout(session);
-  return SSL_SESSION_get_time(session) + lifetime > static_cast<long>(std::time(nullptr));
+  return hint != 0 ? static_cast<long>(hint) : SSL_SESSION_get_timeout(session);
 }
+
+/// Seconds until the ticket's lifetime ends (0 or less: it has).
+long seconds_left(const SSL_SESSION* session) {
+  return SSL_SESSION_get_time(session) + lifetime_of(session) -
+         static_cast<long>(std::time(nullptr));
+}
+
+bool still_fresh(const SSL_SESSION* session) { return seconds_left(session) > 0; }
 
 }  // namespace
 
@@ -81,6 +88,13 @@ bool SessionTickets::attach(SSL* ssl, const std::string& gateway, std::shared_pt
     return false;
   }
   return SSL_set_session(ssl, kept.session.get()) == 1;
+}
+
+bool SessionTickets::holds(const std::string& gateway, SSL_CTX* ctx) const {
+  std::lock_guard lock(mutex_);
+  const auto found = kept_.find(gateway);
+  return found != kept_.end() && found->second.context == context_number(ctx) &&
+         seconds_left(found->second.session.get()) > lifetime_of(found->second.session.get()) / 2;
 }
 
 std::size_t SessionTickets::size() const {

@@ -32,6 +32,10 @@ class SessionTickets : public std::enable_shared_from_this<SessionTickets> {
   /// it for as long as `ssl` lives.
   bool attach(SSL* ssl, const std::string& gateway, std::shared_ptr<void>& slot);
 
+  /// Whether a ticket is kept for `gateway` that a stream of the client context `ctx` would offer
+  /// and that has more than half of its lifetime left: fetching one now would gain nothing.
+  bool holds(const std::string& gateway, SSL_CTX* ctx) const;
+
   /// How many gateways a ticket is kept for.
   std::size_t size() const;
 

@@ -84,6 +84,9 @@ struct Options {
   unsigned crashes = 1;
   /// The gateways share a ticket key file: failbacks and later failovers resume.
   bool ticket_keys = false;
+  /// The agents' <resumption prefetch-within-ms>: with --ticket-keys, each fetches a ticket from
+  /// B and C at random moments within it, and the crash waits until all have; 0: none.
+  unsigned ticket_prefetch_ms = 0;
   /// The agents keep a warm standby heartbeating every this many ms; 0: none.
   unsigned standby_interval_ms = 0;
   /// Every agent gets a topology from the gateways' store before the crash (generation 1, the
@@ -731,6 +734,7 @@ int run(const Options& o) {
   setup.handshake_timeout_ms = o.handshake_timeout_ms;
   setup.backoff_cap_ms = o.backoff_cap_ms;
   if (o.standby_interval_ms != 0) setup.standby_interval_ms = o.standby_interval_ms;
+  setup.prefetch_within_ms = o.ticket_prefetch_ms;
   auto base = gatelink::load_agent_config(gt::write_agent_config(dir, setup).string());
   if (!base) throw std::runtime_error("agent configuration: " + base.error().message);
   std::optional<gatelink::Topology> issued;
@@ -774,6 +778,7 @@ int run(const Options& o) {
                          {"backoff_cap_ms", o.backoff_cap_ms},
                          {"start_per_s", o.start_per_s},
                          {"ticket_keys", o.ticket_keys},
+                         {"ticket_prefetch_ms", o.ticket_prefetch_ms},
                          {"standby_interval_ms", o.standby_interval_ms}};
   if (reference) summary["openssl_full_handshakes_per_s"] = std::round(*reference);
   if (issued) summary["topology"]["store_written_s"] = std::round(store_s * 100) / 100;
@@ -824,6 +829,24 @@ int run(const Options& o) {
     summary["topology"]["before_crash"] = to_json(applied);
     summary["topology"]["before_crash"]["waited_s"] =
         std::round(std::chrono::duration<double>(Clock::now() - waiting).count() * 10) / 10;
+  }
+  // With --ticket-prefetch-ms: every agent has fetched its tickets from B and C (a full
+  // handshake at each, at a random moment within the prefetch time) before anything dies.
+  if (o.ticket_keys && o.ticket_prefetch_ms > 0) {
+    const auto fetching = Clock::now();
+    auto next_scan = Clock::now();
+    const bool fetched = f.run_until(
+        [&] {
+          if (Clock::now() < next_scan) return false;
+          next_scan = Clock::now() + 2s;
+          return std::all_of(gateways.begin() + 1, gateways.end(),
+                             [&](const auto& g) { return handshakes_in(g).full >= o.agents; });
+        },
+        phase_deadline + std::chrono::milliseconds(o.ticket_prefetch_ms));
+    summary["ticket_prefetch"] = {
+        {"all_fetched", fetched},
+        {"waited_s",
+         std::round(std::chrono::duration<double>(Clock::now() - fetching).count() * 10) / 10}};
   }
   // The fleet at rest: what each gateway spends on the agents it holds (A all of them; B their
   // standbys, with --warm-standby-ms), and what the simulator spends on them.
@@ -968,6 +991,11 @@ int main(int argc, char** argv) {
                  "times A is killed and comes back (the second on: agents that have been on B "
                  "and C)")
       ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  app.add_option("--ticket-prefetch-ms", o.ticket_prefetch_ms,
+                 "with --ticket-keys: the agents fetch a ticket from B and C within this many ms "
+                 "of connecting (<resumption prefetch-within-ms>), and the crash waits for it; 0: "
+                 "none")
       ->capture_default_str();
   app.add_option("--warm-standby-ms", o.standby_interval_ms,
                  "the agents keep a warm standby heartbeating this often (0: none)")

@@ -94,13 +94,21 @@ std::size_t arrivals(const std::string& log, bool resumed) {
       .size();
 }
 
-TEST(AgentGateway, a_gateway_restarted_with_the_groups_ticket_keys_resumes_the_agent) {
-  TempDir dir;
+/// A ticket key file made by `gatelink-mg ticket-keys` in `dir`, as the gateways' options;
+/// empty (and a test failure) if it could not be made.
+std::vector<std::string> group_ticket_keys(const TempDir& dir) {
   const auto keys = dir / "tickets.keys";
   const auto made =
       run_program({(bin_dir() / "gatelink-mg").string(), "ticket-keys", "--file", keys.string()});
-  ASSERT_EQ(made.exit_status, 0) << made.out;
-  const std::vector<std::string> with_keys = {"--ticket-keys", keys.string()};
+  EXPECT_EQ(made.exit_status, 0) << made.out;
+  if (made.exit_status != 0) return {};
+  return {"--ticket-keys", keys.string()};
+}
+
+TEST(AgentGateway, a_gateway_restarted_with_the_groups_ticket_keys_resumes_the_agent) {
+  TempDir dir;
+  const std::vector<std::string> with_keys = group_ticket_keys(dir);
+  ASSERT_FALSE(with_keys.empty());
   auto gw1 = start_gateway(dir, "gw1.example.test", "gw1", 0, with_keys);
   const auto port = gw1.port;
   AgentSetup setup;
@@ -128,6 +136,39 @@ TEST(AgentGateway, a_gateway_restarted_with_the_groups_ticket_keys_resumes_the_a
   ASSERT_TRUE(wait_until([&] { return arrivals(keyless.process->log(), false) == 2; }, 10s))
       << keyless.process->log() << agent->log();
   EXPECT_TRUE(wait_until([&] { return connected_to(socket, keyless.address); }, 5s));
+}
+
+TEST(AgentGateway, a_ticket_fetched_ahead_makes_the_first_failover_resume) {
+  TempDir dir;
+  const std::vector<std::string> with_keys = group_ticket_keys(dir);
+  ASSERT_FALSE(with_keys.empty());
+  auto gw1 = start_gateway(dir, "gw1.example.test", "gw1", 0, with_keys);
+  auto gw2 = start_gateway(dir, "gw2.example.test", "gw2", 0, with_keys);
+  AgentSetup setup;
+  setup.gateways = {{gw1.address, "gw1.example.test"}, {gw2.address, "gw2.example.test"}};
+  setup.prefetch_within_ms = 200;
+  auto agent = start_agent(dir, write_agent_config(dir, setup));
+  const auto socket = dir / "agent.sock";
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw1.address); }, 10s)) << agent->log();
+  // The fetch: one full handshake with gw2, closed once welcomed, that left gw2's ticket.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return any_line_has(agent->log(), {"event=ticket-fetched", "ticket=true"});
+      },
+      10s))
+      << agent->log();
+  ASSERT_TRUE(wait_until([&] { return arrivals(gw2.process->log(), false) == 1; }, 5s))
+      << gw2.process->log();
+  EXPECT_TRUE(any_line_has(gw2.process->log(), {"agent-goodbye:ticket-fetched"}))
+      << gw2.process->log();
+
+  gw1.process->signal(SIGKILL);
+  gw1.process->wait_exit(5s);
+  ASSERT_TRUE(wait_until([&] { return connected_to(socket, gw2.address); }, 10s)) << agent->log();
+  ASSERT_TRUE(wait_until([&] { return arrivals(gw2.process->log(), true) == 1; }, 5s))
+      << gw2.process->log() << agent->log();
+  EXPECT_EQ(arrivals(gw2.process->log(), false), 1u) << "the fetch's only";
+  EXPECT_TRUE(any_line_has(agent->log(), {"event=handshake-ok", "resumed=true"})) << agent->log();
 }
 
 TEST(AgentGateway, a_warm_standby_takes_over_without_a_handshake_when_the_primary_dies) {

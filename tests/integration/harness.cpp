@@ -221,6 +221,9 @@ fs::path write_agent_config(const TempDir& dir, const AgentSetup& s) {
   if (s.standby_interval_ms) {
     x << "  <warm-standby interval-ms=\"" << *s.standby_interval_ms << "\"/>\n";
   }
+  if (s.prefetch_within_ms) {
+    x << "  <resumption prefetch-within-ms=\"" << *s.prefetch_within_ms << "\"/>\n";
+  }
   x << "  <backoff base-ms=\"50\" cap-ms=\"" << s.backoff_cap_ms << "\"/>\n"
     << "  <timeouts connect-ms=\"1000\" handshake-ms=\"" << s.handshake_timeout_ms << "\"";
   if (s.resolve_ms) x << " resolve-ms=\"" << *s.resolve_ms << "\"";

@@ -127,6 +127,8 @@ struct AgentSetup {
   std::vector<std::string> management_group_keys;
   /// <warm-standby interval-ms/>: written only when set (no standby otherwise).
   std::optional<unsigned> standby_interval_ms;
+  /// <resumption prefetch-within-ms/>: written only when set (the agent's default otherwise).
+  std::optional<unsigned> prefetch_within_ms;
 };
 /// Writes agent.xml (and a 0600 copy of the key) into `dir`; returns the config path.
 fs::path write_agent_config(const TempDir& dir, const AgentSetup& setup);

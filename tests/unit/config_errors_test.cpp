@@ -47,12 +47,12 @@ std::string error_of(std::string_view text) {
 TEST(AgentConfigErrors, base_configuration_parses) { EXPECT_EQ(error_of(kBase), "(parsed)"); }
 
 TEST(AgentConfigErrors, unknown_element_names_it_and_its_line) {
-  EXPECT_THAT(
-      error_of(with_lines({{7, "  <heartbeats interval-ms=\"1000\"/>"}})),
-      StartsWith("test.xml:7: unknown element <heartbeats> in <agent> (expected: tls, "
-                 "management-group-keys, gateways, heartbeat, failback, warm-standby, backoff, "
-                 "timeouts, "
-                 "state, status)"));
+  EXPECT_THAT(error_of(with_lines({{7, "  <heartbeats interval-ms=\"1000\"/>"}})),
+              StartsWith("test.xml:7: unknown element <heartbeats> in <agent> (expected: tls, "
+                         "management-group-keys, gateways, heartbeat, failback, warm-standby, "
+                         "resumption, backoff, "
+                         "timeouts, "
+                         "state, status)"));
 }
 
 TEST(AgentConfigErrors, management_group_keys_are_bounded_and_distinct) {

@@ -145,6 +145,16 @@ TEST(AgentConfigParse, warm_standby_is_off_unless_its_element_is_there) {
   EXPECT_EQ(paced.timings.standby_interval, std::chrono::milliseconds(2000));
 }
 
+TEST(AgentConfigParse, ticket_prefetch_is_on_within_five_minutes_unless_set_to_zero) {
+  EXPECT_EQ(parsed(kMinimal).timings.ticket_prefetch_within, std::chrono::milliseconds(300000));
+  const auto off = parsed(R"(<agent name="a1" management-group="MG">
+  <tls ca="ca.pem" cert="agent.pem" key="agent.key"/>
+  <gateways><primary address="gw1"/></gateways>
+  <resumption prefetch-within-ms="0"/>
+</agent>)");
+  EXPECT_EQ(off.timings.ticket_prefetch_within, std::chrono::milliseconds(0));
+}
+
 TEST(AgentConfigParse, fifteen_failovers_are_accepted) {
   std::string failovers;
   for (int i = 2; i <= 16; ++i)

@@ -8,5 +8,6 @@ gatelink_test(failover_tests
     unit/failover_lifecycle_tests.cpp
     unit/failover_topology_tests.cpp
     unit/failover_standby_tests.cpp
+    unit/failover_ticket_prefetch_tests.cpp
   LIBS gatelink_failover
   LABELS unit)

@@ -261,5 +261,19 @@ TEST_F(Resumption, no_ticket_of_an_earlier_own_certificate_is_offered) {
   EXPECT_TRUE(renewed.client_ok && renewed.server_ok);
 }
 
+TEST_F(Resumption, holds_tells_whether_a_ticket_worth_keeping_is_there_for_a_gateway) {
+  const KeyFile keys(new_keys());
+  const auto agent = client();
+  EXPECT_FALSE(tickets->holds(kGateway, agent->native_handle()));
+  ASSERT_TRUE(connect(agent, server("gw1", keys.path())).server_ok);
+  EXPECT_TRUE(tickets->holds(kGateway, agent->native_handle())) << "a fresh one, of this context";
+  EXPECT_FALSE(tickets->holds("gw2.example.test@127.0.0.1:5724", agent->native_handle()));
+  EXPECT_FALSE(tickets->holds(kGateway, client()->native_handle()))
+      << "a renewed certificate's context would not offer it";
+  // Offered (used once), and the gateway of the next handshake sends none: none is held.
+  ASSERT_TRUE(connect(agent, server("gw1", "")).server_ok);
+  EXPECT_FALSE(tickets->holds(kGateway, agent->native_handle()));
+}
+
 }  // namespace
 }  // namespace gatelink::tls
